@@ -1,0 +1,203 @@
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../src/errors.js';
+import { checkOutDirWritable, parseSettings, type RawSettings } from '../src/settings.js';
+
+const ctx = {
+  knownDistros: ['debian-12', 'debian-13'],
+  knownChecks: ['xen-booted', 'dom0-memory', 'xl-list', 'domu-boots', 'grub-entry'],
+  cwd: '/work/repo',
+  defaultCacheDir: '/var/cache/xen-conformance',
+};
+
+/** The one line parseSettings rejects these settings with. */
+function rejection(raw: RawSettings | Record<string, unknown>): string {
+  try {
+    parseSettings(raw as RawSettings, ctx);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    const message = (err as InputError).message;
+    expect(message).not.toMatch(/\n/);
+    expect(message).not.toMatch(/Invalid input|expected string, received/); // zod's own wording stays out
+    return message;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseSettings defaults', () => {
+  const defaults = {
+    config: {
+      distro: 'debian-12',
+      checks: null,
+      outDir: '/work/repo/xen-conformance-report',
+      accel: 'auto',
+      timeouts: { image: 900, boot: 300, install: 600, reboot: 300, check: 120 },
+      cacheDir: '/var/cache/xen-conformance',
+    },
+    packagePatterns: [],
+  };
+
+  it('fills every default when nothing is given', () => {
+    expect(parseSettings({}, ctx)).toEqual(defaults);
+  });
+
+  it('treats empty and blank inputs (what an action gives for an unset input) as not given', () => {
+    const blank: RawSettings = {
+      distro: '',
+      packages: '',
+      checks: ' ',
+      'out-dir': '',
+      accel: '',
+      'timeout-image': '',
+      'timeout-boot': ' ',
+      'timeout-install': '',
+      'timeout-reboot': '',
+      'timeout-check': '',
+      'cache-dir': '',
+    };
+    expect(parseSettings(blank, ctx)).toEqual(defaults);
+  });
+});
+
+describe('parseSettings values', () => {
+  it('takes every setting as given', () => {
+    const got = parseSettings(
+      {
+        distro: ' debian-13 ',
+        packages: 'debs/*.deb\n\n# tools\n  tools/xen-utils.deb \n!debs/*-dbgsym*.deb',
+        checks: 'xl-list, xen-booted\ndom0-memory,xl-list,',
+        'out-dir': 'out/report',
+        accel: 'KVM',
+        'timeout-image': '1200',
+        'timeout-boot': '60',
+        'timeout-install': '0600',
+        'timeout-reboot': '86400',
+        'timeout-check': '1',
+        'cache-dir': '/tmp/cache',
+      },
+      ctx,
+    );
+    expect(got).toEqual({
+      config: {
+        distro: 'debian-13',
+        checks: ['xl-list', 'xen-booted', 'dom0-memory'],
+        outDir: '/work/repo/out/report',
+        accel: 'kvm',
+        timeouts: { image: 1200, boot: 60, install: 600, reboot: 86400, check: 1 },
+        cacheDir: '/tmp/cache',
+      },
+      packagePatterns: ['debs/*.deb', 'tools/xen-utils.deb', '!debs/*-dbgsym*.deb'],
+    });
+  });
+
+  it('resolves relative directories against cwd and ~ against home', () => {
+    const got = parseSettings({ 'out-dir': '../elsewhere', 'cache-dir': '~/.cache/xc' }, ctx);
+    expect(got.config.outDir).toBe('/work/elsewhere');
+    expect(got.config.cacheDir).toBe(join(homedir(), '.cache/xc'));
+  });
+});
+
+describe('parseSettings errors', () => {
+  it('names the known distros', () => {
+    expect(rejection({ distro: 'ubuntu-24.04' })).toBe(
+      'distro: "ubuntu-24.04" is not a known distro; pass one of debian-12, debian-13',
+    );
+  });
+
+  it('suggests near matches for a mistyped check id', () => {
+    expect(rejection({ checks: 'xl-list,xen-boted' })).toBe('checks: "xen-boted" is not a known check; did you mean xen-booted?');
+    expect(rejection({ checks: 'domu' })).toBe('checks: "domu" is not a known check; did you mean domu-boots?');
+  });
+
+  it('lists the known checks when nothing is near', () => {
+    expect(rejection({ checks: 'nonsense' })).toBe(
+      'checks: "nonsense" is not a known check; known checks: xen-booted, dom0-memory, xl-list, domu-boots, grub-entry',
+    );
+  });
+
+  it.each(['0s', '0', '-5', '300s', '5m', '1.5', 'abc', '1e3', '0x10', '3 00'])('rejects timeout %j', (value) => {
+    expect(rejection({ 'timeout-boot': value })).toBe(`timeout-boot: "${value}" is not a positive whole number of seconds; e.g. 300`);
+  });
+
+  it('names the right timeout and its own default as the example', () => {
+    expect(rejection({ 'timeout-check': 'soon' })).toBe('timeout-check: "soon" is not a positive whole number of seconds; e.g. 120');
+    expect(rejection({ 'timeout-image': '-1' })).toBe('timeout-image: "-1" is not a positive whole number of seconds; e.g. 900');
+  });
+
+  it('rejects a timeout past a day, which node timers cannot hold safely at larger sizes', () => {
+    expect(rejection({ 'timeout-install': '99999999999' })).toBe(
+      'timeout-install: "99999999999" is more than a day (86400 seconds); e.g. 600',
+    );
+  });
+
+  it('rejects an unknown accelerator', () => {
+    expect(rejection({ accel: 'hvf' })).toBe('accel: "hvf" is not one of auto, kvm, tcg; pass one of them, or leave it empty for auto');
+  });
+
+  it('rejects an unknown setting name (a typo in a flag or input)', () => {
+    expect(rejection({ 'timeout-boto': '30' })).toMatch(/^timeout-boto is not a known setting; known settings: distro, packages, /);
+  });
+
+  it('rejects a value that is not text (a flag given without a value)', () => {
+    expect(rejection({ distro: true })).toBe('distro: expected a text value; pass it as a string, e.g. distro: "..."');
+  });
+
+  it('reports the first problem when there are several', () => {
+    expect(rejection({ distro: 'nope', accel: 'hvf' })).toMatch(/^distro: /);
+  });
+});
+
+describe('checkOutDirWritable', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'settings-'));
+  });
+  afterAll(() => {
+    chmodSync(root, 0o700);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('creates a missing directory and leaves no probe behind', async () => {
+    const dir = join(root, 'a/b/report');
+    await checkOutDirWritable(dir);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('accepts an existing writable directory', async () => {
+    await expect(checkOutDirWritable(root)).resolves.toBeUndefined();
+  });
+
+  it('rejects a path that is a file', async () => {
+    const file = join(root, 'file');
+    writeFileSync(file, '');
+    await expect(checkOutDirWritable(file)).rejects.toThrow(
+      new InputError(`out-dir: ${file} is a file, not a directory; choose a directory you can write`),
+    );
+  });
+
+  it('rejects a path under a file', async () => {
+    const dir = join(root, 'file2/report');
+    writeFileSync(join(root, 'file2'), '');
+    await expect(checkOutDirWritable(dir)).rejects.toThrow(
+      new InputError(`out-dir: ${dir} cannot be written (ENOTDIR); choose a directory you can write`),
+    );
+  });
+
+  it('rejects a file system that refuses new directories', async () => {
+    // sysfs refuses mkdir even to root, so this runs under any user. (Not /proc: node's
+    // recursive mkdir spins forever there, as it gets ENOENT under an existing parent.)
+    await expect(checkOutDirWritable('/sys/xen-conformance-report')).rejects.toThrow(
+      /^out-dir: \/sys\/xen-conformance-report cannot be written \((EPERM|EACCES|EROFS)\); choose a directory you can write$/,
+    );
+  });
+
+  // root may write anywhere the mode bits say no, so EACCES is only seen as another user.
+  (process.getuid?.() === 0 ? it.skip : it)('rejects a directory without write permission', async () => {
+    const dir = join(root, 'locked');
+    mkdirSync(dir, { mode: 0o500 });
+    await expect(checkOutDirWritable(dir)).rejects.toThrow(
+      new InputError(`out-dir: ${dir} cannot be written (EACCES); choose a directory you can write`),
+    );
+  });
+});

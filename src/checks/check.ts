@@ -1,0 +1,63 @@
+// What a check is: a small declarative object the suite runs. It says where it
+// looks, which checklist section it enforces, and which checks it builds on
+// (a check whose foundation failed is skipped with that reason, never passed).
+import type { DistroProfile } from '../distro/profile.js';
+import type { Host } from '../host/host.js';
+import type { RunResult } from '../proc.js';
+import type { Evidence, Status, Where } from '../report/types.js';
+
+/** What the pipeline learned before the checks run. */
+export interface RunFacts {
+  bootIdBeforeReboot?: string;
+  bootIdAfterReboot?: string;
+  /** The hypervisor package installed from the candidates, e.g. xen-hypervisor-4.17-amd64 4.17.7+13-... */
+  hypervisorPackage?: { name: string; version: string };
+  /** The serial console from the reboot into Xen on. */
+  serialSinceReboot?: string;
+}
+
+export interface CheckContext {
+  host: Host;
+  profile: DistroProfile;
+  facts: RunFacts;
+  timeoutMs: number;
+  /** Run argv on the host, recorded as evidence; a non-zero exit is returned, not thrown. */
+  run(argv: readonly string[]): Promise<RunResult>;
+  /** Record something that is not a command (a log excerpt). */
+  note(what: string, output: string): void;
+}
+
+export interface Outcome {
+  status: Status;
+  message: string;
+  remedy?: string;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  where: Where;
+  seed: string;
+  /** Ids of checks this one builds on: if one of them did not pass, this one is skipped. */
+  after?: string[];
+  run(ctx: CheckContext): Promise<Outcome>;
+}
+
+export const pass = (message: string): Outcome => ({ status: 'pass', message });
+export const fail = (message: string, remedy: string): Outcome => ({ status: 'fail', message, remedy });
+export const warn = (message: string, remedy?: string): Outcome => ({ status: 'warn', message, remedy });
+export const notApplicable = (message: string): Outcome => ({ status: 'not-applicable', message });
+
+/** Keep evidence short enough for a job summary: the head and tail of long output. */
+export function excerpt(text: string, maxLines = 40, maxChars = 4000): string {
+  let lines = text.replace(/\r/g, '').split('\n');
+  if (lines.length > maxLines) {
+    const head = lines.slice(0, 10);
+    const tail = lines.slice(-(maxLines - 11));
+    lines = [...head, `... (${lines.length - maxLines + 1} lines left out) ...`, ...tail];
+  }
+  const s = lines.join('\n').trimEnd();
+  return s.length > maxChars ? `${s.slice(0, 1000)}\n... (${s.length - maxChars} characters left out) ...\n${s.slice(-(maxChars - 1000))}` : s;
+}
+
+export type { Evidence };

@@ -1,0 +1,71 @@
+import type { DistroProfile } from './profile.js';
+
+interface DebianRelease {
+  id: string;
+  title: string;
+  suite: string;
+  verified: boolean;
+  units: { commons: string; domains: string };
+}
+
+export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+export const DEBIAN_SECURITY = 'http://deb.debian.org/debian-security';
+
+export class DebianProfile implements DistroProfile {
+  readonly family = 'debian' as const;
+  readonly arch = 'amd64';
+  readonly packageFormat = 'deb' as const;
+  readonly metaPackage = 'xen-system-amd64';
+  readonly grubCfg = '/boot/grub/grub.cfg';
+  readonly basePackages = [
+    'linux-image-amd64',
+    'grub-pc',
+    'openssh-server',
+    'systemd-sysv',
+    'udev',
+    'kmod',
+    'initramfs-tools',
+    'iproute2',
+    'procps',
+  ];
+  readonly id: string;
+  readonly title: string;
+  readonly suite: string;
+  readonly verified: boolean;
+  readonly services: { commons: string; domains: string };
+
+  constructor(r: DebianRelease) {
+    this.id = r.id;
+    this.title = r.title;
+    this.suite = r.suite;
+    this.verified = r.verified;
+    this.services = r.units;
+  }
+
+  /** The apt sources a default install of this release has. */
+  sources(): string[] {
+    return [
+      `deb ${DEBIAN_MIRROR} ${this.suite} main`,
+      `deb ${DEBIAN_MIRROR} ${this.suite}-updates main`,
+      `deb ${DEBIAN_SECURITY} ${this.suite}-security main`,
+    ];
+  }
+
+  installCommand(packages: string[]): string[] {
+    // apt-get takes local files when they are paths; Recommends as a user's
+    // default would (Debian's device model is only a Recommends of xen-utils).
+    return ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', ...packages];
+  }
+
+  bootConfigCommand(): string[] {
+    return ['update-grub'];
+  }
+
+  hypervisorVersion(packageNames: string[]): string | undefined {
+    for (const n of packageNames) {
+      const m = /^xen-hypervisor-(\d+\.\d+)-/.exec(n);
+      if (m) return m[1];
+    }
+    return undefined;
+  }
+}

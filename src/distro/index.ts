@@ -1,0 +1,28 @@
+// The profiles this release knows, chosen by the `distro` setting.
+import { DebianProfile } from './debian.js';
+import type { DistroProfile } from './profile.js';
+
+const PROFILES: DistroProfile[] = [
+  new DebianProfile({
+    id: 'debian-12',
+    title: 'Debian 12 (bookworm)',
+    suite: 'bookworm',
+    verified: true,
+    units: { commons: 'xen', domains: 'xendomains' },
+  }),
+  new DebianProfile({
+    id: 'debian-13',
+    title: 'Debian 13 (trixie)',
+    suite: 'trixie',
+    verified: false,
+    units: { commons: 'xen', domains: 'xendomains' },
+  }),
+];
+
+export const DISTRO_IDS = PROFILES.map((p) => p.id);
+
+export function profileFor(id: string): DistroProfile {
+  const p = PROFILES.find((x) => x.id === id);
+  if (!p) throw new Error(`no profile for ${id}`); // settings validated the id already
+  return p;
+}

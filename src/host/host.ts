@@ -1,0 +1,28 @@
+// Where Xen runs: a VM on the runner or a machine of the user's. The pipeline
+// and the checks only ever see this interface.
+import type { RunResult } from '../proc.js';
+
+export interface ExecOptions {
+  phase: string;
+  timeoutMs: number;
+  input?: string | Buffer;
+  /** Resolve with a non-zero exit instead of throwing. */
+  allowFailure?: boolean;
+}
+
+export interface Host {
+  /** e.g. "qemu (tcg)": goes into the report. */
+  readonly target: string;
+  /** Run argv on the host (quoted by shJoin on the way). */
+  run(argv: readonly string[], opts: ExecOptions): Promise<RunResult>;
+  /** Copy a local file to a path on the host. */
+  put(localPath: string, remotePath: string, opts: ExecOptions): Promise<void>;
+  /** Reboot and wait for a new boot (the boot id must change). */
+  reboot(opts: ExecOptions): Promise<void>;
+  bootId(opts: ExecOptions): Promise<string>;
+  /** The last lines the host printed on its serial console, for errors. */
+  serialTail(n: number): Promise<string[]>;
+  /** Everything the serial console printed, for the out dir. */
+  serialLog(): Promise<string>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,228 @@
+// The embedded default Xen host: a VM on the runner. It boots from its own
+// disk through SeaBIOS and the GRUB the distro installed, reading the disk's
+// own grub.cfg, so the boot config the candidate packages generate is what
+// boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { InfraError } from '../errors.js';
+import { children, killGroup, lastLines, run, sleep } from '../proc.js';
+import { shJoin } from '../quote.js';
+import { SshConnection } from '../transport/ssh.js';
+import type { ExecOptions, Host } from './host.js';
+
+const MEMORY = '3G';
+const CPUS = '2';
+
+function machineArgs(accelArgs: string[]): string[] {
+  return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', 'none'];
+}
+
+export interface BootOnceOptions {
+  disk: string;
+  kernel: string;
+  initrd: string;
+  append: string;
+  accelArgs: string[];
+  timeoutMs: number;
+  phase: string;
+}
+
+/** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
+export async function bootOnce(o: BootOnceOptions): Promise<string> {
+  const res = await run(
+    [
+      'qemu-system-x86_64',
+      ...machineArgs(o.accelArgs),
+      '-no-reboot',
+      '-serial', 'stdio',
+      '-monitor', 'none',
+      '-drive', `file=${o.disk},if=virtio,format=raw,cache=unsafe`,
+      '-kernel', o.kernel,
+      '-initrd', o.initrd,
+      '-append', o.append,
+    ],
+    { phase: o.phase, timeoutMs: o.timeoutMs, allowFailure: true },
+  );
+  if (res.code !== 0) throw new InfraError(o.phase, `QEMU exited ${res.code}: ${lastLines(res.stderr, 3).join(' | ')}`, lastLines(res.stdout, 20));
+  return res.stdout;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface QemuHostOptions {
+  /** The cached base image; never written: the VM writes to an overlay. */
+  baseDisk: string;
+  hostKey: string;
+  accel: { kind: string; qemuArgs: string[] };
+  /** A private directory for this run's files (overlay, key, serial log, pidfile). */
+  runDir: string;
+  bootTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export class QemuHost implements Host {
+  readonly target: string;
+  private proc?: ChildProcess;
+  private exitNote?: string;
+  private qemuStderr = '';
+  private readonly serialPath: string;
+  private readonly ssh: SshConnection;
+
+  private constructor(
+    private readonly o: QemuHostOptions,
+    readonly port: number,
+  ) {
+    this.target = `qemu (${o.accel.kind})`;
+    this.serialPath = path.join(o.runDir, 'serial.log');
+    this.ssh = new SshConnection(
+      {
+        host: '127.0.0.1',
+        port,
+        user: 'root',
+        keyFile: path.join(o.runDir, 'id_ed25519'),
+        knownHostsFile: path.join(o.runDir, 'known_hosts'),
+      },
+      o.runDir,
+    );
+  }
+
+  /** Start the VM and wait until SSH answers with the pinned host key. */
+  static async start(o: QemuHostOptions): Promise<QemuHost> {
+    const port = await freePort();
+    const host = new QemuHost(o, port);
+    await host.prepare();
+    host.spawnQemu();
+    await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason());
+    return host;
+  }
+
+  /** An ephemeral key for this run, handed over on a small seed disk; the image's host key pinned. */
+  private async prepare(): Promise<void> {
+    const dir = this.o.runDir;
+    const phase = 'prepare the VM';
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', path.join(dir, 'id_ed25519')], {
+      phase,
+      timeoutMs: 10_000,
+    });
+    const seed = path.join(dir, 'seed');
+    await fs.mkdir(seed);
+    await fs.copyFile(path.join(dir, 'id_ed25519.pub'), path.join(seed, 'authorized_keys'));
+    await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', 'xc-seed', '-d', seed, path.join(dir, 'seed.img'), '1M'], {
+      phase,
+      timeoutMs: 10_000,
+    });
+    const [type, key] = this.o.hostKey.split(/\s+/);
+    await fs.writeFile(path.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
+    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', this.o.baseDisk, path.join(dir, 'disk.qcow2')], {
+      phase,
+      timeoutMs: 10_000,
+    });
+  }
+
+  private spawnQemu(): void {
+    const dir = this.o.runDir;
+    const args = [
+      ...machineArgs(this.o.accel.qemuArgs),
+      '-chardev', `file,id=serial0,path=${this.serialPath}`,
+      '-serial', 'chardev:serial0',
+      '-monitor', 'none',
+      '-pidfile', path.join(dir, 'qemu.pid'),
+      '-drive', `file=${path.join(dir, 'disk.qcow2')},if=virtio,format=qcow2,cache=unsafe`,
+      '-drive', `file=${path.join(dir, 'seed.img')},if=virtio,format=raw,readonly=on`,
+      // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
+      '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
+      '-device', 'virtio-net-pci,netdev=net0',
+    ];
+    this.o.log(`qemu: ${this.target}, SSH on 127.0.0.1:${this.port}, serial log ${this.serialPath}`);
+    const p = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    children.add(p);
+    p.stderr!.on('data', (d: Buffer) => (this.qemuStderr += d.toString()));
+    p.on('close', (code, signal) => {
+      children.delete(p);
+      this.exitNote = `QEMU exited (${signal ?? `code ${code}`})${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
+    });
+    p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
+    this.proc = p;
+  }
+
+  /** Why the VM can no longer come up, or undefined while it may still. */
+  private async deadReason(): Promise<string | undefined> {
+    if (this.exitNote) return this.exitNote;
+    const tail = (await this.serialTail(40)).join('\n');
+    const panic = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*/.exec(tail);
+    return panic ? `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}` : undefined;
+  }
+
+  private async guard<T>(phase: string, p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof InfraError && e.serialTail.length === 0) {
+        const why = await this.deadReason();
+        throw new InfraError(phase, why ? `${e.message.replace(`${phase}: `, '')}; ${why}` : e.message.replace(`${phase}: `, ''), await this.serialTail(30));
+      }
+      throw e;
+    }
+  }
+
+  run(argv: readonly string[], opts: ExecOptions) {
+    return this.guard(opts.phase, this.ssh.exec(shJoin(argv), opts));
+  }
+
+  async put(localPath: string, remotePath: string, opts: ExecOptions): Promise<void> {
+    const data = await fs.readFile(localPath);
+    await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
+  }
+
+  async bootId(opts: ExecOptions): Promise<string> {
+    return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
+  }
+
+  async reboot(opts: ExecOptions): Promise<void> {
+    const before = await this.bootId(opts);
+    // The connection drops while the command runs: that is the point.
+    await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
+    await this.ssh.disconnect();
+    const deadline = Date.now() + opts.timeoutMs;
+    while (Date.now() < deadline) {
+      await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
+        throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.serialTail(30));
+      });
+      const after = await this.bootId(opts);
+      if (after !== before) return;
+      // Still the old boot (the shutdown had not begun): wait for it.
+      await this.ssh.disconnect();
+      await sleep(2000);
+    }
+    throw new InfraError(opts.phase, `the boot id did not change within ${Math.round(opts.timeoutMs / 1000)} s`, await this.serialTail(30));
+  }
+
+  async serialLog(): Promise<string> {
+    return fs.readFile(this.serialPath, 'utf8').catch(() => '');
+  }
+
+  async serialTail(n: number): Promise<string[]> {
+    return lastLines(await this.serialLog(), n);
+  }
+
+  async close(): Promise<void> {
+    await this.ssh.disconnect();
+    const p = this.proc;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const closed = new Promise((r) => p.on('close', r));
+      killGroup(p, 3000);
+      await Promise.race([closed, sleep(5000)]);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
+// the boot sector, no Xen), built once with mmdebstrap and kept on disk, keyed
+// by distro and recipe, so later runs only add a copy-on-write overlay.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { DebianProfile } from '../distro/debian.js';
+import { InfraError } from '../errors.js';
+import { run } from '../proc.js';
+import { BOOTLOADER_DONE, ROOT_LABEL, customizeScript, overlayFiles } from './debian-recipe.js';
+import { bootOnce } from '../host/qemu.js';
+
+/** Bump when the way images are assembled changes, to rebuild every cached image. */
+const FORMAT = 1;
+const DISK_BYTES = 6 * 1024 ** 3;
+const PART_OFFSET = 1024 * 1024;
+
+export interface BaseImage {
+  /** Raw disk with an MBR, one ext4 partition, GRUB installed by the distro's own tools. */
+  disk: string;
+  /** The image's SSH host key, pinned for every connection to it. */
+  hostKey: string;
+  distro: string;
+  key: string;
+  builtAt: string;
+  /** True when this run built it (false: taken from the cache). */
+  fresh: boolean;
+}
+
+export function recipeKey(profile: DebianProfile): string {
+  const recipe = {
+    FORMAT,
+    DISK_BYTES,
+    id: profile.id,
+    sources: profile.sources(),
+    packages: profile.basePackages,
+    overlayFiles,
+    customize: customizeScript(profile.metaPackage),
+  };
+  return createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 16);
+}
+
+export interface ImageOptions {
+  cacheDir: string;
+  timeoutMs: number;
+  accelArgs: string[];
+  log: (line: string) => void;
+}
+
+/** The cached image for this profile, building it first when there is none. */
+export async function baseImage(profile: DebianProfile, opts: ImageOptions): Promise<BaseImage> {
+  const key = recipeKey(profile);
+  const dir = path.join(opts.cacheDir, `${profile.id}-${key}`);
+  const cached = await readMeta(dir);
+  if (cached) {
+    opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
+    return { ...cached, fresh: false };
+  }
+  opts.log(`base image: building ${profile.title} with mmdebstrap into ${dir}`);
+  await fs.mkdir(opts.cacheDir, { recursive: true });
+  const work = await fs.mkdtemp(path.join(opts.cacheDir, `.build-${profile.id}-`));
+  try {
+    const deadline = Date.now() + opts.timeoutMs;
+    const left = () => Math.max(1000, deadline - Date.now());
+    const root = path.join(work, 'root');
+    const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+      const t = Date.now();
+      const out = await fn();
+      opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      return out;
+    };
+    await step('mmdebstrap', () => mmdebstrap(profile, work, root, left()));
+    const hostKey = (await fs.readFile(path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
+    const { kernel, initrd } = await copyBootFiles(root, work);
+    const disk = path.join(work, 'disk.raw');
+    await step('making the disk', () => makeDisk(root, disk, left()));
+    await fs.rm(root, { recursive: true, force: true });
+    // First boot: the distro's grub-install and update-grub make the disk bootable.
+    const serial = await step('first boot (grub-install, update-grub)', () => bootOnce({
+      disk,
+      kernel,
+      initrd,
+      append: `root=LABEL=${ROOT_LABEL} ro console=ttyS0,115200 xc.install-bootloader`,
+      accelArgs: opts.accelArgs,
+      timeoutMs: left(),
+      phase: 'build base image: install the boot loader',
+    }));
+    if (!serial.includes(BOOTLOADER_DONE)) {
+      throw new InfraError('build base image', 'the first boot did not install GRUB', serial.split('\n').slice(-20));
+    }
+    await fs.rm(kernel);
+    await fs.rm(initrd);
+    const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
+    await fs.writeFile(path.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    await fs.rename(work, dir).catch(async (e: NodeJS.ErrnoException) => {
+      // Another run finished the same image first: use theirs.
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+      await fs.rm(work, { recursive: true, force: true });
+    });
+    return { ...meta, disk: path.join(dir, 'disk.raw'), fresh: true };
+  } catch (e) {
+    await fs.rm(work, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function readMeta(dir: string): Promise<Omit<BaseImage, 'fresh'> | undefined> {
+  try {
+    const meta = JSON.parse(await fs.readFile(path.join(dir, 'meta.json'), 'utf8'));
+    const disk = path.join(dir, 'disk.raw');
+    await fs.access(disk);
+    return { ...meta, disk };
+  } catch {
+    return undefined;
+  }
+}
+
+async function mmdebstrap(profile: DebianProfile, work: string, root: string, timeoutMs: number): Promise<void> {
+  // mmdebstrap runs an executable hook directly with the root as $1; the
+  // script holds no path of ours, only constants, so nothing from the runner
+  // is ever read by a shell.
+  const overlay = path.join(work, 'overlay');
+  for (const f of overlayFiles) {
+    const p = path.join(overlay, f.path);
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    await fs.writeFile(p, f.content, { mode: f.mode });
+  }
+  const hook = path.join(work, 'customize');
+  const script = [
+    '#!/bin/sh',
+    'set -e',
+    'cp -a "$(dirname "$0")/overlay/." "$1/"',
+    ...customizeScript(profile.metaPackage),
+    '',
+  ].join('\n');
+  await fs.writeFile(hook, script, { mode: 0o755 });
+  await run(
+    [
+      'mmdebstrap',
+      '--variant=apt',
+      '--mode=root',
+      // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
+      '--skip=cleanup/apt/lists',
+      '--skip=cleanup/apt/cache',
+      `--include=${profile.basePackages.join(',')}`,
+      `--customize-hook=${hook}`,
+      profile.suite,
+      root,
+      ...profile.sources(),
+    ],
+    { phase: 'build base image: mmdebstrap', timeoutMs, cwd: work },
+  );
+}
+
+async function copyBootFiles(root: string, work: string): Promise<{ kernel: string; initrd: string }> {
+  const boot = await fs.readdir(path.join(root, 'boot'));
+  const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
+  const initrd = boot.find((f) => f.startsWith('initrd.img-'));
+  if (!vmlinuz || !initrd) throw new InfraError('build base image', `no kernel or initrd in /boot (${boot.join(' ')})`);
+  const out = { kernel: path.join(work, 'vmlinuz'), initrd: path.join(work, 'initrd') };
+  await fs.copyFile(path.join(root, 'boot', vmlinuz), out.kernel);
+  await fs.copyFile(path.join(root, 'boot', initrd), out.initrd);
+  return out;
+}
+
+/** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
+async function makeDisk(root: string, disk: string, timeoutMs: number): Promise<void> {
+  const phase = 'build base image: make the disk';
+  const fh = await fs.open(disk, 'w');
+  await fh.truncate(DISK_BYTES);
+  await fh.close();
+  await run(['sfdisk', '--no-reread', '--no-tell-kernel', '--quiet', disk], {
+    phase,
+    timeoutMs,
+    input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
+  });
+  const blocks = (DISK_BYTES - PART_OFFSET) / 4096;
+  await run(
+    ['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)],
+    { phase, timeoutMs },
+  );
+}

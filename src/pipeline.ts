@@ -1,0 +1,188 @@
+// The flow, in one direction: settings -> base image -> boot -> install the
+// candidates -> regenerate the boot config -> checks before the reboot ->
+// reboot into Xen -> dom0 checks -> report -> teardown. Nothing else.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Check, RunFacts } from './checks/check.js';
+import { CATALOGUE } from './checks/index.js';
+import type { RunConfig } from './config.js';
+import { DebianProfile } from './distro/debian.js';
+import { profileFor } from './distro/index.js';
+import { InfraError } from './errors.js';
+import type { AccelChoice } from './host/accel.js';
+import type { Host } from './host/host.js';
+import { QemuHost } from './host/qemu.js';
+import { baseImage } from './image/build.js';
+import type { Candidate } from './packages.js';
+import { children, killGroup } from './proc.js';
+import { runChecks } from './suite.js';
+import { type CheckResult, type PhaseTiming, type Report, totalsOf } from './report/types.js';
+import { writeReportFiles } from './report/write.js';
+
+export const TOOL = { name: 'xen-conformance', version: '0.1.0' };
+
+export interface Prepared {
+  config: Omit<RunConfig, 'packages'>;
+  candidates: Candidate[];
+  accel: AccelChoice;
+}
+
+export interface PipelineHooks {
+  log: (line: string) => void;
+  /** Told the run's private directory as soon as it exists (the action's post step cleans it up). */
+  onRunDir?: (dir: string) => void;
+  onResult?: (r: CheckResult) => void;
+}
+
+export interface Outcome {
+  report: Report;
+  files: { json: string; junit: string; summary: string; serial: string };
+  exitCode: 0 | 1 | 3;
+}
+
+let cancelled: string | undefined;
+/** Stop the run now (a signal): every child ends, the phase under way fails, the report is still written. */
+export function cancelRun(reason: string): void {
+  cancelled = reason;
+  for (const c of children) killGroup(c, 1000);
+}
+
+export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise<Outcome> {
+  const { config, candidates, accel } = p;
+  const profile = profileFor(config.distro);
+  const t0 = Date.now();
+  const phases: PhaseTiming[] = [];
+  const results: CheckResult[] = [];
+  const facts: RunFacts = {};
+  const wanted = (c: Check) => config.checks === null || config.checks.includes(c.id);
+  const log = (line: string) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+  let current = 'start';
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    current = name;
+    log(`${name} ...`);
+    const started = Date.now();
+    try {
+      const out = await fn();
+      phases.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: true });
+      log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return out;
+    } catch (e) {
+      phases.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: false });
+      throw e;
+    }
+  };
+  const report: Report = {
+    tool: TOOL,
+    distro: profile.id,
+    target: `qemu (${accel.kind})`,
+    candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
+    startedAt: new Date(t0).toISOString(),
+    finishedAt: '',
+    phases,
+    checks: results,
+    totals: totalsOf([]),
+  };
+  log(`${profile.title}; candidates: ${report.candidates.join(', ')}; accelerator ${accel.kind} (${accel.why})`);
+
+  cancelled = undefined;
+  const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-run-'));
+  hooks.onRunDir?.(runDir);
+  await fs.mkdir(config.outDir, { recursive: true });
+  const serialOut = path.join(config.outDir, 'serial.log');
+  let host: QemuHost | undefined;
+  try {
+    if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+    const image = await phase('base image', () =>
+      baseImage(profile, { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, accelArgs: accel.qemuArgs, log }),
+    );
+    host = await phase('boot the base image', () =>
+      QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }),
+    );
+    const h: Host = host;
+    await phase('install candidates', () => installCandidates(h, p, config.outDir));
+    facts.hypervisorPackage = await installedHypervisor(h);
+    report.candidateXenVersion = facts.hypervisorPackage?.version;
+    await phase('regenerate boot config', async () => {
+      const opts = { phase: 'regenerate boot config', timeoutMs: config.timeouts.install * 1000 };
+      const r = await h.run(profile.bootConfigCommand(), opts);
+      await fs.writeFile(path.join(config.outDir, 'boot-config.log'), r.stdout + r.stderr);
+      // The generated config itself, for the packager to read next to the verdicts.
+      const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
+      await fs.writeFile(path.join(config.outDir, 'grub.cfg'), cfg.stdout);
+    });
+    const suite = (checks: Check[]) =>
+      runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs: config.timeouts.check * 1000, earlier: results, onResult: hooks.onResult });
+    results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));
+
+    // A run filtered to checks that look before the reboot needs no reboot.
+    if (CATALOGUE.some((c) => c.where !== 'host-before-reboot' && wanted(c))) {
+      facts.bootIdBeforeReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
+      const serialBefore = (await h.serialLog()).length;
+      await phase('reboot into Xen', () => h.reboot({ phase: 'reboot into Xen', timeoutMs: config.timeouts.reboot * 1000 }));
+      facts.bootIdAfterReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
+      facts.serialSinceReboot = (await h.serialLog()).slice(serialBefore);
+      await describeHost(h, report);
+      results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0')))));
+    }
+  } catch (e) {
+    const err = e instanceof InfraError ? e : new InfraError(current, (e as Error).stack ?? String(e));
+    report.infraError = {
+      phase: err.phase,
+      message: cancelled ? `cancelled (${cancelled}) during ${current}` : err.message,
+      serialTail: err.serialTail.length ? err.serialTail : ((await host?.serialTail(30)) ?? []),
+    };
+    log(`infrastructure failure: ${report.infraError.message}`);
+  } finally {
+    await fs.writeFile(serialOut, (await host?.serialLog()) ?? '');
+    await host?.close();
+    await fs.rm(runDir, { recursive: true, force: true });
+  }
+  phases.push({ phase: 'total', seconds: (Date.now() - t0) / 1000, ok: !report.infraError });
+  report.finishedAt = new Date().toISOString();
+  report.totals = totalsOf(results);
+  const files = await writeReportFiles(report, config.outDir);
+  const exitCode = report.infraError ? 3 : report.totals.fail + report.totals.error > 0 ? 1 : 0;
+  return { report, files: { ...files, serial: serialOut }, exitCode };
+}
+
+/** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
+async function installCandidates(h: Host, p: Prepared, outDir: string): Promise<void> {
+  const phase = 'install candidates';
+  const profile = profileFor(p.config.distro);
+  const timeoutMs = p.config.timeouts.install * 1000;
+  const dir = '/root/xc-candidates';
+  await h.run(['mkdir', '-p', dir], { phase, timeoutMs: 30_000 });
+  const remote: string[] = [];
+  for (const c of p.candidates) {
+    // Named from the package's own fields, so a hostile file name never reaches the host.
+    const name = `${dir}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
+    await h.put(c.path, name, { phase, timeoutMs });
+    remote.push(name);
+  }
+  const argv = profile.installCommand(remote.length ? remote : [profile.metaPackage]);
+  const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
+  await fs.writeFile(path.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
+  if (r.code !== 0) {
+    throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+
+async function installedHypervisor(h: Host): Promise<{ name: string; version: string } | undefined> {
+  const r = await h.run(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*'], {
+    phase: 'install candidates',
+    timeoutMs: 30_000,
+    allowFailure: true,
+  });
+  const line = r.stdout.split('\n').find((l) => /^ii\s+xen-hypervisor-\d/.test(l));
+  if (!line) return undefined;
+  const [, name, version] = line.trim().split(/\s+/);
+  return { name, version };
+}
+
+async function describeHost(h: Host, report: Report): Promise<void> {
+  const opts = { phase: 'reboot into Xen', timeoutMs: 30_000, allowFailure: true };
+  report.kernel = (await h.run(['uname', '-r'], opts)).stdout.trim();
+  const info = await h.run(['xl', 'info'], opts);
+  report.xenVersion = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
+}

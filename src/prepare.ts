@@ -1,0 +1,31 @@
+// Everything that can be wrong with the input is found here, before any VM
+// starts: settings, candidate files, the out dir, the accelerator asked for.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CHECK_IDS } from './checks/index.js';
+import { DISTRO_IDS, profileFor } from './distro/index.js';
+import { chooseAccel } from './host/accel.js';
+import { resolvePackages } from './packages.js';
+import type { Prepared } from './pipeline.js';
+import { type RawSettings, checkOutDirWritable, parseSettings } from './settings.js';
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'xen-conformance');
+}
+
+export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Prepared> {
+  const { config, packagePatterns } = parseSettings(raw, {
+    knownDistros: DISTRO_IDS,
+    knownChecks: CHECK_IDS,
+    cwd,
+    defaultCacheDir: defaultCacheDir(),
+  });
+  const profile = profileFor(config.distro);
+  const candidates = packagePatterns.length
+    ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
+    : [];
+  await checkOutDirWritable(config.outDir);
+  const accel = await chooseAccel(config.accel);
+  return { config, candidates, accel };
+}

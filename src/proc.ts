@@ -1,0 +1,109 @@
+// Runs programs on the runner: always an argv array, never a shell string,
+// always with a timeout that names the phase it belongs to.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { InfraError } from './errors.js';
+
+export interface RunOptions {
+  /** The phase this belongs to, named in the error when it times out or fails. */
+  phase: string;
+  timeoutMs: number;
+  input?: string | Buffer;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Resolve with the result instead of throwing on a non-zero exit. */
+  allowFailure?: boolean;
+  /** Called with each chunk of output, for progress lines. */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Every child we start, so a signal handler can end them all. */
+export const children = new Set<ChildProcess>();
+
+/** Keep the last lines of long output for error messages. */
+export function lastLines(text: string, n: number): string[] {
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
+}
+
+export function run(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const [cmd, ...args] = argv;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Own process group, so a timeout ends what the command started too.
+      detached: true,
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      opts.onOutput?.(d.toString());
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onOutput?.(d.toString());
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, opts.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(new InfraError(opts.phase, `cannot run ${cmd}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (timedOut) {
+        reject(
+          new InfraError(
+            opts.phase,
+            `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`,
+          ),
+        );
+        return;
+      }
+      const result = { code: code ?? 128, stdout, stderr };
+      if (result.code !== 0 && !opts.allowFailure) {
+        const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
+        reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
+        return;
+      }
+      resolve(result);
+    });
+    child.stdin.on('error', () => {}); // a child that exits early closes its stdin
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** SIGTERM the child's whole process group, then SIGKILL if it lingers. */
+export function killGroup(child: ChildProcess, graceMs = 2000): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  const pid = child.pid;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, graceMs).unref();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

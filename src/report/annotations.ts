@@ -1,0 +1,62 @@
+// Annotations for the workflow run page. Pure: the caller hands them to
+// @actions/core. GitHub shows at most 10 errors and 10 warnings per step, so
+// the overflow is folded into one annotation instead of being silently lost.
+import type { Report } from './types.js';
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  title: string;
+  message: string;
+}
+
+const MAX_PER_LEVEL = 10;
+const SERIAL_LINES = 20;
+const NOUN: Record<Annotation['level'], string> = { error: 'failures', warning: 'warnings', notice: 'notices' };
+
+// Colour codes and control bytes from serial logs are noise in the UI.
+const clean = (s: string) => s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+
+export function toAnnotations(report: Report): Annotation[] {
+  // id is kept alongside so the grouped annotation can name what it folds.
+  const all: { id: string; a: Annotation }[] = [];
+
+  const infra = report.infraError;
+  if (infra) {
+    const tail = infra.serialTail.slice(-SERIAL_LINES).map(clean).join('\n');
+    all.push({
+      id: `infrastructure:${infra.phase}`,
+      a: {
+        level: 'error',
+        title: `infrastructure failed in phase ${infra.phase}`,
+        message: clean(infra.message) + (tail ? `\n\nLast serial lines:\n${tail}` : ''),
+      },
+    });
+  }
+
+  for (const c of report.checks) {
+    if (c.status !== 'fail' && c.status !== 'error' && c.status !== 'warn') continue;
+    const message = clean(c.message) + (c.remedy ? `\n\nRemedy: ${clean(c.remedy)}` : '');
+    all.push({
+      id: c.id,
+      a: { level: c.status === 'warn' ? 'warning' : 'error', title: `${c.id}: ${c.title} (${c.status})`, message },
+    });
+  }
+
+  const out: Annotation[] = [];
+  for (const level of ['error', 'warning', 'notice'] as const) {
+    const ofLevel = all.filter((x) => x.a.level === level);
+    if (ofLevel.length <= MAX_PER_LEVEL) {
+      out.push(...ofLevel.map((x) => x.a));
+      continue;
+    }
+    // Keep the first 9; the 10th slot names everything after them.
+    out.push(...ofLevel.slice(0, MAX_PER_LEVEL - 1).map((x) => x.a));
+    const rest = ofLevel.slice(MAX_PER_LEVEL - 1).map((x) => x.id);
+    out.push({
+      level,
+      title: `${rest.length} more ${NOUN[level]}`,
+      message: `${rest.length} more ${NOUN[level]}: ${rest.join(', ')} — see the job summary`,
+    });
+  }
+  return out;
+}

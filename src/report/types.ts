@@ -1,0 +1,69 @@
+// The one shape every output is made from: report.json is this object,
+// summary.md, junit.xml and the annotations are pure functions of it.
+
+export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'not-applicable' | 'error';
+export const STATUSES: readonly Status[] = ['pass', 'fail', 'warn', 'skip', 'not-applicable', 'error'];
+
+/** Where a check looks: the host before the reboot, dom0 after it, or a guest. */
+export type Where = 'host-before-reboot' | 'dom0' | 'domU';
+
+/** One command a check ran and an excerpt of what it printed. */
+export interface Evidence {
+  command: string;
+  exitCode?: number;
+  output: string;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  where: Where;
+  /** The checklist section it enforces. */
+  seed: string;
+  status: Status;
+  durationMs: number;
+  message: string;
+  evidence: Evidence[];
+  /** What a packager can do about a failure. */
+  remedy?: string;
+}
+
+export interface PhaseTiming {
+  phase: string;
+  seconds: number;
+  ok: boolean;
+}
+
+/** The infrastructure failed: the run could not get far enough to judge the packages. */
+export interface InfraError {
+  phase: string;
+  message: string;
+  serialTail: string[];
+}
+
+export type Totals = Record<Status, number>;
+
+export interface Report {
+  tool: { name: string; version: string };
+  distro: string;
+  /** Xen version seen in dom0 (xl info), when it got that far. */
+  xenVersion?: string;
+  /** Xen version of the candidate hypervisor package. */
+  candidateXenVersion?: string;
+  kernel?: string;
+  /** e.g. "qemu (tcg)" or "ssh root@host". */
+  target: string;
+  candidates: string[];
+  startedAt: string;
+  finishedAt: string;
+  phases: PhaseTiming[];
+  checks: CheckResult[];
+  totals: Totals;
+  infraError?: InfraError;
+}
+
+export function totalsOf(checks: readonly CheckResult[]): Totals {
+  const t = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Totals;
+  for (const c of checks) t[c.status]++;
+  return t;
+}

@@ -1,0 +1,208 @@
+// One schema for the action's inputs and the CLI's flags: raw strings in, a checked RunConfig out.
+// zod does the walking; the user only ever sees our one-line InputError, never zod's wording.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Accel, RunConfig, Timeouts } from './config.js';
+import { InputError } from './errors.js';
+import { patternLines } from './packages.js';
+
+/** Settings as they arrive: action inputs (where '' means not given) or CLI flag values. */
+export interface RawSettings {
+  distro?: string;
+  packages?: string;
+  checks?: string;
+  'out-dir'?: string;
+  accel?: string;
+  'timeout-image'?: string;
+  'timeout-boot'?: string;
+  'timeout-install'?: string;
+  'timeout-reboot'?: string;
+  'timeout-check'?: string;
+  'cache-dir'?: string;
+}
+
+export interface SettingsContext {
+  knownDistros: string[];
+  knownChecks: string[];
+  /** Relative paths are resolved here. */
+  cwd: string;
+  defaultCacheDir: string;
+}
+
+/** Everything but the packages, which need the file system (see resolvePackages). */
+export interface ParsedSettings {
+  config: Omit<RunConfig, 'packages'>;
+  /** The `packages` lines, blank lines and comments dropped; empty means a baseline run. */
+  packagePatterns: string[];
+}
+
+export const DEFAULT_DISTRO = 'debian-12';
+export const DEFAULT_OUT_DIR = 'xen-conformance-report';
+export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = { image: 900, boot: 300, install: 600, reboot: 300, check: 120 };
+/** Every setting's name, as the action input and the CLI flag (`--out-dir`) spell it. */
+export const SETTING_NAMES = [
+  'distro',
+  'packages',
+  'checks',
+  'out-dir',
+  'accel',
+  'timeout-image',
+  'timeout-boot',
+  'timeout-install',
+  'timeout-reboot',
+  'timeout-check',
+  'cache-dir',
+] as const satisfies readonly (keyof RawSettings)[];
+export const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
+/** Node's timers fire at once past 2^31 ms (~24.8 days), so a day is a safe, generous ceiling. */
+const MAX_TIMEOUT = 86_400;
+
+export function parseSettings(raw: RawSettings, ctx: SettingsContext): ParsedSettings {
+  const result = schema(ctx).safeParse(raw);
+  if (result.success) return result.data;
+  throw new InputError(oneLine(result.error.issues[0]));
+}
+
+function schema(ctx: SettingsContext) {
+  // An action input left out is '', so blank means "use the default" everywhere.
+  const text = z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : undefined));
+  // `fail` records our one-line message as the field's issue; the field's value is then never used.
+  type Check<T> = (v: string | undefined, fail: (message: string) => never) => T;
+  const field = <T>(check: Check<T>) =>
+    text.transform((v, zctx) =>
+      check(v, (message) => {
+        zctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }),
+    );
+  const timeout = (phase: keyof Timeouts) => field((v, fail) => parseTimeout(`timeout-${phase}`, v, DEFAULT_TIMEOUTS[phase], fail));
+  const dir = (fallback: string) => field((v) => path.resolve(ctx.cwd, expandHome(v ?? fallback)));
+
+  return z
+    .strictObject({
+      distro: field((v, fail) => {
+        const d = v ?? DEFAULT_DISTRO;
+        if (!ctx.knownDistros.includes(d)) return fail(`distro: "${d}" is not a known distro; pass one of ${list(ctx.knownDistros)}`);
+        return d;
+      }),
+      packages: z
+        .string()
+        .optional()
+        .transform((v) => patternLines(v ? [v] : [])),
+      checks: field((v, fail) => parseChecks(v, ctx.knownChecks, fail)),
+      'out-dir': dir(DEFAULT_OUT_DIR),
+      accel: field((v, fail): Accel => {
+        const a = (v ?? 'auto').toLowerCase();
+        if (!(ACCELS as string[]).includes(a)) return fail(`accel: "${v}" is not one of ${ACCELS.join(', ')}; pass one of them, or leave it empty for auto`);
+        return a as Accel;
+      }),
+      'timeout-image': timeout('image'),
+      'timeout-boot': timeout('boot'),
+      'timeout-install': timeout('install'),
+      'timeout-reboot': timeout('reboot'),
+      'timeout-check': timeout('check'),
+      'cache-dir': dir(ctx.defaultCacheDir),
+    })
+    .transform(
+      (s): ParsedSettings => ({
+        config: {
+          distro: s.distro,
+          checks: s.checks,
+          outDir: s['out-dir'],
+          accel: s.accel,
+          timeouts: {
+            image: s['timeout-image'],
+            boot: s['timeout-boot'],
+            install: s['timeout-install'],
+            reboot: s['timeout-reboot'],
+            check: s['timeout-check'],
+          },
+          cacheDir: s['cache-dir'],
+        },
+        packagePatterns: s.packages,
+      }),
+    );
+}
+
+function parseTimeout(name: string, v: string | undefined, fallback: number, fail: (m: string) => never): number {
+  if (v === undefined) return fallback;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0)) return fail(`${name}: "${v}" is not a positive whole number of seconds; e.g. ${fallback}`);
+  if (n > MAX_TIMEOUT) return fail(`${name}: "${v}" is more than a day (${MAX_TIMEOUT} seconds); e.g. ${fallback}`);
+  return n;
+}
+
+/** Comma- or newline-separated ids, in the order given, each once; none means all checks. */
+function parseChecks(v: string | undefined, known: string[], fail: (m: string) => never): string[] | null {
+  const ids = [...new Set((v ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean))];
+  if (ids.length === 0) return null;
+  const unknown = ids.find((id) => !known.includes(id));
+  if (unknown !== undefined) {
+    const near = nearMatches(unknown, known);
+    const hint = near.length > 0 ? `did you mean ${list(near)}?` : `known checks: ${list(known)}`;
+    return fail(`checks: "${unknown}" is not a known check; ${hint}`);
+  }
+  return ids;
+}
+
+/** Known ids a typo could have come from: close in edit distance, or one containing the other. */
+function nearMatches(word: string, known: string[]): string[] {
+  const w = word.toLowerCase();
+  return known.filter((k) => {
+    const c = k.toLowerCase();
+    return c.includes(w) || w.includes(c) || editDistance(w, c) <= Math.max(1, Math.floor(c.length / 4));
+  });
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** No shell expands `~` in an action input, so do it here as other actions do. */
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
+}
+
+function list(xs: readonly string[]): string {
+  return xs.length > 0 ? xs.join(', ') : '(none)';
+}
+
+/** Map an issue zod raised itself (not one of ours) to the same one-line style. */
+function oneLine(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom') return issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    return `${issue.keys[0]} is not a known setting; known settings: ${SETTING_NAMES.join(', ')}`;
+  }
+  const name = issue.path.join('.') || 'settings';
+  return `${name}: expected a text value; pass it as a string, e.g. ${name}: "..."`;
+}
+
+/** Create the report directory if needed and prove a file can be written there, before any boot. */
+export async function checkOutDirWritable(dir: string): Promise<void> {
+  const fail = (why: string) => new InputError(`out-dir: ${dir} ${why}; choose a directory you can write`);
+  try {
+    await mkdir(dir, { recursive: true });
+    // A real write, not access(): it also catches read-only mounts, ACLs and full disks.
+    const probe = path.join(dir, `.xen-conformance-probe-${randomUUID()}`);
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'EEXIST' && (await stat(dir).catch(() => null))?.isFile()) throw fail('is a file, not a directory');
+    throw fail(`cannot be written (${code})`);
+  }
+}

@@ -1,0 +1,160 @@
+// One persistent SSH connection to the Xen host (OpenSSH's connection
+// sharing: a master process, then one cheap channel per command). We drive
+// the system's OpenSSH client rather than a JavaScript one: it is what the
+// runner and the user already trust, it pins host keys through known_hosts,
+// and it needs no native addon in the bundle.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InfraError } from '../errors.js';
+import { children, killGroup, run, sleep, type RunResult } from '../proc.js';
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  keyFile: string;
+  /** known_hosts with the host's key: connections never trust an unknown key. */
+  knownHostsFile: string;
+}
+
+export interface SshExecOptions {
+  phase: string;
+  timeoutMs: number;
+  input?: string | Buffer;
+  allowFailure?: boolean;
+}
+
+/** Why a connection could not be made, in words a user can act on. */
+export function classifySshFailure(stderr: string): string {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
+    return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
+  }
+  if (/Permission denied/i.test(stderr)) return 'the host refused the key (Permission denied)';
+  if (/Connection refused/i.test(stderr)) return 'connection refused (no SSH server listening yet)';
+  if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
+    return `host unreachable (${stderr.trim().split('\n').pop()})`;
+  }
+  if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
+    return 'the connection was closed before login (SSH server not ready)';
+  }
+  return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
+}
+
+export class SshConnection {
+  private master?: ChildProcess;
+  private readonly socket: string;
+
+  constructor(
+    readonly target: SshTarget,
+    controlDir: string,
+  ) {
+    this.socket = path.join(controlDir, 'ssh.sock');
+  }
+
+  /** Options shared by the master and every channel; no user config is read. */
+  private baseArgs(): string[] {
+    const t = this.target;
+    return [
+      '-F', '/dev/null',
+      '-p', String(t.port),
+      '-i', t.keyFile,
+      '-o', 'IdentitiesOnly=yes',
+      '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null',
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'ConnectTimeout=10',
+      '-o', 'ServerAliveInterval=5',
+      '-o', 'ServerAliveCountMax=4',
+      '-o', 'LogLevel=ERROR',
+      '-l', t.user,
+    ];
+  }
+
+  /** Open the shared connection, once; throws an InfraError naming why it failed. */
+  async connect(phase: string, timeoutMs: number): Promise<void> {
+    await this.disconnect();
+    await fs.rm(this.socket, { force: true });
+    const master = spawn(
+      'ssh',
+      [...this.baseArgs(), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host],
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    );
+    children.add(master);
+    let stderr = '';
+    master.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((r) => master.on('close', () => r()));
+    master.on('close', () => children.delete(master));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (master.exitCode !== null || master.signalCode !== null) {
+        await exited;
+        throw new InfraError(phase, classifySshFailure(stderr));
+      }
+      const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], {
+        phase,
+        timeoutMs: 5000,
+        allowFailure: true,
+      });
+      if (check.code === 0) {
+        this.master = master;
+        return;
+      }
+      await Promise.race([sleep(200), exited]);
+    }
+    killGroup(master);
+    throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
+  }
+
+  /** Keep trying to connect until the deadline: for a host that is still booting. */
+  async waitUp(phase: string, timeoutMs: number, stillBooting: () => Promise<string | undefined>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no attempt made';
+    while (Date.now() < deadline) {
+      const dead = await stillBooting();
+      if (dead) throw new InfraError(phase, dead);
+      try {
+        await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())));
+        return;
+      } catch (e) {
+        last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+        // A wrong host key or a refused key will not mend itself by waiting.
+        if (/host key does not match|refused the key/.test(last)) throw e;
+      }
+      await sleep(1000);
+    }
+    throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+  }
+
+  /** Run a command line (already quoted with shJoin) over the shared connection. */
+  async exec(commandLine: string, opts: SshExecOptions): Promise<RunResult> {
+    if (!this.master) throw new InfraError(opts.phase, 'not connected to the host');
+    const res = await run(
+      ['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine],
+      { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true },
+    );
+    // 255 is ssh's own failure: the connection, not the command.
+    if (res.code === 255 && (this.master.exitCode !== null || /Control socket|mux_client|Connection/i.test(res.stderr))) {
+      throw new InfraError(opts.phase, `the SSH connection to the host was lost: ${classifySshFailure(res.stderr)}`);
+    }
+    if (res.code !== 0 && !opts.allowFailure) {
+      throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    return res;
+  }
+
+  get connected(): boolean {
+    return !!this.master && this.master.exitCode === null;
+  }
+
+  async disconnect(): Promise<void> {
+    const m = this.master;
+    this.master = undefined;
+    if (m && m.exitCode === null) {
+      const closed = new Promise((r) => m.on('close', r));
+      killGroup(m, 1000);
+      await Promise.race([closed, sleep(3000)]);
+    }
+  }
+}
