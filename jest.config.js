@@ -5,8 +5,10 @@ export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: process.env.XC_UNIT_ONLY ? ['/node_modules/', '/e2e/'] : ['/node_modules/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
 };

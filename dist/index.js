@@ -32361,14 +32361,14 @@ const overlayFiles = [
         path: '/etc/default/grub.d/xc-console.cfg',
         mode: 0o644,
         content: [
-            'GRUB_TIMEOUT=1',
+            'GRUB_TIMEOUT=0',
             'GRUB_TERMINAL="serial console"',
             'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"',
             'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"',
             'GRUB_CMDLINE_LINUX_DEFAULT=""',
             // Under Xen the UART is the hypervisor's: dom0 speaks through hvc0.
             'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0 earlyprintk=xen"',
-            'GRUB_CMDLINE_XEN="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M"',
+            'GRUB_CMDLINE_XEN="console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1536M,max:1536M"',
             'GRUB_DISABLE_OS_PROBER=true',
             '',
         ].join('\n'),

@@ -1,0 +1,194 @@
+// End to end on the embedded default: a Debian 12 VM under QEMU, real Xen
+// 4.17 from Debian's archive, real candidate packages. One VM run per
+// candidate set; each broken set is made by repacking a real .deb.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { archiveDebs, dropFile, repack } from './debs.js';
+import { readReport, runNode, startNode, statuses } from './run.js';
+import { execFileSync } from 'node:child_process';
+
+const MINUTES = 60_000;
+const XEN_PACKAGES = ['xen-system-amd64', 'xen-hypervisor-4.17-amd64', 'xen-hypervisor-common', 'xen-utils-4.17', 'xen-utils-common'];
+
+let work: string;
+let debs: Record<string, string>;
+
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-e2e-'));
+  await fs.mkdir(path.join(work, 'archive'));
+  debs = await archiveDebs(XEN_PACKAGES, path.join(work, 'archive'));
+}, 5 * MINUTES);
+
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+/** Command lines of running processes that mention what. */
+function processesMatching(what: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(what) && !l.includes('ps -eo'));
+}
+
+/** A candidate directory: the archive's debs with some replaced by broken copies. */
+async function candidateSet(name: string, broken: Record<string, (root: string) => Promise<void>>): Promise<string> {
+  const dir = path.join(work, name);
+  await fs.mkdir(dir);
+  for (const pkg of XEN_PACKAGES) {
+    if (broken[pkg]) await repack(debs[pkg], dir, broken[pkg]);
+    else await fs.copyFile(debs[pkg], path.join(dir, path.basename(debs[pkg])));
+  }
+  return dir;
+}
+
+describe('Debian 12 under QEMU', () => {
+  test(
+    'baseline: the archive packages boot into Xen and all four boot checks pass',
+    async () => {
+      const out = path.join(work, 'out-baseline');
+      const r = await runNode('dist/cli.js', ['run', '--distro', 'debian-12', '--out', out]);
+      expect(r.code).toBe(0);
+      const report = await readReport(out);
+      expect(statuses(report)).toEqual({
+        'boot.grub-xen-entry': 'pass',
+        'boot.default-is-xen': 'pass',
+        'boot.reaches-dom0': 'pass',
+        'boot.serial-clean': 'pass',
+      });
+      expect(report.xenVersion).toMatch(/^4\.17\./);
+      expect(report.candidateXenVersion).toMatch(/^4\.17\./);
+      expect(report.target).toMatch(/^qemu \((tcg|kvm)\)$/);
+      const phases = report.phases.map((p) => p.phase);
+      expect(phases).toEqual(expect.arrayContaining(['base image', 'boot the base image', 'install candidates', 'regenerate boot config', 'reboot into Xen', 'dom0 checks', 'total']));
+      expect(report.phases.every((p) => p.ok && p.seconds >= 0)).toBe(true);
+      // The serial log shows Xen itself booting, and the printed report is the summary.
+      expect(await fs.readFile(path.join(out, 'serial.log'), 'utf8')).toMatch(/\(XEN\) .*Xen version 4\.17/);
+      expect(r.stdout).toContain('`boot.reaches-dom0`');
+      expect(await fs.readFile(path.join(out, 'junit.xml'), 'utf8')).toMatch(/<testsuites [^>]*tests="4" failures="0" errors="0"/);
+      // Nothing left behind: no VM, no run directory.
+      expect((await fs.readdir(os.tmpdir())).filter((f) => f.startsWith('xc-run-'))).toEqual([]);
+      expect(processesMatching('qemu-system-x86_64')).toEqual([]);
+    },
+    20 * MINUTES,
+  );
+
+  test(
+    'SIGINT during the run (as GitHub cancels): exit 3 within 10 s, partial report, no VM or run directory left',
+    async () => {
+      const out = path.join(work, 'out-cancel');
+      const run = startNode('dist/cli.js', ['run', '--out', out]);
+      await run.waitFor(/install candidates \.\.\./, 10 * MINUTES);
+      const signalled = Date.now();
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      expect(r.code).toBe(3);
+      const report = await readReport(out);
+      expect(report.infraError?.message).toMatch(/cancelled \(SIGINT\) during install candidates/);
+      expect(report.phases.map((p) => p.phase)).toContain('boot the base image');
+      expect((await fs.readdir(os.tmpdir())).filter((f) => f.startsWith('xc-run-'))).toEqual([]);
+      expect(processesMatching('qemu-system-x86_64')).toEqual([]);
+    },
+    20 * MINUTES,
+  );
+
+  test(
+    'action: a hypervisor package without the GRUB default override fails default-is-xen and reaches-dom0, nothing else',
+    async () => {
+      const dir = await candidateSet('no-default', {
+        'xen-hypervisor-common': (root) => dropFile(root, '/etc/default/grub.d/xen.cfg'),
+      });
+      const out = path.join(work, 'out-no-default');
+      const summary = path.join(work, 'summary.md');
+      const outputs = path.join(work, 'outputs.txt');
+      const state = path.join(work, 'state.txt');
+      await Promise.all([summary, outputs, state].map((f) => fs.writeFile(f, '')));
+      const r = await runNode('dist/index.js', [], {
+        INPUT_DISTRO: 'debian-12',
+        INPUT_PACKAGES: `${dir}/*.deb\n# comments and blank lines are ignored\n\n`,
+        'INPUT_OUT-DIR': out,
+        INPUT_ACCEL: 'auto',
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_OUTPUT: outputs,
+        GITHUB_STATE: state,
+      });
+      expect(r.code).toBe(1);
+      const report = await readReport(out);
+      expect(statuses(report)).toEqual({
+        'boot.grub-xen-entry': 'pass',
+        'boot.default-is-xen': 'fail',
+        'boot.reaches-dom0': 'fail',
+        'boot.serial-clean': 'skip',
+      });
+      const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+      expect(byId['boot.default-is-xen'].message).toMatch(/does not boot Xen/);
+      expect(byId['boot.default-is-xen'].remedy).toMatch(/xen\.cfg/);
+      expect(byId['boot.reaches-dom0'].message).toMatch(/came back \(new boot id\) but not as Xen's dom0/);
+      expect(byId['boot.serial-clean'].message).toMatch(/boot\.reaches-dom0 did not pass/);
+      // What GitHub shows: the job summary, the annotations, the outputs.
+      const md = await fs.readFile(summary, 'utf8');
+      expect(md).toContain('boot.default-is-xen');
+      expect(md).toMatch(/Phase timings/);
+      expect(r.stdout).toMatch(/^::error title=[^:]*boot\.default-is-xen/m);
+      const out_ = await fs.readFile(outputs, 'utf8');
+      const output = (name: string) => new RegExp(`^${name}<<(\\S+)\\n([^\\n]*)\\n\\1$`, 'm').exec(out_)?.[2];
+      expect(output('passed')).toBe('1');
+      expect(output('failed')).toBe('2');
+      expect(output('skipped')).toBe('1');
+      expect(output('report')).toBe(path.join(out, 'report.json'));
+      expect(output('junit')).toBe(path.join(out, 'junit.xml'));
+      // The post step has the run directory to clean up after a cancel.
+      expect(await fs.readFile(state, 'utf8')).toMatch(/runDir/);
+    },
+    20 * MINUTES,
+  );
+
+  test(
+    'a hypervisor installed outside /boot gets no Xen boot entry (and a run of pre-reboot checks does not reboot)',
+    async () => {
+      const dir = await candidateSet('outside-boot', {
+        'xen-hypervisor-4.17-amd64': async (root) => {
+          const to = path.join(root, 'usr/lib/xen-4.17/boot');
+          await fs.mkdir(to, { recursive: true });
+          for (const f of await fs.readdir(path.join(root, 'boot'))) await fs.rename(path.join(root, 'boot', f), path.join(to, f));
+        },
+      });
+      const out = path.join(work, 'out-outside-boot');
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.grub-xen-entry,boot.default-is-xen', '--out', out]);
+      expect(r.code).toBe(1);
+      const report = await readReport(out);
+      expect(statuses(report)).toEqual({ 'boot.grub-xen-entry': 'fail', 'boot.default-is-xen': 'fail' });
+      expect(report.checks[0].message).toMatch(/no entry .* loads Xen/);
+      expect(report.phases.map((p) => p.phase)).not.toContain('reboot into Xen');
+    },
+    20 * MINUTES,
+  );
+
+  test(
+    'a toolstack whose xendomains service fails at boot fails serial-clean and only that',
+    async () => {
+      const dir = await candidateSet('xendomains-fails', {
+        'xen-utils-common': async (root) => {
+          const script = path.join(root, 'etc/init.d/xendomains');
+          const lines = (await fs.readFile(script, 'utf8')).split('\n');
+          // Broken only under Xen, so the install in plain Linux still succeeds.
+          lines.splice(1, 0, 'if [ "$1" = start ] && grep -qs control_d /proc/xen/capabilities; then echo "xendomains: broken on purpose" >&2; exit 1; fi');
+          await fs.writeFile(script, lines.join('\n'));
+        },
+      });
+      const out = path.join(work, 'out-xendomains');
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--out', out]);
+      expect(r.code).toBe(1);
+      const report = await readReport(out);
+      expect(statuses(report)).toEqual({
+        'boot.grub-xen-entry': 'pass',
+        'boot.default-is-xen': 'pass',
+        'boot.reaches-dom0': 'pass',
+        'boot.serial-clean': 'fail',
+      });
+      expect(report.checks[3].message).toMatch(/xendomains/);
+    },
+    20 * MINUTES,
+  );
+});

@@ -1,0 +1,44 @@
+// Real candidate packages for the end-to-end tests: Debian's own .debs from
+// the archive, and copies repacked with one thing broken, as a packaging
+// mistake would break them.
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Download the archive's current .debs of these packages into dir. */
+export async function archiveDebs(names: string[], dir: string): Promise<Record<string, string>> {
+  execFileSync('apt-get', ['download', '-q', ...names], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const files = await fs.readdir(dir);
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const f = files.find((x) => x.startsWith(`${n}_`) && x.endsWith('.deb'));
+    if (!f) throw new Error(`apt-get download gave no ${n}`);
+    out[n] = path.join(dir, f);
+  }
+  return out;
+}
+
+/** Unpack a .deb, let `edit` change its tree, and build it again under the same name into outDir. */
+export async function repack(deb: string, outDir: string, edit: (root: string) => Promise<void>): Promise<string> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-repack-'));
+  try {
+    execFileSync('dpkg-deb', ['-R', deb, root]);
+    await edit(root);
+    const out = path.join(outDir, path.basename(deb));
+    execFileSync('dpkg-deb', ['-b', '-Zxz', root, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return out;
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Remove a file from an unpacked package, and from its conffiles list if it is one. */
+export async function dropFile(root: string, file: string): Promise<void> {
+  await fs.rm(path.join(root, file));
+  const conffiles = path.join(root, 'DEBIAN/conffiles');
+  const list = await fs.readFile(conffiles, 'utf8').catch(() => undefined);
+  if (list !== undefined) {
+    await fs.writeFile(conffiles, list.split('\n').filter((l) => l.trim() !== file).join('\n'));
+  }
+}

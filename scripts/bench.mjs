@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Benchmark: a baseline run to report with a cold image cache, then warm.
+// Prints the phase timings from each report.json; asserts nothing.
+//   node scripts/bench.mjs            cold and warm (a fresh cache dir)
+//   node scripts/bench.mjs --warm     warm only (the default cache)
+//   extra flags after -- go to the CLI (e.g. -- --distro debian-13)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const sep = args.indexOf('--');
+const extra = sep >= 0 ? args.slice(sep + 1) : [];
+const warmOnly = args.includes('--warm');
+const cache = warmOnly ? undefined : mkdtempSync(join(tmpdir(), 'xc-bench-cache-'));
+
+function run(label) {
+  const out = mkdtempSync(join(tmpdir(), 'xc-bench-out-'));
+  const t0 = Date.now();
+  const cli = ['dist/cli.js', 'run', '--out', out, ...(cache ? ['--cache-dir', cache] : []), ...extra];
+  const r = spawnSync(process.execPath, cli, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const wall = (Date.now() - t0) / 1000;
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  rmSync(out, { recursive: true, force: true });
+  console.log(`\n${label}: exit ${r.status}, ${wall.toFixed(1)} s wall, Xen ${report.xenVersion ?? '-'} on ${report.target}`);
+  for (const p of report.phases) console.log(`  ${p.phase.padEnd(26)} ${p.seconds.toFixed(1).padStart(7)} s${p.ok ? '' : '  (failed)'}`);
+  const t = report.totals;
+  console.log(`  checks: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`);
+  return wall;
+}
+
+try {
+  const results = warmOnly ? [['warm', run('warm')]] : [['cold', run('cold cache')], ['warm', run('warm cache')]];
+  console.log('\nsummary: ' + results.map(([k, s]) => `${k} ${s.toFixed(0)} s`).join(', '));
+} finally {
+  if (cache) rmSync(cache, { recursive: true, force: true });
+}
