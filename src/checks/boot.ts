@@ -32,6 +32,7 @@ export const defaultIsXen: Check = {
   seed: SEED_DOM0,
   async run(ctx) {
     const cfg = await ctx.run(['cat', ctx.profile.grubCfg]);
+    if (cfg.code !== 0) return fail(`${ctx.profile.grubCfg} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
     const env = await ctx.run(['cat', '/boot/grub/grubenv']);
     const parsed = parseGrubCfg(cfg.stdout);
     const entry = defaultEntry(parsed, env.code === 0 ? env.stdout : '');

@@ -1,11 +1,20 @@
 // Reads a generated grub.cfg the way GRUB does for the two questions the boot
 // checks ask: which entries boot Xen, and which entry boots by default.
 
+export interface GrubSubmenu {
+  title: string;
+  id?: string;
+  /** Index among its siblings. */
+  index: number;
+}
+
 export interface GrubEntry {
   title: string;
   id?: string;
   /** Titles of the submenus it sits in, outermost first. */
   path: string[];
+  /** The submenus it sits in, outermost first: what a `>`-path default walks through. */
+  submenus: GrubSubmenu[];
   /** Index among its siblings, as GRUB counts for a numeric default. */
   index: number;
   body: string[];
@@ -21,21 +30,25 @@ const OPEN = /^\s*(menuentry|submenu)\s+(?:'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+))(
 
 export function parseGrubCfg(text: string): GrubConfig {
   const entries: GrubEntry[] = [];
-  const stack: { kind: string; title: string; children: number; entry?: GrubEntry }[] = [{ kind: 'root', title: '', children: 0 }];
+  const stack: { kind: string; title: string; id?: string; index: number; children: number; entry?: GrubEntry }[] = [
+    { kind: 'root', title: '', index: 0, children: 0 },
+  ];
   let defaultValue: string | undefined;
   for (const line of text.split('\n')) {
     const m = OPEN.exec(line);
     const top = stack[stack.length - 1];
     if (m) {
       const title = m[2] ?? (m[3] ?? m[4]).replace(/\\(.)/g, '$1');
-      const id = /--id\s+'?([^'\s]+)'?/.exec(m[5])?.[1];
+      // grub-mkconfig writes `$menuentry_id_option 'id'`, which GRUB expands to `--id 'id'`.
+      const id = /(?:--id|\$menuentry_id_option)\s+'?([^'\s]+)'?/.exec(m[5])?.[1];
       const index = top.children++;
       if (m[1] === 'menuentry') {
-        const entry: GrubEntry = { title, id, path: stack.slice(1).map((s) => s.title), index, body: [] };
+        const submenus = stack.slice(1).map((s) => ({ title: s.title, id: s.id, index: s.index }));
+        const entry: GrubEntry = { title, id, path: submenus.map((s) => s.title), submenus, index, body: [] };
         entries.push(entry);
-        stack.push({ kind: 'menuentry', title, children: 0, entry });
+        stack.push({ kind: 'menuentry', title, id, index, children: 0, entry });
       } else {
-        stack.push({ kind: 'submenu', title, children: 0 });
+        stack.push({ kind: 'submenu', title, id, index, children: 0 });
       }
       continue;
     }
@@ -70,19 +83,20 @@ export function defaultEntry(cfg: GrubConfig, grubenv = ''): GrubEntry | undefin
     value = /^saved_entry=(.*)$/m.exec(grubenv)?.[1] ?? '0';
   }
   const parts = value.split('>');
-  // Walk the tree level by level, matching each part by index, title or id.
-  let candidates = cfg.entries;
+  // Walk the tree level by level: as GRUB does, take the first entry or submenu
+  // whose index (for a number), title or id matches the part, and go into it.
+  let inside = cfg.entries;
   for (let depth = 0; depth < parts.length; depth++) {
     const part = parts[depth];
-    const atLevel = candidates.filter((e) => e.path.length >= depth);
-    const match = (e: GrubEntry) => {
-      const isLeafLevel = e.path.length === depth;
-      const title = isLeafLevel ? e.title : e.path[depth];
-      const index = isLeafLevel ? e.index : undefined;
-      return title === part || (isLeafLevel && e.id === part) || (/^\d+$/.test(part) && index === Number(part));
-    };
-    candidates = atLevel.filter(match);
-    if (depth === parts.length - 1) return candidates.find((e) => e.path.length === depth);
+    const item = (e: GrubEntry): GrubSubmenu => (e.path.length === depth ? e : e.submenus[depth]);
+    const matches = (x: GrubSubmenu) => (/^\d+$/.test(part) ? x.index === Number(part) : x.title === part || x.id === part);
+    const first = inside.filter((e) => matches(item(e))).sort((a, b) => item(a).index - item(b).index)[0];
+    const last = depth === parts.length - 1;
+    if (!first) return undefined;
+    if (first.path.length === depth) return last ? first : undefined;
+    if (last) return undefined; // names a submenu, not an entry
+    const chosen = item(first).index;
+    inside = inside.filter((e) => e.path.length > depth && e.submenus[depth].index === chosen);
   }
   return undefined;
 }
