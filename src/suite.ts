@@ -16,6 +16,8 @@ export interface SuiteOptions {
   /** Results so far, from earlier groups: a check may build on them. */
   earlier: CheckResult[];
   onResult?: (r: CheckResult) => void;
+  /** Checks running at once (default CONCURRENCY). */
+  concurrency?: number;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -26,42 +28,76 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/** How many checks run at once: they only wait on the host, over one shared SSH connection. */
+export const CONCURRENCY = 4;
+
 export async function runChecks(checks: Check[], o: SuiteOptions): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  const all = () => [...o.earlier, ...results];
+  const done = new Map<string, Promise<CheckResult>>();
+  const slots = semaphore(o.concurrency ?? CONCURRENCY);
+  // Each check starts once the checks it builds on have finished, and a slot is free.
   for (const check of checks) {
-    const started = Date.now();
-    const evidence: Evidence[] = [];
-    const base = { id: check.id, title: check.title, where: check.where, seed: check.seed, evidence };
-    const blocker = (check.after ?? []).map((id) => all().find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
-    let result: CheckResult;
-    if (blocker) {
-      result = { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
-    } else {
-      const ctx: CheckContext = {
-        host: o.host,
-        profile: o.profile,
-        facts: o.facts,
-        timeoutMs: o.timeoutMs,
-        async run(argv) {
-          const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
-          evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-          return r;
-        },
-        note(what, output) {
-          evidence.push({ command: what, output: excerpt(output) });
-        },
-      };
-      try {
-        const out = await withTimeout(check.run(ctx), o.timeoutMs, `check ${check.id}`);
-        result = { ...base, ...out, durationMs: Date.now() - started };
-      } catch (e) {
-        const msg = e instanceof InfraError ? e.message : `the check could not run: ${(e as Error).message}`;
-        result = { ...base, status: 'error', durationMs: Date.now() - started, message: msg };
-      }
-    }
-    results.push(result);
-    o.onResult?.(result);
+    const deps = (check.after ?? []).map((id) => done.get(id)).filter((p): p is Promise<CheckResult> => !!p);
+    done.set(
+      check.id,
+      Promise.all(deps).then(async () => {
+        const release = await slots();
+        try {
+          const result = await runOne(check, o, [...o.earlier, ...(await settled(done, check.after ?? []))]);
+          o.onResult?.(result);
+          return result;
+        } finally {
+          release();
+        }
+      }),
+    );
   }
-  return results;
+  // In catalogue order, whatever order they finished in.
+  return Promise.all(checks.map((c) => done.get(c.id)!));
+}
+
+async function settled(done: Map<string, Promise<CheckResult>>, ids: string[]): Promise<CheckResult[]> {
+  return Promise.all(ids.filter((id) => done.has(id)).map((id) => done.get(id)!));
+}
+
+function semaphore(n: number): () => Promise<() => void> {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((r) => waiting.push(r));
+    return () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    };
+  };
+}
+
+async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Promise<CheckResult> {
+  const started = Date.now();
+  const evidence: Evidence[] = [];
+  const base = { id: check.id, title: check.title, where: check.where, seed: check.seed, evidence };
+  const blocker = (check.after ?? []).map((id) => known.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
+  if (blocker) return { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
+  const ctx: CheckContext = {
+    host: o.host,
+    profile: o.profile,
+    facts: o.facts,
+    timeoutMs: o.timeoutMs,
+    async run(argv) {
+      const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
+      evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+      return r;
+    },
+    note(what, output) {
+      evidence.push({ command: what, output: excerpt(output) });
+    },
+  };
+  try {
+    const out = await withTimeout(check.run(ctx), o.timeoutMs, `check ${check.id}`);
+    return { ...base, ...out, durationMs: Date.now() - started };
+  } catch (e) {
+    const msg = e instanceof InfraError ? e.message : `the check could not run: ${(e as Error).message}`;
+    return { ...base, status: 'error', durationMs: Date.now() - started, message: msg };
+  }
 }

@@ -42,3 +42,13 @@ export async function dropFile(root: string, file: string): Promise<void> {
     await fs.writeFile(conffiles, list.split('\n').filter((l) => l.trim() !== file).join('\n'));
   }
 }
+
+/** Rewrite one field of an unpacked package's DEBIAN/control. */
+export async function editControl(root: string, field: string, edit: (value: string) => string): Promise<void> {
+  const file = path.join(root, 'DEBIAN/control');
+  const lines = (await fs.readFile(file, 'utf8')).split('\n');
+  const i = lines.findIndex((l) => l.startsWith(`${field}: `));
+  if (i < 0) throw new Error(`no ${field} in ${file}`);
+  lines[i] = `${field}: ${edit(lines[i].slice(field.length + 2))}`;
+  await fs.writeFile(file, lines.join('\n'));
+}

@@ -5,7 +5,7 @@ interface DebianRelease {
   title: string;
   suite: string;
   verified: boolean;
-  units: { commons: string; domains: string };
+  units: { commons: string; domains: string; atBoot: string[] };
 }
 
 export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
@@ -27,12 +27,27 @@ export class DebianProfile implements DistroProfile {
     'initramfs-tools',
     'iproute2',
     'procps',
+    // A default Debian install has man-db (priority important): man -w answers.
+    'man-db',
   ];
   readonly id: string;
   readonly title: string;
   readonly suite: string;
   readonly verified: boolean;
-  readonly services: { commons: string; domains: string };
+  readonly services: { commons: string; domains: string; atBoot: string[] };
+  // Confirmed in Debian 12's packages (4.17.7+13-g2445b30a44-0+deb12u1): xen-hypervisor-4.17-amd64
+  // Provides xen-hypervisor, xen-utils-4.17 Provides xen-utils (and only Recommends qemu-system-xen,
+  // which ships /usr/libexec/xen-qemu-system-i386, the path compiled into libxenlight), xl.1.gz and
+  // the xl*.5 pages are in xen-utils-common, /usr/bin/xenstore-* in xenstore-utils.
+  readonly xenPackages = {
+    hypervisor: 'xen-hypervisor',
+    tools: 'xen-utils',
+    deviceModel: 'qemu-system-xen',
+    manPages: 'xen-utils-common',
+    xenstoreUtils: 'xenstore-utils',
+  };
+  readonly hotplugScriptDir = '/etc/xen/scripts';
+  readonly initramfs = { image: (release: string) => `/boot/initrd.img-${release}`, list: ['lsinitramfs'] };
 
   constructor(r: DebianRelease) {
     this.id = r.id;

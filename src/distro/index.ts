@@ -8,14 +8,16 @@ const PROFILES: DistroProfile[] = [
     title: 'Debian 12 (bookworm)',
     suite: 'bookworm',
     verified: true,
-    units: { commons: 'xen', domains: 'xendomains' },
+    // SysV scripts from xen-utils-common, enabled by its postinst (update-rc.d ... defaults):
+    // /etc/init.d/xen starts xenstored (oxenstored first), xenconsoled and dom0's qemu.
+    units: { commons: 'xen', domains: 'xendomains', atBoot: ['xen', 'xendomains'] },
   }),
   new DebianProfile({
     id: 'debian-13',
     title: 'Debian 13 (trixie)',
     suite: 'trixie',
     verified: false,
-    units: { commons: 'xen', domains: 'xendomains' },
+    units: { commons: 'xen', domains: 'xendomains', atBoot: ['xen', 'xendomains'] },
   }),
 ];
 

@@ -15,8 +15,32 @@ export interface DistroProfile {
   basePackages: string[];
   /** Where the boot loader's generated config lives. */
   grubCfg: string;
-  /** Names the init system knows the toolstack services by. */
-  services: { commons: string; domains: string };
+  /**
+   * Names the init system knows the toolstack services by; `atBoot`: every
+   * one that must be enabled at boot (upstream: xencommons or xenstored,
+   * xenconsoled, xen-init-dom0; and xendomains).
+   */
+  services: { commons: string; domains: string; atBoot: string[] };
+  /**
+   * Which package carries each part of Xen: a package name, or a virtual
+   * name the package Provides (so it holds across Xen versions).
+   */
+  xenPackages: {
+    /** The hypervisor (Debian: xen-hypervisor-<ver>-<arch> Provides xen-hypervisor). */
+    hypervisor: string;
+    /** The full toolstack (Debian: xen-utils-<ver> Provides xen-utils). */
+    tools: string;
+    /** The device model libxl runs for HVM guests (qemu-system-i386 built for Xen). */
+    deviceModel: string;
+    /** The xl man pages. */
+    manPages: string;
+    /** The xenstore-* utilities, apart from the toolstack. */
+    xenstoreUtils: string;
+  };
+  /** Where the hotplug scripts live (libxl's XEN_SCRIPT_DIR). */
+  hotplugScriptDir: string;
+  /** The running kernel's initramfs, and the argv that lists its files (the image's path is appended). */
+  initramfs: { image(kernelRelease: string): string; list: string[] };
   /** argv, run on the Xen host, that installs these package files (or archive names) with their dependencies. */
   installCommand(packages: string[]): string[];
   /** argv, run on the Xen host, that regenerates the boot config with the distro's own tool. */

@@ -74,6 +74,7 @@ export interface QemuHostOptions {
 export class QemuHost implements Host {
   readonly target: string;
   private proc?: ChildProcess;
+  private exited?: Promise<void>;
   private exitNote?: string;
   private qemuStderr = '';
   private readonly serialPath: string;
@@ -132,9 +133,13 @@ export class QemuHost implements Host {
 
   private spawnQemu(): void {
     const dir = this.o.runDir;
+    this.exitNote = undefined;
+    this.qemuStderr = '';
     const args = [
       ...machineArgs(this.o.accel.qemuArgs),
-      '-chardev', `file,id=serial0,path=${this.serialPath}`,
+      // A reboot ends this QEMU and reboot() starts a fresh one (see there).
+      '-no-reboot',
+      '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
       '-serial', 'chardev:serial0',
       '-monitor', 'none',
       '-pidfile', path.join(dir, 'qemu.pid'),
@@ -148,9 +153,12 @@ export class QemuHost implements Host {
     const p = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     children.add(p);
     p.stderr!.on('data', (d: Buffer) => (this.qemuStderr += d.toString()));
+    const exited = new Promise<void>((r) => p.on('close', () => r()));
+    this.exited = exited;
     p.on('close', (code, signal) => {
       children.delete(p);
-      this.exitNote = `QEMU exited (${signal ?? `code ${code}`})${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
+      const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
+      this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
     });
     p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
     this.proc = p;
@@ -158,10 +166,10 @@ export class QemuHost implements Host {
 
   /** Why the VM can no longer come up, or undefined while it may still. */
   private async deadReason(): Promise<string | undefined> {
-    if (this.exitNote) return this.exitNote;
     const tail = (await this.serialTail(40)).join('\n');
     const panic = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*/.exec(tail);
-    return panic ? `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}` : undefined;
+    if (panic) return `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}`;
+    return this.exitNote;
   }
 
   private async guard<T>(phase: string, p: Promise<T>): Promise<T> {
@@ -189,23 +197,28 @@ export class QemuHost implements Host {
     return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
   }
 
+  /**
+   * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
+   * fresh QEMU boots the same disk. Under TCG a warm reset inside one QEMU
+   * left GRUB taking minutes to load Xen (measured: 2.3 min for "Loading
+   * Xen" after the reset, 0.3 s from a fresh start); the boot config and
+   * the disk the machine comes back with are the same either way.
+   */
   async reboot(opts: ExecOptions): Promise<void> {
     const before = await this.bootId(opts);
+    const deadline = Date.now() + opts.timeoutMs;
     // The connection drops while the command runs: that is the point.
     await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
     await this.ssh.disconnect();
-    const deadline = Date.now() + opts.timeoutMs;
-    while (Date.now() < deadline) {
-      await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
-        throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.serialTail(30));
-      });
-      const after = await this.bootId(opts);
-      if (after !== before) return;
-      // Still the old boot (the shutdown had not begun): wait for it.
-      await this.ssh.disconnect();
-      await sleep(2000);
-    }
-    throw new InfraError(opts.phase, `the boot id did not change within ${Math.round(opts.timeoutMs / 1000)} s`, await this.serialTail(30));
+    const down = await Promise.race([this.exited!.then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
+    if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.serialTail(30));
+    this.o.log('qemu: the guest reset; starting it again from the same disk');
+    this.spawnQemu();
+    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
+      throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.serialTail(30));
+    });
+    const after = await this.bootId(opts);
+    if (after === before) throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.serialTail(30));
   }
 
   async serialLog(): Promise<string> {

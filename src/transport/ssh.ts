@@ -53,7 +53,7 @@ export class SshConnection {
   }
 
   /** Options shared by the master and every channel; no user config is read. */
-  private baseArgs(): string[] {
+  private baseArgs(connectTimeoutS = 10): string[] {
     const t = this.target;
     return [
       '-F', '/dev/null',
@@ -64,7 +64,7 @@ export class SshConnection {
       '-o', 'GlobalKnownHostsFile=/dev/null',
       '-o', 'StrictHostKeyChecking=yes',
       '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=10',
+      '-o', `ConnectTimeout=${connectTimeoutS}`,
       '-o', 'ServerAliveInterval=5',
       '-o', 'ServerAliveCountMax=4',
       '-o', 'LogLevel=ERROR',
@@ -73,12 +73,12 @@ export class SshConnection {
   }
 
   /** Open the shared connection, once; throws an InfraError naming why it failed. */
-  async connect(phase: string, timeoutMs: number): Promise<void> {
+  async connect(phase: string, timeoutMs: number, connectTimeoutS = 10): Promise<void> {
     await this.disconnect();
     await fs.rm(this.socket, { force: true });
     const master = spawn(
       'ssh',
-      [...this.baseArgs(), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host],
+      [...this.baseArgs(connectTimeoutS), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host],
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
     );
     children.add(master);
@@ -115,14 +115,17 @@ export class SshConnection {
       const dead = await stillBooting();
       if (dead) throw new InfraError(phase, dead);
       try {
-        await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())));
+        // While the host boots, a forwarded port accepts and then stays
+        // silent: a short handshake timeout notices sshd within seconds.
+        await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
         return;
       } catch (e) {
         last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+        if (process.env.XC_DEBUG) process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
         // A wrong host key or a refused key will not mend itself by waiting.
         if (/host key does not match|refused the key/.test(last)) throw e;
       }
-      await sleep(1000);
+      await sleep(500);
     }
     throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
   }

@@ -1,0 +1,156 @@
+// Dom0 support in the distro kernel: the options a dom0 needs are built in or
+// shipped as loadable modules, and the initramfs carries the PV drivers.
+import { type Check, fail, pass } from './check.js';
+import { readKernelConfig } from './dom0facts.js';
+
+const SEED_DOM0 = 'Dom0 support in Linux';
+const SEED_PV = 'Test that the paravirtualized driver is always included in the ramdisks';
+
+/** What a dom0 needs from its kernel, and the module each option builds when =m. */
+export const DOM0_OPTIONS: { option: string; module?: string; what: string }[] = [
+  { option: 'XEN_DOM0', what: 'dom0 support' },
+  { option: 'XEN_BLKDEV_BACKEND', module: 'xen-blkback', what: 'block backend' },
+  { option: 'XEN_NETDEV_BACKEND', module: 'xen-netback', what: 'network backend' },
+  { option: 'XEN_DEV_EVTCHN', module: 'xen-evtchn', what: '/dev/xen/evtchn' },
+  { option: 'XEN_GNTDEV', module: 'xen-gntdev', what: '/dev/xen/gntdev' },
+  { option: 'XENFS', module: 'xenfs', what: '/proc/xen' },
+  { option: 'XEN_BALLOON', what: 'memory ballooning' },
+  { option: 'XEN_PCIDEV_BACKEND', module: 'xen-pciback', what: 'PCI passthrough backend' },
+  { option: 'XEN_ACPI_PROCESSOR', module: 'xen-acpi-processor', what: 'ACPI P/C-states to Xen' },
+];
+
+/**
+ * For each module name: "NAME loaded" (in /sys/module), "NAME loadable FILE"
+ * (modinfo finds it and modprobe -n accepts it), "NAME unloadable FILE" or
+ * "NAME missing".
+ */
+export const MODULE_STATE = [
+  'for m in "$@"; do',
+  '  u=$(printf %s "$m" | tr - _)',
+  '  if [ -d "/sys/module/$u" ]; then echo "$m loaded"; continue; fi',
+  '  f=$(modinfo -F filename "$m" 2>/dev/null)',
+  '  if [ -z "$f" ]; then echo "$m missing"; continue; fi',
+  '  if modprobe -n -q "$m" 2>/dev/null; then echo "$m loadable $f"; else echo "$m unloadable $f"; fi',
+  'done',
+].join('\n');
+
+export type ModuleState = { state: 'loaded' } | { state: 'loadable' | 'unloadable'; file: string } | { state: 'missing' };
+
+export function parseModuleStates(text: string): Map<string, ModuleState> {
+  const out = new Map<string, ModuleState>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) (loaded|loadable|unloadable|missing)(?: (.+))?$/.exec(line.trim());
+    if (!m) continue;
+    const [, name, state, file] = m;
+    out.set(name, state === 'loaded' || state === 'missing' ? { state } : { state: state as 'loadable' | 'unloadable', file: file ?? '' });
+  }
+  return out;
+}
+
+export const kernelConfig: Check = {
+  id: 'dom0.kernel-config',
+  title: "The running kernel's config has what a dom0 needs: built in, or as modules that are installed and load",
+  where: 'dom0',
+  seed: SEED_DOM0,
+  after: ['boot.reaches-dom0'],
+  async run(ctx) {
+    const cfg = await readKernelConfig(ctx);
+    if (cfg.error) {
+      return fail(
+        `the config of the running kernel ${cfg.release} cannot be read (${cfg.error})`,
+        'Ship the kernel config as /boot/config-<release> in the kernel package (or build with CONFIG_IKCONFIG_PROC).',
+      );
+    }
+    const builtIn: string[] = [];
+    const modules: string[] = [];
+    const problems: string[] = [];
+    const asModules = DOM0_OPTIONS.filter((o) => cfg.options.get(o.option) === 'm');
+    const states = new Map<string, ModuleState>();
+    if (asModules.some((o) => o.module)) {
+      const r = await ctx.run(['sh', '-c', MODULE_STATE, 'sh', ...asModules.flatMap((o) => (o.module ? [o.module] : []))]);
+      parseModuleStates(r.stdout).forEach((v, k) => states.set(k, v));
+    }
+    for (const o of DOM0_OPTIONS) {
+      const v = cfg.options.get(o.option);
+      const name = `CONFIG_${o.option}`;
+      if (v === 'y') builtIn.push(o.option);
+      else if (v === 'm') {
+        const s = o.module ? states.get(o.module) : undefined;
+        if (!o.module) problems.push(`${name}=m, but no module is known for it`);
+        else if (!s || s.state === 'missing') problems.push(`${name}=m, but module ${o.module} is not installed for ${cfg.release}`);
+        else if (s.state === 'unloadable') problems.push(`${name}=m, but module ${o.module} (${s.file}) does not load (modprobe -n fails)`);
+        else modules.push(`${o.module} ${s.state}`);
+      } else problems.push(`${name} ${v === 'n' ? 'is not set' : v === undefined ? 'is missing' : `=${v}`} (${o.what})`);
+    }
+    if (problems.length) {
+      return fail(
+        `${cfg.source}: ${problems.join('; ')}`,
+        `Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`,
+      );
+    }
+    return pass(`${cfg.source}: ${DOM0_OPTIONS.length} dom0 options present; built in: ${builtIn.join(', ') || 'none'}; modules: ${modules.join(', ') || 'none'}`);
+  },
+};
+
+/** The PV frontends an installer's or a guest's initramfs needs, and their config options. */
+export const PV_DRIVERS = [
+  { module: 'xen-blkfront', option: 'XEN_BLKDEV_FRONTEND' },
+  { module: 'xen-netfront', option: 'XEN_NETDEV_FRONTEND' },
+];
+
+/**
+ * $1: the initramfs image; the rest: the argv that lists it. Prints the PV
+ * driver entries and "entries N"; exit 4 when the image does not exist, the
+ * lister's status when it fails.
+ */
+export const LIST_INITRAMFS = [
+  'img=$1; shift',
+  '[ -e "$img" ] || { echo "no such file: $img" >&2; exit 4; }',
+  'out=$("$@" "$img") || { s=$?; printf "%s\\n" "$out" | tail -n 5; exit $s; }',
+  'printf "%s\\n" "$out" | grep -E "/xen-(blk|net)front\\.ko" || true',
+  'echo "entries $(printf "%s\\n" "$out" | wc -l)"',
+].join('\n');
+
+/** Module names (xen-blkfront...) whose .ko (plain, .xz, .zst, .gz) a listing holds. */
+export function modulesInListing(listing: string): Set<string> {
+  const found = new Set<string>();
+  for (const line of listing.split('\n')) {
+    const m = /(?:^|\/)([A-Za-z0-9_-]+)\.ko(?:\.(?:xz|zst|gz))?$/.exec(line.trim());
+    if (m) found.add(m[1].replace(/_/g, '-'));
+  }
+  return found;
+}
+
+export const initramfsDrivers: Check = {
+  id: 'boot.initramfs-drivers',
+  title: "The running kernel's initramfs carries the PV block and network frontends (or they are built in)",
+  where: 'dom0',
+  seed: SEED_PV,
+  after: ['boot.reaches-dom0'],
+  async run(ctx) {
+    const cfg = await readKernelConfig(ctx);
+    if (!cfg.release) throw new Error('uname -r gave no kernel release');
+    const builtIn = PV_DRIVERS.filter((d) => cfg.options.get(d.option) === 'y').map((d) => d.module);
+    const image = ctx.profile.initramfs.image(cfg.release);
+    let inImage = new Set<string>();
+    if (builtIn.length < PV_DRIVERS.length) {
+      const r = await ctx.run(['sh', '-c', LIST_INITRAMFS, 'sh', image, ...ctx.profile.initramfs.list]);
+      if (r.code === 4) {
+        return fail(`the running kernel ${cfg.release} has no initramfs (${image} does not exist)`, 'Generate the initramfs from the kernel package\'s postinst (initramfs-tools or dracut hook).');
+      }
+      if (r.code !== 0) throw new Error(`${ctx.profile.initramfs.list.join(' ')} ${image} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+      inImage = modulesInListing(r.stdout);
+    }
+    const missing = PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module));
+    if (missing.length) {
+      return fail(
+        `${image} lacks ${missing.map((d) => d.module).join(' and ')} and the kernel does not build ${missing.length > 1 ? 'them' : 'it'} in (${missing.map((d) => `CONFIG_${d.option}=${cfg.options.get(d.option) ?? 'missing'}`).join(', ')})`,
+        'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most includes drivers/block and drivers/net, or a hook adding xen-blkfront and xen-netfront; dracut: add_drivers+=" xen-blkfront xen-netfront "), or build them in (=y).',
+      );
+    }
+    const how = PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`);
+    return pass(`${how.join(', ')} (${image})`);
+  },
+};
+
+export const dom0Checks: Check[] = [kernelConfig, initramfsDrivers];
