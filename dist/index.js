@@ -34420,6 +34420,12 @@ function customizeScript(metaPackage) {
 /** Bump when the way images are assembled changes, to rebuild every cached image. */
 const FORMAT = 1;
 const DISK_BYTES = 6 * 1024 ** 3;
+/**
+ * A cached image is rebuilt after this long: it holds the archive's package
+ * lists and Xen packages of the day it was built, and a baseline run should
+ * test what the archive has now (security updates land every few weeks).
+ */
+const MAX_AGE_DAYS = 7;
 const PART_OFFSET = 1024 * 1024;
 function recipeKey(profile) {
     const recipe = {
@@ -34438,7 +34444,11 @@ async function baseImage(profile, opts) {
     const key = recipeKey(profile);
     const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${profile.id}-${key}`);
     const cached = await readMeta(dir);
-    if (cached) {
+    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
+    if (cached && ageDays > MAX_AGE_DAYS) {
+        opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
+    }
+    else if (cached) {
         opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
         return { ...cached, fresh: false };
     }
@@ -34478,6 +34488,8 @@ async function baseImage(profile, opts) {
         await external_node_fs_namespaceObject.promises.rm(initrd);
         const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
         await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+        if (cached)
+            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
         await external_node_fs_namespaceObject.promises.rename(work, dir).catch(async (e) => {
             // Another run finished the same image first: use theirs.
             if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST')
@@ -35010,7 +35022,9 @@ async function installCandidates(h, p, outDir) {
     const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
     if (r.code !== 0) {
-        throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        // apt explains unmet dependencies on stdout and only concludes on stderr.
+        const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
+        throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
     }
 }
 async function installedHypervisor(h) {

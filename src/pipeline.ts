@@ -15,7 +15,7 @@ import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { baseImage } from './image/build.js';
 import type { Candidate } from './packages.js';
-import { children, killGroup } from './proc.js';
+import { children, killGroup, lastLines } from './proc.js';
 import { runChecks } from './suite.js';
 import { type CheckResult, type PhaseTiming, type Report, totalsOf } from './report/types.js';
 import { writeReportFiles } from './report/write.js';
@@ -164,7 +164,9 @@ async function installCandidates(h: Host, p: Prepared, outDir: string): Promise<
   const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
   await fs.writeFile(path.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
   if (r.code !== 0) {
-    throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    // apt explains unmet dependencies on stdout and only concludes on stderr.
+    const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
+    throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
   }
 }
 

@@ -10,7 +10,18 @@ import { readReport, runNode, startNode, statuses } from './run.js';
 import { execFileSync } from 'node:child_process';
 
 const MINUTES = 60_000;
-const XEN_PACKAGES = ['xen-system-amd64', 'xen-hypervisor-4.17-amd64', 'xen-hypervisor-common', 'xen-utils-4.17', 'xen-utils-common', 'xenstore-utils'];
+// Every binary package of Debian's xen source that the meta package pulls in,
+// as a packager's build produces them: a self-consistent candidate set.
+const XEN_PACKAGES = [
+  'xen-system-amd64',
+  'xen-hypervisor-4.17-amd64',
+  'xen-hypervisor-common',
+  'xen-utils-4.17',
+  'xen-utils-common',
+  'xenstore-utils',
+  ...['libxencall1', 'libxendevicemodel1', 'libxenevtchn1', 'libxenforeignmemory1', 'libxengnttab1', 'libxenhypfs1'],
+  ...['libxenmisc4.17', 'libxenstore4', 'libxentoolcore1', 'libxentoollog1'],
+];
 
 /** What Debian 12's own packages get, as measured: every check has a definite status. */
 const BASELINE: Record<string, string> = {

@@ -13,6 +13,12 @@ import { bootOnce } from '../host/qemu.js';
 /** Bump when the way images are assembled changes, to rebuild every cached image. */
 const FORMAT = 1;
 const DISK_BYTES = 6 * 1024 ** 3;
+/**
+ * A cached image is rebuilt after this long: it holds the archive's package
+ * lists and Xen packages of the day it was built, and a baseline run should
+ * test what the archive has now (security updates land every few weeks).
+ */
+export const MAX_AGE_DAYS = 7;
 const PART_OFFSET = 1024 * 1024;
 
 export interface BaseImage {
@@ -52,7 +58,10 @@ export async function baseImage(profile: DebianProfile, opts: ImageOptions): Pro
   const key = recipeKey(profile);
   const dir = path.join(opts.cacheDir, `${profile.id}-${key}`);
   const cached = await readMeta(dir);
-  if (cached) {
+  const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
+  if (cached && ageDays > MAX_AGE_DAYS) {
+    opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
+  } else if (cached) {
     opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
     return { ...cached, fresh: false };
   }
@@ -92,6 +101,7 @@ export async function baseImage(profile: DebianProfile, opts: ImageOptions): Pro
     await fs.rm(initrd);
     const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
     await fs.writeFile(path.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    if (cached) await fs.rm(dir, { recursive: true, force: true });
     await fs.rename(work, dir).catch(async (e: NodeJS.ErrnoException) => {
       // Another run finished the same image first: use theirs.
       if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
