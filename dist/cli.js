@@ -30861,7 +30861,7 @@ const PROFILES = [
         id: 'debian-13',
         title: 'Debian 13 (trixie)',
         suite: 'trixie',
-        verified: false,
+        verified: true,
         units: { commons: 'xen', domains: 'xendomains', atBoot: ['xen', 'xendomains'] },
     }),
 ];

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { archiveDebs, dropFile, editControl, repack } from './debs.js';
+import { BASELINE } from './baseline.js';
 import { readReport, runNode, startNode, statuses } from './run.js';
 import { execFileSync } from 'node:child_process';
 
@@ -23,27 +24,6 @@ const XEN_PACKAGES = [
   ...['libxenmisc4.17', 'libxenstore4', 'libxentoolcore1', 'libxentoollog1'],
 ];
 
-/** What Debian 12's own packages get, as measured: every check has a definite status. */
-const BASELINE: Record<string, string> = {
-  'boot.grub-xen-entry': 'pass',
-  'boot.default-is-xen': 'pass',
-  'boot.reaches-dom0': 'pass',
-  'boot.serial-clean': 'pass',
-  'services.enabled': 'pass',
-  'services.running': 'pass',
-  'dom0.kernel-config': 'pass',
-  'boot.initramfs-drivers': 'pass',
-  'devicemodel.qemu-xen': 'pass',
-  'devicemodel.qemu-traditional': 'not-applicable', // Xen 4.17 builds without it
-  // vif-route and vif-nat call ifconfig, and nothing installs net-tools.
-  'hotplug.scripts': 'warn',
-  'packaging.meta-package': 'pass',
-  'packaging.xenstore-utils-separate': 'pass',
-  'docs.man-pages': 'pass',
-  // QEMU offers no cpufreq data to Xen: xenpm says so.
-  'power.xenpm': 'warn',
-  'memory.tmem': 'not-applicable', // removed in Xen 4.13 and Linux 5.3
-};
 const DOM0_ONLY = Object.keys(BASELINE).filter((id) => !['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0'].includes(id));
 
 let work: string;

@@ -1,0 +1,29 @@
+// Debian 13 (trixie: Xen 4.20, Linux 6.12) end to end: the archive's own
+// packages, every check with a definite status.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BASELINE } from './baseline.js';
+import { readReport, runNode, statuses } from './run.js';
+
+let out: string;
+beforeAll(async () => {
+  out = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-e2e13-'));
+});
+afterAll(() => fs.rm(out, { recursive: true, force: true }));
+
+test(
+  'baseline on Debian 13: Xen 4.20 from the archive, the same statuses as Debian 12',
+  async () => {
+    const r = await runNode('dist/cli.js', ['run', '--distro', 'debian-13', '--out', out]);
+    expect(r.code).toBe(0);
+    const report = await readReport(out);
+    expect(statuses(report)).toEqual(BASELINE);
+    expect(report.xenVersion).toMatch(/^4\.20\./);
+    expect(report.kernel).toMatch(/^6\.12\./);
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    expect(byId['services.enabled'].message).toMatch(/xen \(enabled\), xendomains \(enabled\)/);
+  },
+  20 * 60_000,
+);
