@@ -32431,7 +32431,7 @@ class Lexer {
         }
         this.pendingHeredocs = [];
     }
-    /** Skip to the matching close, minding quotes; `$(` inside is collected as a substitution. */
+    /** Skip to the matching close, minding quotes; `$(` inside is collected as a substitution. Serves `$((`, `${` (a nested `${` counts by its brace) and subshells. */
     skipBalanced(open, close, subs, depth0) {
         const s = this.s;
         let depth = depth0;
@@ -32540,49 +32540,6 @@ class Lexer {
         this.i++;
         return { text, line };
     }
-    /** After `${`: to the matching `}`. */
-    readBraceParam(subs) {
-        const s = this.s;
-        let depth = 1;
-        while (this.i < s.length) {
-            const c = s[this.i];
-            if (c === '\n')
-                this.line++;
-            if (c === '\\') {
-                this.i += 2;
-                continue;
-            }
-            if (c === "'") {
-                this.skipSingle();
-                continue;
-            }
-            if (c === '"') {
-                this.i++;
-                this.readDouble(subs);
-                continue;
-            }
-            if (c === '$' && s[this.i + 1] === '(' && s[this.i + 2] !== '(') {
-                this.i += 2;
-                subs.push(this.readCommandSub());
-                continue;
-            }
-            if (c === '$' && s[this.i + 1] === '{') {
-                this.i += 2;
-                this.readBraceParam(subs);
-                continue;
-            }
-            if (c === '{')
-                depth++;
-            if (c === '}') {
-                depth--;
-                if (depth === 0) {
-                    this.i++;
-                    return;
-                }
-            }
-            this.i++;
-        }
-    }
     /**
      * At a `$`: read one expansion, returning false when the `$` is just a character.
      * Substitutions found go to `subs`.
@@ -32604,7 +32561,7 @@ class Lexer {
         }
         if (n === '{') {
             this.i += 2;
-            this.readBraceParam(subs);
+            this.skipBalanced('{', '}', subs, 1);
             return true;
         }
         if (n !== undefined && /[A-Za-z_]/.test(n)) {

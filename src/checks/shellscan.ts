@@ -166,7 +166,7 @@ class Lexer {
     this.pendingHeredocs = [];
   }
 
-  /** Skip to the matching close, minding quotes; `$(` inside is collected as a substitution. */
+  /** Skip to the matching close, minding quotes; `$(` inside is collected as a substitution. Serves `$((`, `${` (a nested `${` counts by its brace) and subshells. */
   private skipBalanced(open: string, close: string, subs: { text: string; line: number }[], depth0: number) {
     const s = this.s;
     let depth = depth0;
@@ -272,48 +272,6 @@ class Lexer {
     return { text, line };
   }
 
-  /** After `${`: to the matching `}`. */
-  private readBraceParam(subs: { text: string; line: number }[]) {
-    const s = this.s;
-    let depth = 1;
-    while (this.i < s.length) {
-      const c = s[this.i];
-      if (c === '\n') this.line++;
-      if (c === '\\') {
-        this.i += 2;
-        continue;
-      }
-      if (c === "'") {
-        this.skipSingle();
-        continue;
-      }
-      if (c === '"') {
-        this.i++;
-        this.readDouble(subs);
-        continue;
-      }
-      if (c === '$' && s[this.i + 1] === '(' && s[this.i + 2] !== '(') {
-        this.i += 2;
-        subs.push(this.readCommandSub());
-        continue;
-      }
-      if (c === '$' && s[this.i + 1] === '{') {
-        this.i += 2;
-        this.readBraceParam(subs);
-        continue;
-      }
-      if (c === '{') depth++;
-      if (c === '}') {
-        depth--;
-        if (depth === 0) {
-          this.i++;
-          return;
-        }
-      }
-      this.i++;
-    }
-  }
-
   /**
    * At a `$`: read one expansion, returning false when the `$` is just a character.
    * Substitutions found go to `subs`.
@@ -334,7 +292,7 @@ class Lexer {
     }
     if (n === '{') {
       this.i += 2;
-      this.readBraceParam(subs);
+      this.skipBalanced('{', '}', subs, 1);
       return true;
     }
     if (n !== undefined && /[A-Za-z_]/.test(n)) {
