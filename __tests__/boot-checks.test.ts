@@ -4,7 +4,7 @@ import type { Check, RunFacts } from '../src/checks/check.js';
 import { profileFor } from '../src/distro/index.js';
 import type { CheckResult } from '../src/report/types.js';
 import { runChecks } from '../src/suite.js';
-import { type Answers, fakeHost } from './helpers/fakeHost.js';
+import { type Answers, fakeHost, runCheck, suiteOptions } from './helpers/fakeHost.js';
 
 // Real grub.cfg files from Debian 12, before and after installing xen-system-amd64.
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -90,9 +90,7 @@ function goodFacts(over: RunFacts = {}): RunFacts {
 }
 
 async function runOne(check: Check, answers: Answers, facts: RunFacts = goodFacts()): Promise<CheckResult> {
-  const results = await runChecks([check], { host: fakeHost(answers), profile, facts, timeoutMs: 5_000, earlier: [] });
-  expect(results).toHaveLength(1);
-  return results[0];
+  return runCheck(check, fakeHost(answers), facts);
 }
 
 describe('boot.grub-xen-entry', () => {
@@ -307,7 +305,7 @@ describe('boot.serial-clean', () => {
 
 describe('the four boot checks in order', () => {
   test('all pass on a host that came back in dom0 under the candidate Xen', async () => {
-    const results = await runChecks(bootChecks, { host: fakeHost(goodAnswers()), profile, facts: goodFacts(), timeoutMs: 5_000, earlier: [] });
+    const results = await runChecks(bootChecks, suiteOptions(fakeHost(goodAnswers()), { facts: goodFacts() }));
     expect(results.map((r) => [r.id, r.status])).toEqual([
       ['boot.grub-xen-entry', 'pass'],
       ['boot.default-is-xen', 'pass'],
@@ -322,7 +320,7 @@ describe('the four boot checks in order', () => {
       'cat /proc/xen/capabilities': { code: 1, stderr: 'cat: /proc/xen/capabilities: No such file or directory\n' },
       'cat /proc/cmdline': { stdout: LINUX_CMDLINE },
     });
-    const results = await runChecks(bootChecks, { host: fakeHost(answers), profile, facts: goodFacts(), timeoutMs: 5_000, earlier: [] });
+    const results = await runChecks(bootChecks, suiteOptions(fakeHost(answers), { facts: goodFacts() }));
     expect(results.map((r) => [r.id, r.status])).toEqual([
       ['boot.grub-xen-entry', 'pass'],
       ['boot.default-is-xen', 'fail'],

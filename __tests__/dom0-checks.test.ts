@@ -17,7 +17,7 @@ import { RC_LINKS, serviceChecks, servicesEnabled, servicesRunning } from '../sr
 import { profileFor } from '../src/distro/index.js';
 import type { CheckResult } from '../src/report/types.js';
 import { runChecks } from '../src/suite.js';
-import { type Answers, fakeHost } from './helpers/fakeHost.js';
+import { type Answers, fakeHost, runCheck } from './helpers/fakeHost.js';
 import { scriptsDump } from './helpers/xenScripts.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -136,9 +136,7 @@ function dom0(over: Answers = {}): Answers {
 }
 
 async function runOne(check: Check, answers: Answers, facts: RunFacts = {}): Promise<CheckResult> {
-  const results = await runChecks([check], { host: fakeHost(answers), profile, facts, timeoutMs: 5_000, earlier: [] });
-  expect(results).toHaveLength(1);
-  return results[0];
+  return runCheck(check, fakeHost(answers), facts);
 }
 
 describe('the exported arrays', () => {

@@ -4,7 +4,7 @@ import { profileFor } from '../src/distro/index.js';
 import { InfraError } from '../src/errors.js';
 import type { CheckResult } from '../src/report/types.js';
 import { type SuiteOptions, runChecks } from '../src/suite.js';
-import { type Answers, fakeHost } from './helpers/fakeHost.js';
+import { type Answers, fakeHost, suiteOptions } from './helpers/fakeHost.js';
 
 const profile = profileFor('debian-12');
 
@@ -21,7 +21,7 @@ function counted(o: Outcome): Check['run'] & { calls: number } {
 }
 
 function opts(answers: Answers = {}, more: Partial<SuiteOptions> = {}): SuiteOptions {
-  return { host: fakeHost(answers), profile, facts: {}, timeoutMs: 5_000, earlier: [], ...more };
+  return suiteOptions(fakeHost(answers), more);
 }
 
 function earlierResult(id: string, status: CheckResult['status']): CheckResult {

@@ -33647,8 +33647,61 @@ const servicesRunning = {
 };
 const serviceChecks = [servicesEnabled, servicesRunning];
 
+;// CONCATENATED MODULE: ./src/checks/shutdown.ts
+// dom0 shuts down cleanly with the Xen services running: the init scripts
+// that start the toolstack must also stop it without holding the machine up
+// (Debian 12's xendomains stop job has been seen to wait minutes). This check
+// ends the host, so the pipeline runs it after every other check.
+
+const shutdown_SEED = 'init scripts: xencommons';
+/** systemd's words, on the console, for a stop that is slow or went wrong. */
+function shutdownTrouble(console) {
+    const clean = console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    const slow = new Set();
+    for (const m of clean.matchAll(/A stop job is running for (.+?) \(\d/g))
+        slow.add(m[1].trim());
+    const failures = [
+        ...new Set(clean
+            .split('\n')
+            .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic/i.test(l))
+            .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim())),
+    ];
+    return { slowJobs: [...slow], failures };
+}
+const cleanShutdown = {
+    id: 'dom0.clean-shutdown',
+    title: 'dom0 shuts down within the bound with the Xen services running, and no stop job holds it up',
+    where: 'dom0',
+    seed: shutdown_SEED,
+    after: ['boot.reaches-dom0', 'services.running'],
+    endsHost: true,
+    async run(ctx) {
+        const bound = ctx.timeouts.shutdown;
+        const { commons, domains } = ctx.profile.services;
+        // Evidence of what ran as the shutdown began (services.running, which this builds on, judged it).
+        await ctx.run(['systemctl', 'is-active', commons, domains]);
+        const before = (await ctx.host.serialLog()).length;
+        const started = Date.now();
+        const { down } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
+        const seconds = (Date.now() - started) / 1000;
+        const console = (await ctx.host.serialLog()).slice(before);
+        const { slowJobs, failures } = shutdownTrouble(console);
+        ctx.note('console during the shutdown (stop jobs and failures)', [...slowJobs.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
+        const jobs = slowJobs.length ? `; stop jobs that held it up: ${slowJobs.join(', ')}` : '';
+        if (!down) {
+            return fail(`dom0 was still shutting down ${bound} s after systemctl poweroff${jobs}`, `Make every stop job finish well within ${bound} s with no domain running: ${slowJobs.length ? slowJobs.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`);
+        }
+        if (failures.length || slowJobs.length) {
+            return warn(`dom0 shut down in ${seconds.toFixed(1)} s, but: ${[...failures.slice(0, 3), ...slowJobs.map((j) => `slow stop job: ${j}`)].join('; ')}`, "Read the end of serial.log: each line names the unit whose stop failed or waited.");
+        }
+        return pass(`dom0 shut down in ${seconds.toFixed(1)} s (bound ${bound} s) with ${commons} and ${domains} running`);
+    },
+};
+const shutdownChecks = [cleanShutdown];
+
 ;// CONCATENATED MODULE: ./src/checks/index.ts
 // The catalogue: every check the suite knows, in the order they run.
+
 
 
 
@@ -33668,6 +33721,7 @@ const CATALOGUE = [
     ...docsChecks,
     ...powerChecks,
     ...memoryChecks,
+    ...shutdownChecks,
 ];
 const CHECK_IDS = CATALOGUE.map((c) => c.id);
 
@@ -34211,6 +34265,13 @@ class QemuHost {
         if (after === before)
             throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.serialTail(30));
     }
+    /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
+    async shutdown(opts) {
+        await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
+        await this.ssh.disconnect();
+        const down = await Promise.race([this.exited.then(() => true), sleep(opts.timeoutMs).then(() => false)]);
+        return { down };
+    }
     async serialLog() {
         return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
     }
@@ -34595,6 +34656,7 @@ async function runOne(check, o, known) {
         profile: o.profile,
         facts: o.facts,
         timeoutMs: o.timeoutMs,
+        timeouts: o.timeouts,
         async run(argv) {
             const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
             evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
@@ -34845,7 +34907,7 @@ async function writeReportFiles(report, outDir) {
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The flow, in one direction: settings -> base image -> boot -> install the
 // candidates -> regenerate the boot config -> checks before the reboot ->
-// reboot into Xen -> dom0 checks -> report -> teardown. Nothing else.
+// reboot into Xen -> dom0 checks -> shut dom0 down -> report -> teardown. Nothing else.
 
 
 
@@ -34927,7 +34989,7 @@ async function runConformance(p, hooks) {
             const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
             await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'grub.cfg'), cfg.stdout);
         });
-        const suite = (checks) => runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs: config.timeouts.check * 1000, earlier: results, onResult: hooks.onResult });
+        const suite = (checks, timeoutMs = config.timeouts.check * 1000) => runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs, timeouts: config.timeouts, earlier: results, onResult: hooks.onResult });
         results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));
         // A run filtered to checks that look before the reboot needs no reboot.
         if (CATALOGUE.some((c) => c.where !== 'host-before-reboot' && wanted(c))) {
@@ -34937,7 +34999,11 @@ async function runConformance(p, hooks) {
             facts.bootIdAfterReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
             facts.serialSinceReboot = (await h.serialLog()).slice(serialBefore);
             await describeHost(h, report);
-            results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0')))));
+            results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0' && !c.endsHost)))));
+            // Last: these shut the host down. Their own bound plus room to gather the evidence.
+            const enders = CATALOGUE.filter((c) => c.endsHost && wanted(c));
+            if (enders.length)
+                results.push(...(await phase('shut down dom0', () => suite(enders, (config.timeouts.shutdown + 30) * 1000))));
         }
     }
     catch (e) {
@@ -48442,7 +48508,7 @@ function preprocess(fn, schema) {
 
 const DEFAULT_DISTRO = 'debian-12';
 const DEFAULT_OUT_DIR = 'xen-conformance-report';
-const DEFAULT_TIMEOUTS = { image: 900, boot: 300, install: 600, reboot: 300, check: 120 };
+const DEFAULT_TIMEOUTS = { image: 900, boot: 300, install: 600, reboot: 300, check: 120, shutdown: 120 };
 /** Every setting's name, as the action input and the CLI flag (`--out-dir`) spell it. */
 const SETTING_NAMES = [
     'distro',
@@ -48455,6 +48521,7 @@ const SETTING_NAMES = [
     'timeout-install',
     'timeout-reboot',
     'timeout-check',
+    'timeout-shutdown',
     'cache-dir',
 ];
 const ACCELS = ['auto', 'kvm', 'tcg'];
@@ -48500,6 +48567,7 @@ function schema(ctx) {
         'timeout-install': timeout('install'),
         'timeout-reboot': timeout('reboot'),
         'timeout-check': timeout('check'),
+        'timeout-shutdown': timeout('shutdown'),
         'cache-dir': dir(ctx.defaultCacheDir),
     })
         .transform((s) => ({
@@ -48514,6 +48582,7 @@ function schema(ctx) {
                 install: s['timeout-install'],
                 reboot: s['timeout-reboot'],
                 check: s['timeout-check'],
+                shutdown: s['timeout-shutdown'],
             },
             cacheDir: s['cache-dir'],
         },

@@ -8,6 +8,8 @@ export interface Timeouts {
   install: number;
   reboot: number;
   check: number;
+  /** The bound dom0.clean-shutdown holds dom0's shutdown to. */
+  shutdown: number;
 }
 
 export interface RunConfig {

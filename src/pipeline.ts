@@ -1,6 +1,6 @@
 // The flow, in one direction: settings -> base image -> boot -> install the
 // candidates -> regenerate the boot config -> checks before the reboot ->
-// reboot into Xen -> dom0 checks -> report -> teardown. Nothing else.
+// reboot into Xen -> dom0 checks -> shut dom0 down -> report -> teardown. Nothing else.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -111,8 +111,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
       await fs.writeFile(path.join(config.outDir, 'grub.cfg'), cfg.stdout);
     });
-    const suite = (checks: Check[]) =>
-      runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs: config.timeouts.check * 1000, earlier: results, onResult: hooks.onResult });
+    const suite = (checks: Check[], timeoutMs = config.timeouts.check * 1000) =>
+      runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs, timeouts: config.timeouts, earlier: results, onResult: hooks.onResult });
     results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));
 
     // A run filtered to checks that look before the reboot needs no reboot.
@@ -123,7 +123,10 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       facts.bootIdAfterReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
       facts.serialSinceReboot = (await h.serialLog()).slice(serialBefore);
       await describeHost(h, report);
-      results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0')))));
+      results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0' && !c.endsHost)))));
+      // Last: these shut the host down. Their own bound plus room to gather the evidence.
+      const enders = CATALOGUE.filter((c) => c.endsHost && wanted(c));
+      if (enders.length) results.push(...(await phase('shut down dom0', () => suite(enders, (config.timeouts.shutdown + 30) * 1000))));
     }
   } catch (e) {
     const err = e instanceof InfraError ? e : new InfraError(current, (e as Error).stack ?? String(e));

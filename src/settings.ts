@@ -21,6 +21,7 @@ export interface RawSettings {
   'timeout-install'?: string;
   'timeout-reboot'?: string;
   'timeout-check'?: string;
+  'timeout-shutdown'?: string;
   'cache-dir'?: string;
 }
 
@@ -41,7 +42,7 @@ export interface ParsedSettings {
 
 export const DEFAULT_DISTRO = 'debian-12';
 export const DEFAULT_OUT_DIR = 'xen-conformance-report';
-export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = { image: 900, boot: 300, install: 600, reboot: 300, check: 120 };
+export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = { image: 900, boot: 300, install: 600, reboot: 300, check: 120, shutdown: 120 };
 /** Every setting's name, as the action input and the CLI flag (`--out-dir`) spell it. */
 export const SETTING_NAMES = [
   'distro',
@@ -54,6 +55,7 @@ export const SETTING_NAMES = [
   'timeout-install',
   'timeout-reboot',
   'timeout-check',
+  'timeout-shutdown',
   'cache-dir',
 ] as const satisfies readonly (keyof RawSettings)[];
 export const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
@@ -107,6 +109,7 @@ function schema(ctx: SettingsContext) {
       'timeout-install': timeout('install'),
       'timeout-reboot': timeout('reboot'),
       'timeout-check': timeout('check'),
+      'timeout-shutdown': timeout('shutdown'),
       'cache-dir': dir(ctx.defaultCacheDir),
     })
     .transform(
@@ -122,6 +125,7 @@ function schema(ctx: SettingsContext) {
             install: s['timeout-install'],
             reboot: s['timeout-reboot'],
             check: s['timeout-check'],
+            shutdown: s['timeout-shutdown'],
           },
           cacheDir: s['cache-dir'],
         },

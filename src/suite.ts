@@ -3,6 +3,7 @@
 // recorded as `error` (it could not judge), never as a pass.
 import type { Check, CheckContext, RunFacts } from './checks/check.js';
 import { excerpt } from './checks/check.js';
+import type { Timeouts } from './config.js';
 import type { DistroProfile } from './distro/profile.js';
 import { InfraError } from './errors.js';
 import type { Host } from './host/host.js';
@@ -13,6 +14,7 @@ export interface SuiteOptions {
   profile: DistroProfile;
   facts: RunFacts;
   timeoutMs: number;
+  timeouts: Timeouts;
   /** Results so far, from earlier groups: a check may build on them. */
   earlier: CheckResult[];
   onResult?: (r: CheckResult) => void;
@@ -84,6 +86,7 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
     profile: o.profile,
     facts: o.facts,
     timeoutMs: o.timeoutMs,
+    timeouts: o.timeouts,
     async run(argv) {
       const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
       evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { archiveDebs, dropFile, editControl, repack } from './debs.js';
+import { archiveDebs, dependencyOf, dropFile, editControl, repack } from './debs.js';
 import { BASELINE } from './baseline.js';
 import { readReport, runNode, startNode, statuses } from './run.js';
 import { execFileSync } from 'node:child_process';
@@ -62,6 +62,31 @@ async function candidateSet(name: string, broken: Record<string, (root: string) 
     else await fs.copyFile(debs[pkg], path.join(dir, path.basename(debs[pkg])));
   }
   return dir;
+}
+
+/**
+ * The archive's kernel rebuilt without the PCI backend (config and module
+ * gone), with its meta package, both one version up so apt installs them
+ * over the image's kernel, as a kernel upload would.
+ */
+async function kernelWithoutPciback(dir: string): Promise<void> {
+  const image = dependencyOf('linux-image-amd64');
+  const got = await archiveDebs([image, 'linux-image-amd64'], path.join(work, 'archive'));
+  const bump = (root: string) => editControl(root, 'Version', (v) => `${v}+xc1`);
+  await repack(got[image], dir, async (root) => {
+    await bump(root);
+    const release = image.replace(/^linux-image-/, '');
+    const config = path.join(root, 'boot', `config-${release}`);
+    const text = await fs.readFile(config, 'utf8');
+    if (!text.includes('CONFIG_XEN_PCIDEV_BACKEND=m\n')) throw new Error(`${image}: CONFIG_XEN_PCIDEV_BACKEND=m not found`);
+    await fs.writeFile(config, text.replace('CONFIG_XEN_PCIDEV_BACKEND=m\n', '# CONFIG_XEN_PCIDEV_BACKEND is not set\n'));
+    await fs.rm(path.join(root, 'lib/modules', release, 'kernel/drivers/xen/xen-pciback'), { recursive: true });
+    await fs.rm(path.join(root, 'DEBIAN/md5sums'), { force: true });
+  }, 'zstd');
+  await repack(got['linux-image-amd64'], dir, async (root) => {
+    await bump(root);
+    await editControl(root, 'Depends', (v) => v.replace(/\(= ([^)]+)\)/, '(= $1+xc1)'));
+  });
 }
 
 describe('Debian 12 under QEMU', () => {
@@ -205,9 +230,9 @@ describe('Debian 12 under QEMU', () => {
   );
 
   test(
-    'one candidate set with six packaging mistakes fails exactly the six checks concerned, each naming the fix',
+    'one candidate set with ten packaging mistakes fails exactly the ten checks concerned, each naming the fix',
     async () => {
-      const dir = await candidateSet('six-mistakes', {
+      const dir = await candidateSet('ten-mistakes', {
         'xen-utils-common': async (root) => {
           // docs: the xl(1) man page is not shipped.
           await dropFile(root, '/usr/share/man/man1/xl.1.gz');
@@ -218,19 +243,47 @@ describe('Debian 12 under QEMU', () => {
           // hotplug: vif-bridge calls ifconfig, which nothing installs.
           const vif = path.join(root, 'etc/xen/scripts/vif-bridge');
           await fs.writeFile(vif, (await fs.readFile(vif, 'utf8')).replace('. "$dir/vif-common.sh"\n', '. "$dir/vif-common.sh"\nifconfig "$dev" up\n'));
+          // initramfs: a setting that builds the initramfs for this machine's hardware only (no PV frontends),
+          // and the trigger that rebuilds it, as a package shipping initramfs settings does.
+          await fs.mkdir(path.join(root, 'etc/initramfs-tools/conf.d'), { recursive: true });
+          await fs.writeFile(path.join(root, 'etc/initramfs-tools/conf.d/xen'), 'MODULES=dep\n');
+          await fs.appendFile(path.join(root, 'DEBIAN/conffiles'), '/etc/initramfs-tools/conf.d/xen\n');
+          await fs.appendFile(path.join(root, 'DEBIAN/triggers'), 'activate-noawait update-initramfs\n');
+          // shutdown: stopping the toolstack waits (as the xendomains stop job was seen to) far past the bound.
+          const init = path.join(root, 'etc/init.d/xen');
+          const script = await fs.readFile(init, 'utf8');
+          if (!script.includes('\n  stop)\n')) throw new Error('no stop) case in /etc/init.d/xen');
+          await fs.writeFile(init, script.replace('\n  stop)\n', '\n  stop)\n\tsleep 600\n'));
         },
-        // power: xenpm is left out of the tools package.
-        'xen-utils-4.17': (root) => dropFile(root, '/usr/lib/xen-4.17/bin/xenpm'),
+        'xen-utils-4.17': async (root) => {
+          // power: xenpm is left out of the tools package.
+          await dropFile(root, '/usr/lib/xen-4.17/bin/xenpm');
+          // device model: the tools no longer pull in qemu-system-xen.
+          await editControl(root, 'Recommends', (v) => v.split(', ').filter((d) => !d.startsWith('qemu-system-xen')).join(', '));
+        },
         // packaging: the meta package no longer pulls in the tools (nor their man pages).
         'xen-system-amd64': (root) => editControl(root, 'Depends', (v) => v.split(', ').filter((d) => !d.startsWith('xen-utils')).join(', ')),
         // packaging: the xenstore utilities drag in the whole toolstack.
         'xenstore-utils': (root) => editControl(root, 'Depends', (v) => `${v}, xen-utils-4.17`),
       });
-      const out = path.join(work, 'out-six-mistakes');
-      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--out', out]);
+      // dom0 kernel: built without XEN_PCIDEV_BACKEND.
+      await kernelWithoutPciback(dir);
+      const out = path.join(work, 'out-ten-mistakes');
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--out', out, '--timeout-shutdown', '30']);
       expect(r.code).toBe(1);
       const report = await readReport(out);
-      const broken = ['docs.man-pages', 'services.enabled', 'hotplug.scripts', 'power.xenpm', 'packaging.meta-package', 'packaging.xenstore-utils-separate'];
+      const broken = [
+        'docs.man-pages',
+        'services.enabled',
+        'hotplug.scripts',
+        'power.xenpm',
+        'packaging.meta-package',
+        'packaging.xenstore-utils-separate',
+        'devicemodel.qemu-xen',
+        'boot.initramfs-drivers',
+        'dom0.clean-shutdown',
+        'dom0.kernel-config',
+      ];
       expect(statuses(report)).toEqual({ ...BASELINE, ...Object.fromEntries(broken.map((id) => [id, 'fail'])) });
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
       expect(byId['docs.man-pages'].message).toMatch(/xl\(1\)/);
@@ -240,6 +293,11 @@ describe('Debian 12 under QEMU', () => {
       expect(byId['power.xenpm'].message).toMatch(/xenpm/);
       expect(byId['packaging.meta-package'].message).toMatch(/xen-utils/);
       expect(byId['packaging.xenstore-utils-separate'].message).toMatch(/xen-utils-4\.17/);
+      expect(byId['devicemodel.qemu-xen'].remedy).toMatch(/qemu-system-xen/);
+      expect(byId['boot.initramfs-drivers'].message).toMatch(/lacks xen-blkfront and xen-netfront/);
+      expect(byId['dom0.clean-shutdown'].message).toMatch(/still shutting down 30 s after systemctl poweroff/);
+      expect(byId['dom0.clean-shutdown'].message).toMatch(/stop jobs that held it up: .*xen/i);
+      expect(byId['dom0.kernel-config'].message).toMatch(/CONFIG_XEN_PCIDEV_BACKEND is not set \(PCI passthrough backend\)/);
       for (const id of broken) expect(byId[id].remedy).toBeTruthy();
     },
     20 * MINUTES,

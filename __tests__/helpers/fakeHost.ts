@@ -1,8 +1,13 @@
 // A tiny stand-in for a Xen host in unit tests of pure logic: run() answers
 // from a map keyed by argv joined with spaces (as the suite's evidence names
 // commands); anything not in the map exits 127 like a missing command.
+import type { Check, RunFacts } from '../../src/checks/check.js';
+import { profileFor } from '../../src/distro/index.js';
 import type { ExecOptions, Host } from '../../src/host/host.js';
 import type { RunResult } from '../../src/proc.js';
+import type { CheckResult } from '../../src/report/types.js';
+import { DEFAULT_TIMEOUTS } from '../../src/settings.js';
+import { runChecks, type SuiteOptions } from '../../src/suite.js';
 
 export type Answers = Record<string, Partial<RunResult>>;
 
@@ -27,8 +32,21 @@ export function fakeHost(answers: Answers = {}): FakeHost {
     put: unexpected('put'),
     reboot: unexpected('reboot'),
     bootId: unexpected('bootId'),
+    shutdown: unexpected('shutdown'),
     serialTail: unexpected('serialTail'),
     serialLog: unexpected('serialLog'),
     close: async () => {},
   };
+}
+
+/** Suite options for unit tests: a Debian 12 profile, the default timeouts, checks bounded at 5 s. */
+export function suiteOptions(host: Host, more: Partial<SuiteOptions> = {}): SuiteOptions {
+  return { host, profile: profileFor('debian-12'), facts: {}, timeoutMs: 5_000, timeouts: { ...DEFAULT_TIMEOUTS }, earlier: [], ...more };
+}
+
+/** Run one check through the real suite against a fake host. */
+export async function runCheck(check: Check, host: Host, facts: RunFacts = {}): Promise<CheckResult> {
+  const results = await runChecks([check], suiteOptions(host, { facts }));
+  if (results.length !== 1) throw new Error(`expected one result, got ${results.length}`);
+  return results[0];
 }

@@ -1,6 +1,7 @@
 // What a check is: a small declarative object the suite runs. It says where it
 // looks, which checklist section it enforces, and which checks it builds on
 // (a check whose foundation failed is skipped with that reason, never passed).
+import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
 import type { Host } from '../host/host.js';
 import type { RunResult } from '../proc.js';
@@ -21,6 +22,8 @@ export interface CheckContext {
   profile: DistroProfile;
   facts: RunFacts;
   timeoutMs: number;
+  /** The run's timeouts in seconds (some are bounds a check holds the host to). */
+  timeouts: Timeouts;
   /** Run argv on the host, recorded as evidence; a non-zero exit is returned, not thrown. */
   run(argv: readonly string[]): Promise<RunResult>;
   /** Record something that is not a command (a log excerpt). */
@@ -40,6 +43,8 @@ export interface Check {
   seed: string;
   /** Ids of checks this one builds on: if one of them did not pass, this one is skipped. */
   after?: string[];
+  /** Runs after every other check, in a phase of its own: it shuts the host down. */
+  endsHost?: boolean;
   run(ctx: CheckContext): Promise<Outcome>;
 }
 

@@ -9,6 +9,7 @@ import { memoryChecks } from './memory.js';
 import { packagingChecks } from './packaging.js';
 import { powerChecks } from './power.js';
 import { serviceChecks } from './services.js';
+import { shutdownChecks } from './shutdown.js';
 
 export const CATALOGUE: Check[] = [
   ...bootChecks,
@@ -20,5 +21,6 @@ export const CATALOGUE: Check[] = [
   ...docsChecks,
   ...powerChecks,
   ...memoryChecks,
+  ...shutdownChecks,
 ];
 export const CHECK_IDS = CATALOGUE.map((c) => c.id);

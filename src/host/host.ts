@@ -20,6 +20,11 @@ export interface Host {
   /** Reboot and wait for a new boot (the boot id must change). */
   reboot(opts: ExecOptions): Promise<void>;
   bootId(opts: ExecOptions): Promise<string>;
+  /**
+   * Shut the host down and say whether it was down within opts.timeoutMs.
+   * Nothing can run on it afterwards: this is the run's last act on the host.
+   */
+  shutdown(opts: ExecOptions): Promise<{ down: boolean }>;
   /** The last lines the host printed on its serial console, for errors. */
   serialTail(n: number): Promise<string[]>;
   /** Everything the serial console printed, for the out dir. */

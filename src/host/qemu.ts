@@ -221,6 +221,14 @@ export class QemuHost implements Host {
     if (after === before) throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.serialTail(30));
   }
 
+  /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
+  async shutdown(opts: ExecOptions): Promise<{ down: boolean }> {
+    await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
+    await this.ssh.disconnect();
+    const down = await Promise.race([this.exited!.then(() => true), sleep(opts.timeoutMs).then(() => false)]);
+    return { down };
+  }
+
   async serialLog(): Promise<string> {
     return fs.readFile(this.serialPath, 'utf8').catch(() => '');
   }
