@@ -31,7 +31,7 @@ export function classifySshFailure(stderr: string): string {
     return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
   }
   if (/Permission denied/i.test(stderr)) return 'the host refused the key (Permission denied)';
-  if (/Connection refused/i.test(stderr)) return 'connection refused (no SSH server listening yet)';
+  if (/Connection refused/i.test(stderr)) return 'connection refused (no SSH server listening on that port)';
   if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
     return `host unreachable (${stderr.trim().split('\n').pop()})`;
   }
