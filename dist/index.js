@@ -33920,13 +33920,17 @@ function classifySshFailure(stderr) {
     }
     return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
 }
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+const MASTER_PIDFILE = 'ssh-master.pid';
 class SshConnection {
     target;
     master;
     socket;
+    pidfile;
     constructor(target, controlDir) {
         this.target = target;
         this.socket = external_node_path_namespaceObject.join(controlDir, 'ssh.sock');
+        this.pidfile = external_node_path_namespaceObject.join(controlDir, MASTER_PIDFILE);
     }
     /** Options shared by the master and every channel; no user config is read. */
     baseArgs(connectTimeoutS = 10) {
@@ -33970,6 +33974,7 @@ class SshConnection {
             });
             if (check.code === 0) {
                 this.master = master;
+                await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
                 return;
             }
             await Promise.race([sleep(200), exited]);
@@ -34023,6 +34028,7 @@ class SshConnection {
     async disconnect() {
         const m = this.master;
         this.master = undefined;
+        await external_node_fs_namespaceObject.promises.rm(this.pidfile, { force: true });
         if (m && m.exitCode === null) {
             const closed = new Promise((r) => m.on('close', r));
             killGroup(m, 1000);

@@ -177,6 +177,7 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
         GITHUB_STATE: state,
       });
       const report = await readReport(out);
+      if (process.env.XC_E2E_VERBOSE) process.stderr.write(`${report.phases.map((p) => `${p.phase}: ${p.seconds.toFixed(1)} s`).join('\n')}\n`);
       expect({ code: r.code, infra: report.infraError?.message }).toEqual({ code: 0, infra: undefined });
       expect(statuses(report)).toEqual(Object.fromEntries(BOOT_CHECKS.map((id) => [id, 'pass'])));
       expect(report.target).toBe(`ssh (root@127.0.0.1:${port})`);

@@ -41,15 +41,20 @@ export function classifySshFailure(stderr: string): string {
   return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
 }
 
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+export const MASTER_PIDFILE = 'ssh-master.pid';
+
 export class SshConnection {
   private master?: ChildProcess;
   private readonly socket: string;
+  private readonly pidfile: string;
 
   constructor(
     readonly target: SshTarget,
     controlDir: string,
   ) {
     this.socket = path.join(controlDir, 'ssh.sock');
+    this.pidfile = path.join(controlDir, MASTER_PIDFILE);
   }
 
   /** Options shared by the master and every channel; no user config is read. */
@@ -99,6 +104,7 @@ export class SshConnection {
       });
       if (check.code === 0) {
         this.master = master;
+        await fs.writeFile(this.pidfile, `${master.pid}\n`);
         return;
       }
       await Promise.race([sleep(200), exited]);
@@ -154,6 +160,7 @@ export class SshConnection {
   async disconnect(): Promise<void> {
     const m = this.master;
     this.master = undefined;
+    await fs.rm(this.pidfile, { force: true });
     if (m && m.exitCode === null) {
       const closed = new Promise((r) => m.on('close', r));
       killGroup(m, 1000);
