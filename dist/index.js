@@ -34022,6 +34022,21 @@ class SshConnection {
         }
         return res;
     }
+    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+    async closed(timeoutMs) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return true;
+        let timer;
+        const gone = new Promise((r) => m.once('close', () => r(true)));
+        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+        try {
+            return await Promise.race([gone, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
     get connected() {
         return !!this.master && this.master.exitCode === null;
     }
@@ -34376,31 +34391,35 @@ class SshHost extends SshBackedHost {
         return host;
     }
     /**
-     * `systemctl reboot`, then log in again until the boot id differs. While
-     * the old system is still going down it may answer with the old boot id:
-     * that is not yet the new boot, so keep trying until the deadline.
+     * `systemctl reboot`; wait for the machine to drop the connection; then log
+     * in again until the boot id differs. Nothing logs in while the machine
+     * goes down: a new session would only be one more thing for its shutdown
+     * to stop.
      */
     async reboot(opts) {
         const { phase } = opts;
         const seconds = Math.round(opts.timeoutMs / 1000);
         const before = await this.bootId({ ...opts, timeoutMs: 30_000 });
         const deadline = Date.now() + opts.timeoutMs;
+        const left = () => Math.max(1000, deadline - Date.now());
         // The connection drops while the command runs: that is the point.
         await this.run(['systemctl', 'reboot'], { phase, timeoutMs: 30_000, allowFailure: true }).catch(() => undefined);
+        const down = await this.ssh.closed(left());
         await this.ssh.disconnect();
-        let wentDown = false;
+        if (!down)
+            throw new InfraError(phase, `the machine did not go down within ${seconds} s of systemctl reboot (the SSH connection stayed up)`);
+        this.o.log('ssh: the machine went down; waiting for it to come back');
         let last = 'no attempt made';
         while (Date.now() < deadline) {
-            await sleep(2000);
+            await sleep(Math.min(5000, left()));
             try {
-                await this.ssh.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 5);
+                await this.ssh.connect(phase, Math.min(20_000, left()), 5);
             }
             catch (e) {
                 last = e.message.replace(`${phase}: `, '');
                 // A host key or a key that changed with the reboot will not mend itself by waiting.
                 if (/host key does not match|refused the key/.test(last))
                     throw new InfraError(phase, `after the reboot: ${last}`);
-                wentDown = true;
                 continue;
             }
             const now = await this.bootId({ phase, timeoutMs: 30_000 }).catch(() => before);
@@ -34408,12 +34427,10 @@ class SshHost extends SshBackedHost {
                 this.console = await this.consoleRecord(phase);
                 return;
             }
+            // Still the old system: its sshd outlived our session. Not back yet.
             await this.ssh.disconnect();
         }
-        const noConsole = 'an SSH target has no serial console here: see the machine\'s own console (BMC, IPMI serial-over-LAN) for why';
-        if (!wentDown)
-            throw new InfraError(phase, `${seconds} s after systemctl reboot the machine still answered with the same boot id: it did not reboot`);
-        throw new InfraError(phase, `the machine went down but did not answer SSH with a new boot within ${seconds} s (last attempt: ${last}); ${noConsole}`);
+        throw new InfraError(phase, `the machine went down but did not answer SSH with a new boot within ${seconds} s (last attempt: ${last}); an SSH target has no serial console here: see the machine's own console (BMC, IPMI serial-over-LAN) for why`);
     }
     /** The console record of the current boot; a part that cannot be read says why in its place. */
     async consoleRecord(phase) {

@@ -31794,6 +31794,21 @@ class SshConnection {
         }
         return res;
     }
+    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+    async closed(timeoutMs) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return true;
+        let timer;
+        const gone = new Promise((r) => m.once('close', () => r(true)));
+        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+        try {
+            return await Promise.race([gone, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
     get connected() {
         return !!this.master && this.master.exitCode === null;
     }

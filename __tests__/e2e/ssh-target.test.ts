@@ -35,7 +35,7 @@ beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-e2e-ssh-'));
   const profile = profileFor('debian-12') as DebianProfile;
   const accel = await chooseAccel('auto');
-  const log = (line: string) => machineLog.push(line);
+  const log = (line: string) => machineLog.push(`${new Date().toISOString()} ${line}`);
   const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log });
   const runDir = path.join(work, 'machine');
   await fs.mkdir(runDir, { mode: 0o700 });
@@ -171,13 +171,17 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
         'INPUT_SSH-KEY': await fs.readFile(keyFile, 'utf8'),
         'INPUT_SSH-KNOWN-HOSTS': await fs.readFile(knownHosts, 'utf8'),
         INPUT_CHECKS: BOOT_CHECKS.join(','),
+        // Roomier than the default 300 s: the machine running CI is shared and TCG slows down 4x or more under load.
+        'INPUT_TIMEOUT-REBOOT': '900',
         'INPUT_OUT-DIR': out,
         GITHUB_STEP_SUMMARY: summary,
         GITHUB_OUTPUT: outputs,
         GITHUB_STATE: state,
       });
       const report = await readReport(out);
-      if (process.env.XC_E2E_VERBOSE) process.stderr.write(`${report.phases.map((p) => `${p.phase}: ${p.seconds.toFixed(1)} s`).join('\n')}\n`);
+      if (process.env.XC_E2E_VERBOSE) {
+        process.stderr.write(`${report.phases.map((p) => `${p.phase}: ${p.seconds.toFixed(1)} s`).join('\n')}\n${machineLog.join('\n')}\n${r.stdout}\n`);
+      }
       expect({ code: r.code, infra: report.infraError?.message }).toEqual({ code: 0, infra: undefined });
       expect(statuses(report)).toEqual(Object.fromEntries(BOOT_CHECKS.map((id) => [id, 'pass'])));
       expect(report.target).toBe(`ssh (root@127.0.0.1:${port})`);

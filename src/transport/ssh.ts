@@ -153,6 +153,20 @@ export class SshConnection {
     return res;
   }
 
+  /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+  async closed(timeoutMs: number): Promise<boolean> {
+    const m = this.master;
+    if (!m || m.exitCode !== null || m.signalCode !== null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const gone = new Promise<boolean>((r) => m.once('close', () => r(true)));
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    try {
+      return await Promise.race([gone, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   get connected(): boolean {
     return !!this.master && this.master.exitCode === null;
   }
