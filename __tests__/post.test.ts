@@ -31,6 +31,20 @@ test('post kills the process in qemu.pid and removes the run directory', async (
   expect(r.stdout).toContain(`stopped the VM (pid ${vm.pid})`);
 });
 
+test('post also ends the SSH connection named in ssh-master.pid (the SSH target after a crash)', async () => {
+  const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-run-'));
+  const master = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => master.on('exit', r));
+  await fs.writeFile(path.join(runDir, 'ssh-master.pid'), `${master.pid}\n`);
+  await fs.writeFile(path.join(runDir, 'ssh-key'), 'a copy of the key', { mode: 0o600 });
+  const r = await runNode('dist/post.js', [], { STATE_runDir: runDir });
+  expect(r.code).toBe(0);
+  await exited;
+  expect(alive(master.pid!)).toBe(false);
+  await expect(fs.access(runDir)).rejects.toThrow();
+  expect(r.stdout).toContain(`stopped the SSH connection (pid ${master.pid})`);
+});
+
 test('post with no saved state does nothing and succeeds', async () => {
   const r = await runNode('dist/post.js', [], { STATE_runDir: '' });
   expect(r.code).toBe(0);

@@ -34,6 +34,7 @@ describe('parseSettings defaults', () => {
       accel: 'auto',
       timeouts: { image: 900, boot: 300, install: 600, reboot: 300, check: 120, shutdown: 120 },
       cacheDir: '/var/cache/xen-conformance',
+      target: { kind: 'qemu' },
     },
     packagePatterns: [],
   };
@@ -55,6 +56,13 @@ describe('parseSettings defaults', () => {
       'timeout-reboot': '',
       'timeout-check': '',
       'cache-dir': '',
+      target: '',
+      'ssh-host': '',
+      'ssh-user': '',
+      'ssh-port': '',
+      'ssh-key': '',
+      'ssh-known-hosts': '',
+      'migrate-to': '',
     };
     expect(parseSettings(blank, ctx)).toEqual(defaults);
   });
@@ -86,6 +94,7 @@ describe('parseSettings values', () => {
         accel: 'kvm',
         timeouts: { image: 1200, boot: 60, install: 600, reboot: 86400, check: 1, shutdown: 120 },
         cacheDir: '/tmp/cache',
+        target: { kind: 'qemu' },
       },
       packagePatterns: ['debs/*.deb', 'tools/xen-utils.deb', '!debs/*-dbgsym*.deb'],
     });
@@ -145,6 +154,64 @@ describe('parseSettings errors', () => {
 
   it('reports the first problem when there are several', () => {
     expect(rejection({ distro: 'nope', accel: 'hvf' })).toMatch(/^distro: /);
+  });
+});
+
+describe('parseSettings for target ssh', () => {
+  const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----';
+  const KNOWN = '[192.0.2.10]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBp9k+lv/KnLpWgV07vMgTa6pVfW5Wa048R8w3ze34n9';
+  const ssh = { target: 'ssh', 'ssh-host': '192.0.2.10', 'ssh-port': '2222', 'ssh-key': KEY, 'ssh-known-hosts': KNOWN };
+
+  it('takes host, port, key and known_hosts; user root and port 22 by default', () => {
+    expect(parseSettings(ssh, ctx).config.target).toEqual({ kind: 'ssh', host: '192.0.2.10', user: 'root', port: 2222, key: KEY + '\n', knownHosts: KNOWN + '\n' });
+    expect(parseSettings({ ...ssh, 'ssh-port': '' }, ctx).config.target).toMatchObject({ port: 22, user: 'root' });
+  });
+
+  it('gives the key and known_hosts back with Unix line ends and a final newline (OpenSSH needs both)', () => {
+    const got = parseSettings({ ...ssh, 'ssh-key': `  ${KEY.replace(/\n/g, '\r\n')}\r\n\r\n` }, ctx).config.target;
+    expect(got).toMatchObject({ key: KEY + '\n' });
+  });
+
+  it('takes migrate-to as host, host:port or [address]:port, the port defaulting to ssh-port', () => {
+    const m = (v: string) => (parseSettings({ ...ssh, 'migrate-to': v }, ctx).config.target as { migrateTo?: unknown }).migrateTo;
+    expect(m('xen2.example.org')).toEqual({ host: 'xen2.example.org', port: 2222 });
+    expect(m('xen2:22')).toEqual({ host: 'xen2', port: 22 });
+    expect(m('[2001:db8::2]:2200')).toEqual({ host: '2001:db8::2', port: 2200 });
+    expect(rejection({ ...ssh, 'migrate-to': 'xen2:ssh' })).toBe('migrate-to: "ssh" is not a port number (1-65535); e.g. 22');
+  });
+
+  it('needs a host, known_hosts and a key, in that order', () => {
+    expect(rejection({ target: 'ssh' })).toBe('ssh-host: required with target ssh; pass the host name or address of your Xen machine');
+    expect(rejection({ ...ssh, 'ssh-known-hosts': ' ' })).toMatch(/^ssh-known-hosts: required with target ssh \(a host key is never accepted unseen\); .*ssh-keyscan -p 2222 192\.0\.2\.10/);
+    expect(rejection({ ...ssh, 'ssh-key': '' })).toMatch(/^ssh-key: required with target ssh; /);
+  });
+
+  it.each(['22x', '0', '65536', '-1', ' 2 2'])('rejects port %j', (port) => {
+    expect(rejection({ ...ssh, 'ssh-port': port })).toBe(`ssh-port: ${JSON.stringify(port.trim())} is not a port number (1-65535); e.g. 22`);
+  });
+
+  it.each(['-oProxyCommand=touch /tmp/x', 'root@xen1', 'xen1 -p 22', 'a;b', '$(id)', "x'y", 'a\nb'])('rejects host name %j (nothing ssh could read as an option or a second word)', (host) => {
+    const message = rejection({ ...ssh, 'ssh-host': host });
+    expect(message).toMatch(/^ssh-host: ".*" is not a host name or address; /);
+  });
+
+  it.each(['-l', 'root bob', 'a@b'])('rejects user %j', (user) => {
+    expect(rejection({ ...ssh, 'ssh-user': user })).toMatch(/^ssh-user: ".*" is not a login name; e\.g\. root$/);
+  });
+
+  it.each(['ssh-host', 'ssh-user', 'ssh-port', 'ssh-key', 'ssh-known-hosts', 'migrate-to'])('rejects %s with target qemu', (name) => {
+    const value = name === 'ssh-port' ? '22' : name === 'ssh-key' ? KEY : 'xen1';
+    expect(rejection({ [name]: value })).toBe(`${name}: only used with target ssh; set target: ssh, or leave ${name} out to run on the embedded QEMU VM`);
+  });
+
+  it('rejects an accelerator with target ssh, and an unknown target', () => {
+    expect(rejection({ ...ssh, accel: 'kvm' })).toBe('accel: "kvm" only applies to target qemu; leave it out with target ssh');
+    expect(rejection({ target: 'local' })).toBe('target: "local" is not one of qemu, ssh; use qemu (a VM on the runner) or ssh (your own Xen machine)');
+  });
+
+  it('never quotes the key in a message', () => {
+    expect(rejection({ ...ssh, 'ssh-host': '' })).not.toContain('b3BlbnNzaC1rZXkt');
+    expect(rejection({ 'ssh-key': KEY })).not.toContain('b3BlbnNzaC1rZXkt');
   });
 });
 

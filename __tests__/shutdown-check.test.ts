@@ -19,7 +19,7 @@ function shuttingHost(o: { down: boolean; console: string }): Host & { bounds: n
     async shutdown(opts) {
       bounds.push(opts.timeoutMs);
       log += o.console;
-      return { down: o.down };
+      return { down: o.down, command: 'systemctl poweroff' };
     },
   };
 }

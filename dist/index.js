@@ -31339,7 +31339,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -33651,7 +33651,8 @@ const serviceChecks = [servicesEnabled, servicesRunning];
 // dom0 shuts down cleanly with the Xen services running: the init scripts
 // that start the toolstack must also stop it without holding the machine up
 // (Debian 12's xendomains stop job has been seen to wait minutes). This check
-// ends the host, so the pipeline runs it after every other check.
+// ends the host, so the pipeline runs it after every other check. A user's
+// machine over SSH reboots instead of powering off: it must come back.
 
 const shutdown_SEED = 'init scripts: xencommons';
 /** systemd's words, on the console, for a stop that is slow or went wrong. */
@@ -33682,14 +33683,14 @@ const cleanShutdown = {
         await ctx.run(['systemctl', 'is-active', commons, domains]);
         const before = (await ctx.host.serialLog()).length;
         const started = Date.now();
-        const { down } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
+        const { down, command } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
         const seconds = (Date.now() - started) / 1000;
         const console = (await ctx.host.serialLog()).slice(before);
         const { slowJobs, failures } = shutdownTrouble(console);
         ctx.note('console during the shutdown (stop jobs and failures)', [...slowJobs.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
         const jobs = slowJobs.length ? `; stop jobs that held it up: ${slowJobs.join(', ')}` : '';
         if (!down) {
-            return fail(`dom0 was still shutting down ${bound} s after systemctl poweroff${jobs}`, `Make every stop job finish well within ${bound} s with no domain running: ${slowJobs.length ? slowJobs.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`);
+            return fail(`dom0 was still shutting down ${bound} s after ${command}${jobs}`, `Make every stop job finish well within ${bound} s with no domain running: ${slowJobs.length ? slowJobs.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`);
         }
         if (failures.length || slowJobs.length) {
             return warn(`dom0 shut down in ${seconds.toFixed(1)} s, but: ${[...failures.slice(0, 3), ...slowJobs.map((j) => `slow stop job: ${j}`)].join('; ')}`, "Read the end of serial.log: each line names the unit whose stop failed or waited.");
@@ -33724,6 +33725,12 @@ const CATALOGUE = [
     ...shutdownChecks,
 ];
 const CHECK_IDS = CATALOGUE.map((c) => c.id);
+
+;// CONCATENATED MODULE: ./src/config.ts
+/** How the report names an SSH target. */
+function sshTargetName(t) {
+    return `${t.user}@${t.host}:${t.port}`;
+}
 
 ;// CONCATENATED MODULE: ./src/distro/debian.ts
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
@@ -33959,7 +33966,7 @@ function classifySshFailure(stderr) {
     if (/Permission denied/i.test(stderr))
         return 'the host refused the key (Permission denied)';
     if (/Connection refused/i.test(stderr))
-        return 'connection refused (no SSH server listening yet)';
+        return 'connection refused (no SSH server listening on that port)';
     if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
         return `host unreachable (${stderr.trim().split('\n').pop()})`;
     }
@@ -33968,13 +33975,17 @@ function classifySshFailure(stderr) {
     }
     return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
 }
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+const MASTER_PIDFILE = 'ssh-master.pid';
 class SshConnection {
     target;
     master;
     socket;
+    pidfile;
     constructor(target, controlDir) {
         this.target = target;
         this.socket = external_node_path_namespaceObject.join(controlDir, 'ssh.sock');
+        this.pidfile = external_node_path_namespaceObject.join(controlDir, MASTER_PIDFILE);
     }
     /** Options shared by the master and every channel; no user config is read. */
     baseArgs(connectTimeoutS = 10) {
@@ -34018,6 +34029,7 @@ class SshConnection {
             });
             if (check.code === 0) {
                 this.master = master;
+                await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
                 return;
             }
             await Promise.race([sleep(200), exited]);
@@ -34065,12 +34077,28 @@ class SshConnection {
         }
         return res;
     }
+    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+    async closed(timeoutMs) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return true;
+        let timer;
+        const gone = new Promise((r) => m.once('close', () => r(true)));
+        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+        try {
+            return await Promise.race([gone, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
     get connected() {
         return !!this.master && this.master.exitCode === null;
     }
     async disconnect() {
         const m = this.master;
         this.master = undefined;
+        await external_node_fs_namespaceObject.promises.rm(this.pidfile, { force: true });
         if (m && m.exitCode === null) {
             const closed = new Promise((r) => m.on('close', r));
             killGroup(m, 1000);
@@ -34079,11 +34107,46 @@ class SshConnection {
     }
 }
 
+;// CONCATENATED MODULE: ./src/host/ssh-backed.ts
+// What every host reached over SSH shares, the VM on the runner and a user's
+// own machine alike: commands, file copies and the boot id go over one
+// SshConnection. A subclass adds how it reboots, what its console record is,
+// and what it knows about why a command failed.
+
+
+
+class SshBackedHost {
+    ssh;
+    constructor(ssh) {
+        this.ssh = ssh;
+    }
+    /** A failure of a command, with whatever the host knows about why (default: as it is). */
+    async explain(_phase, e) {
+        return e;
+    }
+    async run(argv, opts) {
+        try {
+            return await this.ssh.exec(shJoin(argv), opts);
+        }
+        catch (e) {
+            throw e instanceof InfraError ? await this.explain(opts.phase, e) : e;
+        }
+    }
+    async put(localPath, remotePath, opts) {
+        const data = await external_node_fs_namespaceObject.promises.readFile(localPath);
+        await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
+    }
+    async bootId(opts) {
+        return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/host/qemu.ts
 // The embedded default Xen host: a VM on the runner. It boots from its own
 // disk through SeaBIOS and the GRUB the distro installed, reading the disk's
 // own grub.cfg, so the boot config the candidate packages generate is what
 // boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
+
 
 
 
@@ -34124,7 +34187,7 @@ async function freePort() {
         });
     });
 }
-class QemuHost {
+class QemuHost extends SshBackedHost {
     o;
     port;
     target;
@@ -34132,20 +34195,20 @@ class QemuHost {
     exited;
     exitNote;
     qemuStderr = '';
+    closing = false;
     serialPath;
-    ssh;
     constructor(o, port) {
-        this.o = o;
-        this.port = port;
-        this.target = `qemu (${o.accel.kind})`;
-        this.serialPath = external_node_path_namespaceObject.join(o.runDir, 'serial.log');
-        this.ssh = new SshConnection({
+        super(new SshConnection({
             host: '127.0.0.1',
             port,
             user: 'root',
             keyFile: external_node_path_namespaceObject.join(o.runDir, 'id_ed25519'),
             knownHostsFile: external_node_path_namespaceObject.join(o.runDir, 'known_hosts'),
-        }, o.runDir);
+        }, o.runDir));
+        this.o = o;
+        this.port = port;
+        this.target = `qemu (${o.accel.kind})`;
+        this.serialPath = external_node_path_namespaceObject.join(o.runDir, 'serial.log');
     }
     /** Start the VM and wait until SSH answers with the pinned host key. */
     static async start(o) {
@@ -34206,6 +34269,10 @@ class QemuHost {
             children.delete(p);
             const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
             this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
+            if (code === 0 && this.o.powerCycleOnReset && !this.closing) {
+                this.o.log('qemu: the guest reset; powering it on again from the same disk');
+                this.spawnQemu();
+            }
         });
         p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
         this.proc = p;
@@ -34218,27 +34285,13 @@ class QemuHost {
             return `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}`;
         return this.exitNote;
     }
-    async guard(phase, p) {
-        try {
-            return await p;
-        }
-        catch (e) {
-            if (e instanceof InfraError && e.serialTail.length === 0) {
-                const why = await this.deadReason();
-                throw new InfraError(phase, why ? `${e.message.replace(`${phase}: `, '')}; ${why}` : e.message.replace(`${phase}: `, ''), await this.serialTail(30));
-            }
-            throw e;
-        }
-    }
-    run(argv, opts) {
-        return this.guard(opts.phase, this.ssh.exec(shJoin(argv), opts));
-    }
-    async put(localPath, remotePath, opts) {
-        const data = await external_node_fs_namespaceObject.promises.readFile(localPath);
-        await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
-    }
-    async bootId(opts) {
-        return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
+    /** A failed command on a VM that died or panicked says so, with the last serial lines. */
+    async explain(phase, e) {
+        if (e.serialTail.length > 0)
+            return e;
+        const why = await this.deadReason();
+        const message = e.message.replace(`${phase}: `, '');
+        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.serialTail(30));
     }
     /**
      * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
@@ -34270,7 +34323,7 @@ class QemuHost {
         await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
         await this.ssh.disconnect();
         const down = await Promise.race([this.exited.then(() => true), sleep(opts.timeoutMs).then(() => false)]);
-        return { down };
+        return { down, command: 'systemctl poweroff' };
     }
     async serialLog() {
         return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
@@ -34279,6 +34332,7 @@ class QemuHost {
         return lastLines(await this.serialLog(), n);
     }
     async close() {
+        this.closing = true;
         await this.ssh.disconnect();
         const p = this.proc;
         if (p && p.exitCode === null && p.signalCode === null) {
@@ -34286,6 +34340,187 @@ class QemuHost {
             killGroup(p, 3000);
             await Promise.race([closed, sleep(5000)]);
         }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/ssh-files.ts
+// The SSH target's key and known_hosts arrive as text (an action secret, or a
+// file the CLI read). ssh reads files: they are written 0600 into a private
+// directory, and checked with OpenSSH's own tools before anything starts.
+
+
+
+
+
+/** Write the key and known_hosts into dir (which must be private to this run), readable by the owner only. */
+async function writeSshFiles(dir, t) {
+    const keyFile = external_node_path_namespaceObject.join(dir, 'ssh-key');
+    const knownHostsFile = external_node_path_namespaceObject.join(dir, 'known_hosts');
+    await external_node_fs_namespaceObject.promises.writeFile(keyFile, t.key, { mode: 0o600, flag: 'wx' });
+    await external_node_fs_namespaceObject.promises.writeFile(knownHostsFile, t.knownHosts, { mode: 0o600, flag: 'wx' });
+    return { keyFile, knownHostsFile };
+}
+/** How known_hosts names a host on a port (ssh's own convention). */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/**
+ * Bad SSH input as one line, before anything starts: a key that is no
+ * private key or needs a passphrase, a known_hosts with no line for a host.
+ * Nothing is connected to; the files are removed again.
+ */
+async function checkSshInput(t) {
+    const dir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-key-'));
+    try {
+        const files = await writeSshFiles(dir, t);
+        // -P '' answers a passphrase prompt with nothing: an encrypted key fails at once, never waits on a tty.
+        const key = await run(['ssh-keygen', '-y', '-P', '', '-f', files.keyFile], { phase: 'check ssh-key', timeoutMs: 10_000, allowFailure: true });
+        if (key.code !== 0) {
+            // ssh-keygen's reason names our copy's path, never the key's text.
+            const why = key.stderr.replace(/Load key "[^"]*": /, '').trim().split('\n').pop() || `exit ${key.code}`;
+            if (/passphrase/i.test(why)) {
+                throw new InputError('ssh-key: the key is protected by a passphrase, which an unattended run cannot type; pass a key without one (e.g. a key made for this purpose only)');
+            }
+            throw new InputError(`ssh-key: not a private key OpenSSH can read (ssh-keygen: ${why}); pass the private key's text (the file that begins "-----BEGIN"), not the .pub file or a path`);
+        }
+        const hosts = [{ name: 'ssh-host', host: t.host, port: t.port }, ...(t.migrateTo ? [{ name: 'migrate-to', ...t.migrateTo }] : [])];
+        for (const h of hosts) {
+            const entry = knownHostsName(h.host, h.port);
+            const found = await run(['ssh-keygen', '-F', entry, '-f', files.knownHostsFile], { phase: 'check ssh-known-hosts', timeoutMs: 10_000, allowFailure: true });
+            if (found.code !== 0) {
+                throw new InputError(`ssh-known-hosts: no line for ${entry} (the ${h.name}); add the host's key as ssh-keyscan -p ${h.port} ${h.host} prints it, checked against the machine's own key`);
+            }
+        }
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/ssh-host.ts
+// A Xen machine the user owns, reached over SSH with a pinned host key. The
+// same pipeline as the VM: install, regenerate the boot config, reboot, wait
+// (bounded) for a new boot id, check. What it cannot have is a serial console:
+// after the reboot its console record is what the machine logged itself.
+
+
+
+
+
+
+const CONNECT_PHASE = 'connect to the host';
+/**
+ * What stands in for the serial console after the reboot: the kernel's
+ * messages and systemd's own (PID 1: "Failed to start ...") of the current
+ * boot, then Xen's console ring. Together they are what a serial console
+ * shows from the boot on, as far as the machine recorded it.
+ */
+const CONSOLE_RECORD = [
+    {
+        title: 'kernel and systemd messages of this boot (journalctl -b 0 _TRANSPORT=kernel + _PID=1)',
+        argv: ['journalctl', '-b', '0', '--no-pager', '-o', 'short-monotonic', '_TRANSPORT=kernel', '+', '_PID=1'],
+    },
+    { title: "Xen's console ring (xl dmesg)", argv: ['xl', 'dmesg'] },
+];
+class SshHost extends SshBackedHost {
+    o;
+    target;
+    /** Empty until the reboot: nothing from before it is a console record of the boot under test. */
+    console = '';
+    constructor(ssh, o) {
+        super(ssh);
+        this.o = o;
+        this.target = `ssh (${sshTargetName(o.target)})`;
+    }
+    /** Log in once (no waiting for a machine that is down: it should be up), as root. */
+    static async connect(o) {
+        const files = await writeSshFiles(o.runDir, o.target);
+        const t = o.target;
+        const ssh = new SshConnection({ host: t.host, port: t.port, user: t.user, ...files }, o.runDir);
+        o.log(`ssh: ${sshTargetName(t)}, host key pinned from ssh-known-hosts`);
+        await ssh.connect(CONNECT_PHASE, o.connectTimeoutMs).catch((e) => {
+            throw new InfraError(CONNECT_PHASE, `${sshTargetName(t)}: ${e.message.replace(`${CONNECT_PHASE}: `, '')}`);
+        });
+        const host = new SshHost(ssh, o);
+        const uid = await host.run(['id', '-u'], { phase: CONNECT_PHASE, timeoutMs: 30_000 }).catch(async (e) => {
+            await host.close();
+            throw e;
+        });
+        if (uid.stdout.trim() !== '0') {
+            await host.close();
+            throw new InfraError(CONNECT_PHASE, `${t.user} is not root on ${t.host}; the suite installs packages and reboots: log in as root (ssh-user: root)`);
+        }
+        return host;
+    }
+    /**
+     * `systemctl reboot`; wait for the machine to drop the connection; then log
+     * in again until the boot id differs. Nothing logs in while the machine
+     * goes down: a new session would only be one more thing for its shutdown
+     * to stop.
+     */
+    async reboot(opts) {
+        const { phase } = opts;
+        const seconds = Math.round(opts.timeoutMs / 1000);
+        const before = await this.bootId({ ...opts, timeoutMs: 30_000 });
+        const deadline = Date.now() + opts.timeoutMs;
+        const left = () => Math.max(1000, deadline - Date.now());
+        // The connection drops while the command runs: that is the point.
+        await this.run(['systemctl', 'reboot'], { phase, timeoutMs: 30_000, allowFailure: true }).catch(() => undefined);
+        const down = await this.ssh.closed(left());
+        await this.ssh.disconnect();
+        if (!down)
+            throw new InfraError(phase, `the machine did not go down within ${seconds} s of systemctl reboot (the SSH connection stayed up)`);
+        this.o.log('ssh: the machine went down; waiting for it to come back');
+        let last = 'no attempt made';
+        while (Date.now() < deadline) {
+            await sleep(Math.min(5000, left()));
+            try {
+                await this.ssh.connect(phase, Math.min(20_000, left()), 5);
+            }
+            catch (e) {
+                last = e.message.replace(`${phase}: `, '');
+                // A host key or a key that changed with the reboot will not mend itself by waiting.
+                if (/host key does not match|refused the key/.test(last))
+                    throw new InfraError(phase, `after the reboot: ${last}`);
+                continue;
+            }
+            const now = await this.bootId({ phase, timeoutMs: 30_000 }).catch(() => before);
+            if (now !== before) {
+                this.console = await this.consoleRecord(phase);
+                return;
+            }
+            // Still the old system: its sshd outlived our session. Not back yet.
+            await this.ssh.disconnect();
+        }
+        throw new InfraError(phase, `the machine went down but did not answer SSH with a new boot within ${seconds} s (last attempt: ${last}); an SSH target has no serial console here: see the machine's own console (BMC, IPMI serial-over-LAN) for why`);
+    }
+    /**
+     * The user's machine must come back, so it reboots; down means it closed
+     * the connection within the bound (its console is not ours to watch).
+     */
+    async shutdown(opts) {
+        await this.run(['systemctl', 'reboot'], { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
+        const down = await this.ssh.closed(opts.timeoutMs);
+        await this.ssh.disconnect();
+        return { down, command: 'systemctl reboot' };
+    }
+    /** The console record of the current boot; a part that cannot be read says why in its place. */
+    async consoleRecord(phase) {
+        const parts = [];
+        for (const { title, argv } of CONSOLE_RECORD) {
+            const r = await this.run(argv, { phase, timeoutMs: 60_000, allowFailure: true }).catch((e) => ({ code: -1, stdout: '', stderr: e.message }));
+            parts.push(`==== ${title}`, r.code === 0 ? r.stdout.trimEnd() : `(could not be read: exit ${r.code}: ${lastLines(r.stderr, 2).join(' | ')})`);
+        }
+        return parts.join('\n') + '\n';
+    }
+    async serialLog() {
+        return this.console;
+    }
+    async serialTail(n) {
+        return lastLines(this.console, n);
+    }
+    async close() {
+        await this.ssh.disconnect();
     }
 }
 
@@ -34921,6 +35156,8 @@ async function writeReportFiles(report, outDir) {
 
 
 
+
+
 const TOOL = { name: 'xen-conformance', version: '0.1.0' };
 let cancelled;
 /** Stop the run now (a signal): every child ends, the phase under way fails, the report is still written. */
@@ -34957,7 +35194,7 @@ async function runConformance(p, hooks) {
     const report = {
         tool: TOOL,
         distro: profile.id,
-        target: `qemu (${accel.kind})`,
+        target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${accel?.kind})`,
         candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
         startedAt: new Date(t0).toISOString(),
         finishedAt: '',
@@ -34965,7 +35202,11 @@ async function runConformance(p, hooks) {
         checks: results,
         totals: totalsOf([]),
     };
-    log(`${profile.title}; candidates: ${report.candidates.join(', ')}; accelerator ${accel.kind} (${accel.why})`);
+    const where = accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
+    log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
+    if (config.target.kind === 'ssh' && config.target.migrateTo) {
+        log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
+    }
     cancelled = undefined;
     const runDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-run-'));
     hooks.onRunDir?.(runDir);
@@ -34973,10 +35214,19 @@ async function runConformance(p, hooks) {
     const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
     let host;
     try {
-        if (!(profile instanceof DebianProfile))
-            throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-        const image = await phase('base image', () => baseImage(profile, { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, accelArgs: accel.qemuArgs, log }));
-        host = await phase('boot the base image', () => QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }));
+        const target = config.target;
+        if (target.kind === 'ssh') {
+            // The user's machine is up already: no image, no boot, a login.
+            host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+        }
+        else {
+            if (!(profile instanceof DebianProfile))
+                throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+            if (!accel)
+                throw new InfraError('boot the base image', 'no accelerator was chosen');
+            const image = await phase('base image', () => baseImage(profile, { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, accelArgs: accel.qemuArgs, log }));
+            host = await phase('boot the base image', () => QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }));
+        }
         const h = host;
         await phase('install candidates', () => installCandidates(h, p, config.outDir));
         facts.hypervisorPackage = await installedHypervisor(h);
@@ -48523,8 +48773,20 @@ const SETTING_NAMES = [
     'timeout-check',
     'timeout-shutdown',
     'cache-dir',
+    'target',
+    'ssh-host',
+    'ssh-user',
+    'ssh-port',
+    'ssh-key',
+    'ssh-known-hosts',
+    'migrate-to',
 ];
 const ACCELS = ['auto', 'kvm', 'tcg'];
+const TARGETS = ['qemu', 'ssh'];
+/** The settings that only mean something with target ssh. */
+const SSH_SETTINGS = ['ssh-host', 'ssh-user', 'ssh-port', 'ssh-key', 'ssh-known-hosts', 'migrate-to'];
+const DEFAULT_SSH_USER = 'root';
+const DEFAULT_SSH_PORT = 22;
 /** Node's timers fire at once past 2^31 ms (~24.8 days), so a day is a safe, generous ceiling. */
 const MAX_TIMEOUT = 86_400;
 function parseSettings(raw, ctx) {
@@ -48569,25 +48831,111 @@ function schema(ctx) {
         'timeout-check': timeout('check'),
         'timeout-shutdown': timeout('shutdown'),
         'cache-dir': dir(ctx.defaultCacheDir),
+        target: field((v, fail) => {
+            const t = (v ?? 'qemu').toLowerCase();
+            if (!TARGETS.includes(t))
+                return fail(`target: ${JSON.stringify(v)} is not one of ${TARGETS.join(', ')}; use qemu (a VM on the runner) or ssh (your own Xen machine)`);
+            return t;
+        }),
+        'ssh-host': field((v, fail) => (v === undefined ? v : parseHostName('ssh-host', v, fail))),
+        'ssh-user': field((v, fail) => {
+            // Not a flag to ssh, not a second destination: a plain login name.
+            if (v !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(v))
+                return fail(`ssh-user: ${JSON.stringify(v)} is not a login name; e.g. ${DEFAULT_SSH_USER}`);
+            return v;
+        }),
+        'ssh-port': field((v, fail) => (v === undefined ? v : parsePort('ssh-port', v, fail))),
+        // The key's text is a secret: no message ever quotes it.
+        'ssh-key': schemas_string()
+            .optional()
+            .transform((v) => (v?.trim() ? textFile(v) : undefined)),
+        'ssh-known-hosts': schemas_string()
+            .optional()
+            .transform((v) => (v?.trim() ? textFile(v) : undefined)),
+        'migrate-to': field((v, fail) => (v === undefined ? v : parseHostPort('migrate-to', v, fail))),
     })
-        .transform((s) => ({
-        config: {
-            distro: s.distro,
-            checks: s.checks,
-            outDir: s['out-dir'],
-            accel: s.accel,
-            timeouts: {
-                image: s['timeout-image'],
-                boot: s['timeout-boot'],
-                install: s['timeout-install'],
-                reboot: s['timeout-reboot'],
-                check: s['timeout-check'],
-                shutdown: s['timeout-shutdown'],
+        .transform((s, zctx) => {
+        const target = targetOf(s, (message) => {
+            zctx.addIssue({ code: 'custom', message });
+            return NEVER;
+        });
+        return {
+            config: {
+                distro: s.distro,
+                checks: s.checks,
+                outDir: s['out-dir'],
+                accel: s.accel,
+                timeouts: {
+                    image: s['timeout-image'],
+                    boot: s['timeout-boot'],
+                    install: s['timeout-install'],
+                    reboot: s['timeout-reboot'],
+                    check: s['timeout-check'],
+                    shutdown: s['timeout-shutdown'],
+                },
+                cacheDir: s['cache-dir'],
+                target,
             },
-            cacheDir: s['cache-dir'],
-        },
-        packagePatterns: s.packages,
-    }));
+            packagePatterns: s.packages,
+        };
+    });
+}
+/** The rules between settings: what target ssh needs, and ssh settings only with it. */
+function targetOf(s, fail) {
+    if (s.target === 'qemu') {
+        const stray = SSH_SETTINGS.find((n) => s[n] !== undefined);
+        if (stray)
+            return fail(`${stray}: only used with target ssh; set target: ssh, or leave ${stray} out to run on the embedded QEMU VM`);
+        return { kind: 'qemu' };
+    }
+    if (s.accel !== 'auto')
+        return fail(`accel: "${s.accel}" only applies to target qemu; leave it out with target ssh`);
+    const host = s['ssh-host'];
+    if (!host)
+        return fail('ssh-host: required with target ssh; pass the host name or address of your Xen machine');
+    const port = s['ssh-port'] ?? DEFAULT_SSH_PORT;
+    if (!s['ssh-known-hosts']) {
+        return fail(`ssh-known-hosts: required with target ssh (a host key is never accepted unseen); pass the host's known_hosts line, e.g. what ssh-keyscan -p ${port} ${host} prints, checked against the machine's own key`);
+    }
+    if (!s['ssh-key'])
+        return fail('ssh-key: required with target ssh; pass a private key (without passphrase) that the host accepts for the ssh-user');
+    const m = s['migrate-to'];
+    return {
+        kind: 'ssh',
+        host,
+        user: s['ssh-user'] ?? DEFAULT_SSH_USER,
+        port,
+        key: s['ssh-key'],
+        knownHosts: s['ssh-known-hosts'],
+        ...(m ? { migrateTo: { host: m.host, port: m.port ?? port } } : {}),
+    };
+}
+/**
+ * A host name or address as ssh's destination: nothing ssh could read as an
+ * option (a leading "-"), no user part, no spaces, quotes or shell syntax.
+ */
+function parseHostName(name, v, fail) {
+    if (!/^[A-Za-z0-9_.:%-]+$/.test(v) || v.startsWith('-')) {
+        return fail(`${name}: ${JSON.stringify(v)} is not a host name or address; pass e.g. xen1.example.org or 192.0.2.10 (the user goes in ssh-user)`);
+    }
+    return v;
+}
+function parsePort(name, v, fail) {
+    const n = /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!(n >= 1 && n <= 65535))
+        return fail(`${name}: ${JSON.stringify(v)} is not a port number (1-65535); e.g. ${DEFAULT_SSH_PORT}`);
+    return n;
+}
+/** `host`, `host:port` or `[address]:port`; a bare IPv6 address is a host. */
+function parseHostPort(name, v, fail) {
+    const m = /^\[([^\]]+)\]:(.*)$/.exec(v) ?? /^([^:]+):(.*)$/.exec(v);
+    if (!m)
+        return { host: parseHostName(name, v, fail) };
+    return { host: parseHostName(name, m[1], fail), port: parsePort(name, m[2], fail) };
+}
+/** Pasted keys lose their last newline or gain CRs; OpenSSH reads neither ("error in libcrypto"). */
+function textFile(v) {
+    return v.replace(/\r\n?/g, '\n').trim() + '\n';
 }
 function parseTimeout(name, v, fallback, fail) {
     if (v === undefined)
@@ -48668,7 +49016,9 @@ async function checkOutDirWritable(dir) {
 
 ;// CONCATENATED MODULE: ./src/prepare.ts
 // Everything that can be wrong with the input is found here, before any VM
-// starts: settings, candidate files, the out dir, the accelerator asked for.
+// starts: settings, candidate files, the out dir, the accelerator asked for,
+// the SSH target's key and known_hosts.
+
 
 
 
@@ -48692,6 +49042,11 @@ async function prepare(raw, cwd = process.cwd()) {
         ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
         : [];
     await checkOutDirWritable(config.outDir);
+    if (config.target.kind === 'ssh') {
+        await checkSshInput(config.target);
+        // No VM: the accelerator is not chosen (nor KVM probed).
+        return { config, candidates };
+    }
     const accel = await chooseAccel(config.accel);
     return { config, candidates, accel };
 }
@@ -48756,6 +49111,14 @@ function toAnnotations(report) {
 
 async function main() {
     const raw = Object.fromEntries(SETTING_NAMES.map((n) => [n, getInput(n)]));
+    // Masked before anything can print it: the whole key and each line of it
+    // (a log line holds at most one line of it).
+    const key = raw['ssh-key'] ?? '';
+    if (key.trim()) {
+        core_setSecret(key);
+        for (const line of key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 8))
+            core_setSecret(line);
+    }
     let prepared;
     try {
         prepared = await prepare(raw);

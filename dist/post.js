@@ -31554,9 +31554,281 @@ function getIDToken(aud) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/errors.ts
+// Two kinds of failure that are not a check's verdict, each with its exit code.
+/** Bad input: one line that says what is wrong and how to fix it. Exit 2, nothing started. */
+class InputError extends Error {
+    exitCode = 2;
+    constructor(message) {
+        super(message);
+        this.name = 'InputError';
+    }
+}
+/** The infrastructure failed (no boot, no SSH, QEMU died): exit 3, naming the phase. */
+class errors_InfraError extends Error {
+    phase;
+    serialTail;
+    exitCode = 3;
+    constructor(phase, message, serialTail = []) {
+        super(`${phase}: ${message}`);
+        this.phase = phase;
+        this.serialTail = serialTail;
+        this.name = 'InfraError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proc.ts
+// Runs programs on the runner: always an argv array, never a shell string,
+// always with a timeout that names the phase it belongs to.
+
+
+/** Every child we start, so a signal handler can end them all. */
+const proc_children = new Set();
+/** Keep the last lines of long output for error messages. */
+function lastLines(text, n) {
+    return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
+}
+function proc_run(argv, opts) {
+    const [cmd, ...args] = argv;
+    return new Promise((resolve, reject) => {
+        const child = spawn(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Own process group, so a timeout ends what the command started too.
+            detached: true,
+        });
+        proc_children.add(child);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => {
+            stdout += d.toString();
+            opts.onOutput?.(d.toString());
+        });
+        child.stderr.on('data', (d) => {
+            stderr += d.toString();
+            opts.onOutput?.(d.toString());
+        });
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            proc_killGroup(child);
+        }, opts.timeoutMs);
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            proc_children.delete(child);
+            reject(new InfraError(opts.phase, `cannot run ${cmd}: ${e.message}`));
+        });
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            proc_children.delete(child);
+            if (timedOut) {
+                reject(new InfraError(opts.phase, `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`));
+                return;
+            }
+            const result = { code: code ?? 128, stdout, stderr };
+            if (result.code !== 0 && !opts.allowFailure) {
+                const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
+                reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
+                return;
+            }
+            resolve(result);
+        });
+        child.stdin.on('error', () => { }); // a child that exits early closes its stdin
+        child.stdin.end(opts.input ?? '');
+    });
+}
+/** SIGTERM the child's whole process group, then SIGKILL if it lingers. */
+function proc_killGroup(child, graceMs = 2000) {
+    if (child.pid === undefined || child.exitCode !== null)
+        return;
+    const pid = child.pid;
+    try {
+        process.kill(-pid, 'SIGTERM');
+    }
+    catch {
+        return;
+    }
+    setTimeout(() => {
+        try {
+            process.kill(-pid, 'SIGKILL');
+        }
+        catch {
+            /* already gone */
+        }
+    }, graceMs).unref();
+}
+function proc_sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+;// CONCATENATED MODULE: ./src/transport/ssh.ts
+// One persistent SSH connection to the Xen host (OpenSSH's connection
+// sharing: a master process, then one cheap channel per command). We drive
+// the system's OpenSSH client rather than a JavaScript one: it is what the
+// runner and the user already trust, it pins host keys through known_hosts,
+// and it needs no native addon in the bundle.
+
+
+
+
+
+/** Why a connection could not be made, in words a user can act on. */
+function classifySshFailure(stderr) {
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
+        return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
+    }
+    if (/Permission denied/i.test(stderr))
+        return 'the host refused the key (Permission denied)';
+    if (/Connection refused/i.test(stderr))
+        return 'connection refused (no SSH server listening on that port)';
+    if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
+        return `host unreachable (${stderr.trim().split('\n').pop()})`;
+    }
+    if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
+        return 'the connection was closed before login (SSH server not ready)';
+    }
+    return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
+}
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+const MASTER_PIDFILE = 'ssh-master.pid';
+class SshConnection {
+    target;
+    master;
+    socket;
+    pidfile;
+    constructor(target, controlDir) {
+        this.target = target;
+        this.socket = path.join(controlDir, 'ssh.sock');
+        this.pidfile = path.join(controlDir, MASTER_PIDFILE);
+    }
+    /** Options shared by the master and every channel; no user config is read. */
+    baseArgs(connectTimeoutS = 10) {
+        const t = this.target;
+        return [
+            '-F', '/dev/null',
+            '-p', String(t.port),
+            '-i', t.keyFile,
+            '-o', 'IdentitiesOnly=yes',
+            '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
+            '-o', 'GlobalKnownHostsFile=/dev/null',
+            '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'BatchMode=yes',
+            '-o', `ConnectTimeout=${connectTimeoutS}`,
+            '-o', 'ServerAliveInterval=5',
+            '-o', 'ServerAliveCountMax=4',
+            '-o', 'LogLevel=ERROR',
+            '-l', t.user,
+        ];
+    }
+    /** Open the shared connection, once; throws an InfraError naming why it failed. */
+    async connect(phase, timeoutMs, connectTimeoutS = 10) {
+        await this.disconnect();
+        await fs.rm(this.socket, { force: true });
+        const master = spawn('ssh', [...this.baseArgs(connectTimeoutS), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+        children.add(master);
+        let stderr = '';
+        master.stderr.on('data', (d) => (stderr += d.toString()));
+        const exited = new Promise((r) => master.on('close', () => r()));
+        master.on('close', () => children.delete(master));
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            if (master.exitCode !== null || master.signalCode !== null) {
+                await exited;
+                throw new InfraError(phase, classifySshFailure(stderr));
+            }
+            const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], {
+                phase,
+                timeoutMs: 5000,
+                allowFailure: true,
+            });
+            if (check.code === 0) {
+                this.master = master;
+                await fs.writeFile(this.pidfile, `${master.pid}\n`);
+                return;
+            }
+            await Promise.race([sleep(200), exited]);
+        }
+        killGroup(master);
+        throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
+    }
+    /** Keep trying to connect until the deadline: for a host that is still booting. */
+    async waitUp(phase, timeoutMs, stillBooting) {
+        const deadline = Date.now() + timeoutMs;
+        let last = 'no attempt made';
+        while (Date.now() < deadline) {
+            const dead = await stillBooting();
+            if (dead)
+                throw new InfraError(phase, dead);
+            try {
+                // While the host boots, a forwarded port accepts and then stays
+                // silent: a short handshake timeout notices sshd within seconds.
+                await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
+                return;
+            }
+            catch (e) {
+                last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                if (process.env.XC_DEBUG)
+                    process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
+                // A wrong host key or a refused key will not mend itself by waiting.
+                if (/host key does not match|refused the key/.test(last))
+                    throw e;
+            }
+            await sleep(500);
+        }
+        throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+    }
+    /** Run a command line (already quoted with shJoin) over the shared connection. */
+    async exec(commandLine, opts) {
+        if (!this.master)
+            throw new InfraError(opts.phase, 'not connected to the host');
+        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true });
+        // 255 is ssh's own failure: the connection, not the command.
+        if (res.code === 255 && (this.master.exitCode !== null || /Control socket|mux_client|Connection/i.test(res.stderr))) {
+            throw new InfraError(opts.phase, `the SSH connection to the host was lost: ${classifySshFailure(res.stderr)}`);
+        }
+        if (res.code !== 0 && !opts.allowFailure) {
+            throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+        }
+        return res;
+    }
+    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+    async closed(timeoutMs) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return true;
+        let timer;
+        const gone = new Promise((r) => m.once('close', () => r(true)));
+        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+        try {
+            return await Promise.race([gone, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+    get connected() {
+        return !!this.master && this.master.exitCode === null;
+    }
+    async disconnect() {
+        const m = this.master;
+        this.master = undefined;
+        await fs.rm(this.pidfile, { force: true });
+        if (m && m.exitCode === null) {
+            const closed = new Promise((r) => m.on('close', r));
+            killGroup(m, 1000);
+            await Promise.race([closed, sleep(3000)]);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/action/post.ts
 // Always runs after the main step, even when it was cancelled or crashed:
-// ends the VM by its pidfile and removes the run's private directory.
+// ends the VM and the SSH connection by their pidfiles and removes the run's
+// private directory (with the SSH target's key copy in it).
+
 
 
 
@@ -31564,14 +31836,19 @@ async function post() {
     const dir = getState('runDir');
     if (!dir)
         return;
-    const pid = Number((await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'qemu.pid'), 'utf8').catch(() => '')).trim());
-    if (pid > 0) {
-        try {
-            process.kill(pid, 'SIGKILL');
-            info(`post: stopped the VM (pid ${pid})`);
-        }
-        catch {
-            /* already gone */
+    for (const [file, what] of [
+        ['qemu.pid', 'the VM'],
+        [MASTER_PIDFILE, 'the SSH connection'],
+    ]) {
+        const pid = Number((await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, file), 'utf8').catch(() => '')).trim());
+        if (pid > 0) {
+            try {
+                process.kill(pid, 'SIGKILL');
+                info(`post: stopped ${what} (pid ${pid})`);
+            }
+            catch {
+                /* already gone */
+            }
         }
     }
     await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 // The same pipeline as the action, for a terminal: progress lines on stderr,
 // the report on stdout. Exit 0 no check failed, 1 a check failed, 2 bad
 // input (nothing started), 3 the infrastructure failed (the phase is named).
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from './errors.js';
 import { cancelRun, runConformance } from './pipeline.js';
@@ -9,7 +11,22 @@ import { toMarkdown } from './report/summary.js';
 import { type RawSettings, SETTING_NAMES } from './settings.js';
 
 const USAGE = `usage: xen-conformance run [--distro debian-12] [--packages <file or glob>]... [--checks <id,...>] [--out DIR]
-       [--accel auto|kvm|tcg] [--timeout-{image,boot,install,reboot,check,shutdown} SECONDS] [--cache-dir DIR]`;
+       [--accel auto|kvm|tcg] [--timeout-{image,boot,install,reboot,check,shutdown} SECONDS] [--cache-dir DIR]
+       [--target qemu|ssh --ssh-host HOST [--ssh-user root] [--ssh-port 22] --ssh-key FILE --ssh-known-hosts FILE [--migrate-to HOST[:PORT]]]`;
+
+/** Settings the CLI takes as a file name and hands on as the file's text (the action takes the text itself). */
+const FROM_FILE = {
+  'ssh-key': 'a private key file you can read',
+  'ssh-known-hosts': 'a known_hosts file you can read',
+} as const;
+
+function readSettingFile(name: keyof typeof FROM_FILE, file: string): string {
+  try {
+    return readFileSync(path.resolve(file), 'utf8');
+  } catch (e) {
+    throw new InputError(`${name}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); pass the path of ${FROM_FILE[name]}`);
+  }
+}
 
 function parseCli(argv: string[]): RawSettings {
   const options = Object.fromEntries(SETTING_NAMES.map((n) => [n, { type: 'string' as const, multiple: n === 'packages' }]));
@@ -34,6 +51,10 @@ function parseCli(argv: string[]): RawSettings {
     raw[n] = Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : undefined;
   }
   if (values.out !== undefined) raw['out-dir'] = values.out as string;
+  for (const name of Object.keys(FROM_FILE) as (keyof typeof FROM_FILE)[]) {
+    const file = raw[name];
+    if (file?.trim()) raw[name] = readSettingFile(name, file);
+  }
   return raw as RawSettings;
 }
 

@@ -23,4 +23,27 @@ export interface RunConfig {
   timeouts: Timeouts;
   /** Where base images are kept between runs. */
   cacheDir: string;
+  /** Where Xen runs: a VM on the runner (the default) or a machine of the user's over SSH. */
+  target: Target;
+}
+
+export type Target = { kind: 'qemu' } | SshTargetConfig;
+
+/** A machine the user owns, reached over SSH with a pinned host key. */
+export interface SshTargetConfig {
+  kind: 'ssh';
+  host: string;
+  user: string;
+  port: number;
+  /** The private key's text: a secret, never logged or written outside the run's private directory. */
+  key: string;
+  /** known_hosts lines with the host's key (and the migrate-to host's): never trust an unseen key. */
+  knownHosts: string;
+  /** A second host for migration (same user, key and known_hosts). */
+  migrateTo?: { host: string; port: number };
+}
+
+/** How the report names an SSH target. */
+export function sshTargetName(t: { user: string; host: string; port: number }): string {
+  return `${t.user}@${t.host}:${t.port}`;
 }

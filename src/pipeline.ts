@@ -6,13 +6,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
 import { CATALOGUE } from './checks/index.js';
-import type { RunConfig } from './config.js';
+import { type RunConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
 import { InfraError } from './errors.js';
 import type { AccelChoice } from './host/accel.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
+import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
 import { baseImage } from './image/build.js';
 import type { Candidate } from './packages.js';
 import { children, killGroup, lastLines } from './proc.js';
@@ -25,7 +26,8 @@ export const TOOL = { name: 'xen-conformance', version: '0.1.0' };
 export interface Prepared {
   config: Omit<RunConfig, 'packages'>;
   candidates: Candidate[];
-  accel: AccelChoice;
+  /** The VM's accelerator; none for target ssh. */
+  accel?: AccelChoice;
 }
 
 export interface PipelineHooks {
@@ -75,7 +77,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const report: Report = {
     tool: TOOL,
     distro: profile.id,
-    target: `qemu (${accel.kind})`,
+    target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${accel?.kind})`,
     candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
     startedAt: new Date(t0).toISOString(),
     finishedAt: '',
@@ -83,22 +85,33 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     checks: results,
     totals: totalsOf([]),
   };
-  log(`${profile.title}; candidates: ${report.candidates.join(', ')}; accelerator ${accel.kind} (${accel.why})`);
+  const where = accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
+  log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
+  if (config.target.kind === 'ssh' && config.target.migrateTo) {
+    log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
+  }
 
   cancelled = undefined;
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-run-'));
   hooks.onRunDir?.(runDir);
   await fs.mkdir(config.outDir, { recursive: true });
   const serialOut = path.join(config.outDir, 'serial.log');
-  let host: QemuHost | undefined;
+  let host: Host | undefined;
   try {
-    if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-    const image = await phase('base image', () =>
-      baseImage(profile, { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, accelArgs: accel.qemuArgs, log }),
-    );
-    host = await phase('boot the base image', () =>
-      QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }),
-    );
+    const target = config.target;
+    if (target.kind === 'ssh') {
+      // The user's machine is up already: no image, no boot, a login.
+      host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+    } else {
+      if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+      if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
+      const image = await phase('base image', () =>
+        baseImage(profile, { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, accelArgs: accel.qemuArgs, log }),
+      );
+      host = await phase('boot the base image', () =>
+        QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }),
+      );
+    }
     const h: Host = host;
     await phase('install candidates', () => installCandidates(h, p, config.outDir));
     facts.hypervisorPackage = await installedHypervisor(h);

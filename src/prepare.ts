@@ -1,10 +1,12 @@
 // Everything that can be wrong with the input is found here, before any VM
-// starts: settings, candidate files, the out dir, the accelerator asked for.
+// starts: settings, candidate files, the out dir, the accelerator asked for,
+// the SSH target's key and known_hosts.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CHECK_IDS } from './checks/index.js';
 import { DISTRO_IDS, profileFor } from './distro/index.js';
 import { chooseAccel } from './host/accel.js';
+import { checkSshInput } from './host/ssh-files.js';
 import { resolvePackages } from './packages.js';
 import type { Prepared } from './pipeline.js';
 import { type RawSettings, checkOutDirWritable, parseSettings } from './settings.js';
@@ -26,6 +28,11 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
     ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
     : [];
   await checkOutDirWritable(config.outDir);
+  if (config.target.kind === 'ssh') {
+    await checkSshInput(config.target);
+    // No VM: the accelerator is not chosen (nor KVM probed).
+    return { config, candidates };
+  }
   const accel = await chooseAccel(config.accel);
   return { config, candidates, accel };
 }

@@ -5,7 +5,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Accel, RunConfig, Timeouts } from './config.js';
+import type { Accel, RunConfig, Target, Timeouts } from './config.js';
 import { InputError } from './errors.js';
 import { patternLines } from './packages.js';
 
@@ -23,6 +23,15 @@ export interface RawSettings {
   'timeout-check'?: string;
   'timeout-shutdown'?: string;
   'cache-dir'?: string;
+  target?: string;
+  'ssh-host'?: string;
+  'ssh-user'?: string;
+  'ssh-port'?: string;
+  /** The private key's text (the CLI reads it from the file given; the action takes a secret's text). */
+  'ssh-key'?: string;
+  /** known_hosts lines, as text (the CLI reads them from the file given). */
+  'ssh-known-hosts'?: string;
+  'migrate-to'?: string;
 }
 
 export interface SettingsContext {
@@ -57,8 +66,20 @@ export const SETTING_NAMES = [
   'timeout-check',
   'timeout-shutdown',
   'cache-dir',
+  'target',
+  'ssh-host',
+  'ssh-user',
+  'ssh-port',
+  'ssh-key',
+  'ssh-known-hosts',
+  'migrate-to',
 ] as const satisfies readonly (keyof RawSettings)[];
 export const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
+export const TARGETS = ['qemu', 'ssh'] as const;
+/** The settings that only mean something with target ssh. */
+export const SSH_SETTINGS = ['ssh-host', 'ssh-user', 'ssh-port', 'ssh-key', 'ssh-known-hosts', 'migrate-to'] as const;
+export const DEFAULT_SSH_USER = 'root';
+export const DEFAULT_SSH_PORT = 22;
 /** Node's timers fire at once past 2^31 ms (~24.8 days), so a day is a safe, generous ceiling. */
 const MAX_TIMEOUT = 86_400;
 
@@ -111,9 +132,35 @@ function schema(ctx: SettingsContext) {
       'timeout-check': timeout('check'),
       'timeout-shutdown': timeout('shutdown'),
       'cache-dir': dir(ctx.defaultCacheDir),
+      target: field((v, fail) => {
+        const t = (v ?? 'qemu').toLowerCase();
+        if (!(TARGETS as readonly string[]).includes(t)) return fail(`target: ${JSON.stringify(v)} is not one of ${TARGETS.join(', ')}; use qemu (a VM on the runner) or ssh (your own Xen machine)`);
+        return t as (typeof TARGETS)[number];
+      }),
+      'ssh-host': field((v, fail) => (v === undefined ? v : parseHostName('ssh-host', v, fail))),
+      'ssh-user': field((v, fail) => {
+        // Not a flag to ssh, not a second destination: a plain login name.
+        if (v !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(v)) return fail(`ssh-user: ${JSON.stringify(v)} is not a login name; e.g. ${DEFAULT_SSH_USER}`);
+        return v;
+      }),
+      'ssh-port': field((v, fail) => (v === undefined ? v : parsePort('ssh-port', v, fail))),
+      // The key's text is a secret: no message ever quotes it.
+      'ssh-key': z
+        .string()
+        .optional()
+        .transform((v) => (v?.trim() ? textFile(v) : undefined)),
+      'ssh-known-hosts': z
+        .string()
+        .optional()
+        .transform((v) => (v?.trim() ? textFile(v) : undefined)),
+      'migrate-to': field((v, fail) => (v === undefined ? v : parseHostPort('migrate-to', v, fail))),
     })
-    .transform(
-      (s): ParsedSettings => ({
+    .transform((s, zctx): ParsedSettings => {
+      const target = targetOf(s, (message) => {
+        zctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      });
+      return {
         config: {
           distro: s.distro,
           checks: s.checks,
@@ -128,10 +175,80 @@ function schema(ctx: SettingsContext) {
             shutdown: s['timeout-shutdown'],
           },
           cacheDir: s['cache-dir'],
+          target,
         },
         packagePatterns: s.packages,
-      }),
+      };
+    });
+}
+
+type SshFields = {
+  target: (typeof TARGETS)[number];
+  accel: Accel;
+  'ssh-host'?: string;
+  'ssh-user'?: string;
+  'ssh-port'?: number;
+  'ssh-key'?: string;
+  'ssh-known-hosts'?: string;
+  'migrate-to'?: { host: string; port?: number };
+};
+
+/** The rules between settings: what target ssh needs, and ssh settings only with it. */
+function targetOf(s: SshFields, fail: (m: string) => never): Target {
+  if (s.target === 'qemu') {
+    const stray = SSH_SETTINGS.find((n) => s[n] !== undefined);
+    if (stray) return fail(`${stray}: only used with target ssh; set target: ssh, or leave ${stray} out to run on the embedded QEMU VM`);
+    return { kind: 'qemu' };
+  }
+  if (s.accel !== 'auto') return fail(`accel: "${s.accel}" only applies to target qemu; leave it out with target ssh`);
+  const host = s['ssh-host'];
+  if (!host) return fail('ssh-host: required with target ssh; pass the host name or address of your Xen machine');
+  const port = s['ssh-port'] ?? DEFAULT_SSH_PORT;
+  if (!s['ssh-known-hosts']) {
+    return fail(
+      `ssh-known-hosts: required with target ssh (a host key is never accepted unseen); pass the host's known_hosts line, e.g. what ssh-keyscan -p ${port} ${host} prints, checked against the machine's own key`,
     );
+  }
+  if (!s['ssh-key']) return fail('ssh-key: required with target ssh; pass a private key (without passphrase) that the host accepts for the ssh-user');
+  const m = s['migrate-to'];
+  return {
+    kind: 'ssh',
+    host,
+    user: s['ssh-user'] ?? DEFAULT_SSH_USER,
+    port,
+    key: s['ssh-key'],
+    knownHosts: s['ssh-known-hosts'],
+    ...(m ? { migrateTo: { host: m.host, port: m.port ?? port } } : {}),
+  };
+}
+
+/**
+ * A host name or address as ssh's destination: nothing ssh could read as an
+ * option (a leading "-"), no user part, no spaces, quotes or shell syntax.
+ */
+function parseHostName(name: string, v: string, fail: (m: string) => never): string {
+  if (!/^[A-Za-z0-9_.:%-]+$/.test(v) || v.startsWith('-')) {
+    return fail(`${name}: ${JSON.stringify(v)} is not a host name or address; pass e.g. xen1.example.org or 192.0.2.10 (the user goes in ssh-user)`);
+  }
+  return v;
+}
+
+function parsePort(name: string, v: string, fail: (m: string) => never): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 65535)) return fail(`${name}: ${JSON.stringify(v)} is not a port number (1-65535); e.g. ${DEFAULT_SSH_PORT}`);
+  return n;
+}
+
+/** `host`, `host:port` or `[address]:port`; a bare IPv6 address is a host. */
+function parseHostPort(name: string, v: string, fail: (m: string) => never): { host: string; port?: number } {
+  const m = /^\[([^\]]+)\]:(.*)$/.exec(v) ?? /^([^:]+):(.*)$/.exec(v);
+  if (!m) return { host: parseHostName(name, v, fail) };
+  return { host: parseHostName(name, m[1], fail), port: parsePort(name, m[2], fail) };
+}
+
+/** Pasted keys lose their last newline or gain CRs; OpenSSH reads neither ("error in libcrypto"). */
+function textFile(v: string): string {
+  return v.replace(/\r\n?/g, '\n').trim() + '\n';
 }
 
 function parseTimeout(name: string, v: string | undefined, fallback: number, fail: (m: string) => never): number {

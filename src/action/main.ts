@@ -9,6 +9,13 @@ import { type RawSettings, SETTING_NAMES } from '../settings.js';
 
 async function main(): Promise<void> {
   const raw = Object.fromEntries(SETTING_NAMES.map((n) => [n, core.getInput(n)])) as RawSettings;
+  // Masked before anything can print it: the whole key and each line of it
+  // (a log line holds at most one line of it).
+  const key = raw['ssh-key'] ?? '';
+  if (key.trim()) {
+    core.setSecret(key);
+    for (const line of key.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 8)) core.setSecret(line);
+  }
   let prepared;
   try {
     prepared = await prepare(raw);

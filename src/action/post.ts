@@ -1,19 +1,26 @@
 // Always runs after the main step, even when it was cancelled or crashed:
-// ends the VM by its pidfile and removes the run's private directory.
+// ends the VM and the SSH connection by their pidfiles and removes the run's
+// private directory (with the SSH target's key copy in it).
 import * as core from '@actions/core';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { MASTER_PIDFILE } from '../transport/ssh.js';
 
 async function post(): Promise<void> {
   const dir = core.getState('runDir');
   if (!dir) return;
-  const pid = Number((await fs.readFile(path.join(dir, 'qemu.pid'), 'utf8').catch(() => '')).trim());
-  if (pid > 0) {
-    try {
-      process.kill(pid, 'SIGKILL');
-      core.info(`post: stopped the VM (pid ${pid})`);
-    } catch {
-      /* already gone */
+  for (const [file, what] of [
+    ['qemu.pid', 'the VM'],
+    [MASTER_PIDFILE, 'the SSH connection'],
+  ]) {
+    const pid = Number((await fs.readFile(path.join(dir, file), 'utf8').catch(() => '')).trim());
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        core.info(`post: stopped ${what} (pid ${pid})`);
+      } catch {
+        /* already gone */
+      }
     }
   }
   await fs.rm(dir, { recursive: true, force: true });

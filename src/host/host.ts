@@ -21,10 +21,11 @@ export interface Host {
   reboot(opts: ExecOptions): Promise<void>;
   bootId(opts: ExecOptions): Promise<string>;
   /**
-   * Shut the host down and say whether it was down within opts.timeoutMs.
+   * Shut the host down (a machine that must come back reboots instead) and
+   * say whether it was down within opts.timeoutMs, and by which command.
    * Nothing can run on it afterwards: this is the run's last act on the host.
    */
-  shutdown(opts: ExecOptions): Promise<{ down: boolean }>;
+  shutdown(opts: ExecOptions): Promise<{ down: boolean; command: string }>;
   /** The last lines the host printed on its serial console, for errors. */
   serialTail(n: number): Promise<string[]>;
   /** Everything the serial console printed, for the out dir. */

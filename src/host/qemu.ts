@@ -10,7 +10,8 @@ import { InfraError } from '../errors.js';
 import { children, killGroup, lastLines, run, sleep } from '../proc.js';
 import { shJoin } from '../quote.js';
 import { SshConnection } from '../transport/ssh.js';
-import type { ExecOptions, Host } from './host.js';
+import type { ExecOptions } from './host.js';
+import { SshBackedHost } from './ssh-backed.js';
 
 const MEMORY = '3G';
 const CPUS = '2';
@@ -69,33 +70,41 @@ export interface QemuHostOptions {
   runDir: string;
   bootTimeoutMs: number;
   log: (line: string) => void;
+  /**
+   * Power the VM on again whenever the guest resets or powers off, as a real
+   * machine comes back: for tests where the VM stands in for a user's own
+   * machine that another program reboots over SSH. Not with reboot().
+   */
+  powerCycleOnReset?: boolean;
 }
 
-export class QemuHost implements Host {
+export class QemuHost extends SshBackedHost {
   readonly target: string;
   private proc?: ChildProcess;
   private exited?: Promise<void>;
   private exitNote?: string;
   private qemuStderr = '';
+  private closing = false;
   private readonly serialPath: string;
-  private readonly ssh: SshConnection;
 
   private constructor(
     private readonly o: QemuHostOptions,
     readonly port: number,
   ) {
+    super(
+      new SshConnection(
+        {
+          host: '127.0.0.1',
+          port,
+          user: 'root',
+          keyFile: path.join(o.runDir, 'id_ed25519'),
+          knownHostsFile: path.join(o.runDir, 'known_hosts'),
+        },
+        o.runDir,
+      ),
+    );
     this.target = `qemu (${o.accel.kind})`;
     this.serialPath = path.join(o.runDir, 'serial.log');
-    this.ssh = new SshConnection(
-      {
-        host: '127.0.0.1',
-        port,
-        user: 'root',
-        keyFile: path.join(o.runDir, 'id_ed25519'),
-        knownHostsFile: path.join(o.runDir, 'known_hosts'),
-      },
-      o.runDir,
-    );
   }
 
   /** Start the VM and wait until SSH answers with the pinned host key. */
@@ -159,6 +168,10 @@ export class QemuHost implements Host {
       children.delete(p);
       const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
       this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
+      if (code === 0 && this.o.powerCycleOnReset && !this.closing) {
+        this.o.log('qemu: the guest reset; powering it on again from the same disk');
+        this.spawnQemu();
+      }
     });
     p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
     this.proc = p;
@@ -172,29 +185,12 @@ export class QemuHost implements Host {
     return this.exitNote;
   }
 
-  private async guard<T>(phase: string, p: Promise<T>): Promise<T> {
-    try {
-      return await p;
-    } catch (e) {
-      if (e instanceof InfraError && e.serialTail.length === 0) {
-        const why = await this.deadReason();
-        throw new InfraError(phase, why ? `${e.message.replace(`${phase}: `, '')}; ${why}` : e.message.replace(`${phase}: `, ''), await this.serialTail(30));
-      }
-      throw e;
-    }
-  }
-
-  run(argv: readonly string[], opts: ExecOptions) {
-    return this.guard(opts.phase, this.ssh.exec(shJoin(argv), opts));
-  }
-
-  async put(localPath: string, remotePath: string, opts: ExecOptions): Promise<void> {
-    const data = await fs.readFile(localPath);
-    await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
-  }
-
-  async bootId(opts: ExecOptions): Promise<string> {
-    return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
+  /** A failed command on a VM that died or panicked says so, with the last serial lines. */
+  protected override async explain(phase: string, e: InfraError): Promise<InfraError> {
+    if (e.serialTail.length > 0) return e;
+    const why = await this.deadReason();
+    const message = e.message.replace(`${phase}: `, '');
+    return new InfraError(phase, why ? `${message}; ${why}` : message, await this.serialTail(30));
   }
 
   /**
@@ -222,11 +218,11 @@ export class QemuHost implements Host {
   }
 
   /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
-  async shutdown(opts: ExecOptions): Promise<{ down: boolean }> {
+  async shutdown(opts: ExecOptions): Promise<{ down: boolean; command: string }> {
     await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
     await this.ssh.disconnect();
     const down = await Promise.race([this.exited!.then(() => true), sleep(opts.timeoutMs).then(() => false)]);
-    return { down };
+    return { down, command: 'systemctl poweroff' };
   }
 
   async serialLog(): Promise<string> {
@@ -238,6 +234,7 @@ export class QemuHost implements Host {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.ssh.disconnect();
     const p = this.proc;
     if (p && p.exitCode === null && p.signalCode === null) {

@@ -31,7 +31,7 @@ export function classifySshFailure(stderr: string): string {
     return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
   }
   if (/Permission denied/i.test(stderr)) return 'the host refused the key (Permission denied)';
-  if (/Connection refused/i.test(stderr)) return 'connection refused (no SSH server listening yet)';
+  if (/Connection refused/i.test(stderr)) return 'connection refused (no SSH server listening on that port)';
   if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
     return `host unreachable (${stderr.trim().split('\n').pop()})`;
   }
@@ -41,15 +41,20 @@ export function classifySshFailure(stderr: string): string {
   return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
 }
 
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+export const MASTER_PIDFILE = 'ssh-master.pid';
+
 export class SshConnection {
   private master?: ChildProcess;
   private readonly socket: string;
+  private readonly pidfile: string;
 
   constructor(
     readonly target: SshTarget,
     controlDir: string,
   ) {
     this.socket = path.join(controlDir, 'ssh.sock');
+    this.pidfile = path.join(controlDir, MASTER_PIDFILE);
   }
 
   /** Options shared by the master and every channel; no user config is read. */
@@ -99,6 +104,7 @@ export class SshConnection {
       });
       if (check.code === 0) {
         this.master = master;
+        await fs.writeFile(this.pidfile, `${master.pid}\n`);
         return;
       }
       await Promise.race([sleep(200), exited]);
@@ -147,6 +153,20 @@ export class SshConnection {
     return res;
   }
 
+  /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+  async closed(timeoutMs: number): Promise<boolean> {
+    const m = this.master;
+    if (!m || m.exitCode !== null || m.signalCode !== null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const gone = new Promise<boolean>((r) => m.once('close', () => r(true)));
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    try {
+      return await Promise.race([gone, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   get connected(): boolean {
     return !!this.master && this.master.exitCode === null;
   }
@@ -154,6 +174,7 @@ export class SshConnection {
   async disconnect(): Promise<void> {
     const m = this.master;
     this.master = undefined;
+    await fs.rm(this.pidfile, { force: true });
     if (m && m.exitCode === null) {
       const closed = new Promise((r) => m.on('close', r));
       killGroup(m, 1000);

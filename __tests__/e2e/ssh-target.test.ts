@@ -1,0 +1,223 @@
+// The SSH target, for real: the embedded default's Debian 12 VM stands in for
+// a user's own Xen machine. The test only starts it (cached base image, a
+// per-run key, its host key pinned) and powers it on again whenever it resets,
+// as a real machine comes back; from then on only the product drives it, over
+// SSH: install, reboot into Xen, the boot checks. Then the ways a connection
+// goes wrong, and a grep of everything the run wrote for the private key.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DebianProfile } from '../../src/distro/debian.js';
+import { profileFor } from '../../src/distro/index.js';
+import { chooseAccel } from '../../src/host/accel.js';
+import { QemuHost } from '../../src/host/qemu.js';
+import { baseImage } from '../../src/image/build.js';
+import { defaultCacheDir } from '../../src/prepare.js';
+import { ROOT, readReport, runNode, statuses } from './run.js';
+
+const MINUTES = 60_000;
+const BOOT_CHECKS = ['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0', 'boot.serial-clean'];
+/** The bound the connection failures are held to: the product's own connect timeout, as given. */
+const CONNECT_TIMEOUT_S = 60;
+
+let work: string;
+let machine: QemuHost | undefined;
+const machineLog: string[] = [];
+/** The stand-in machine's SSH port, its pinned host key (known_hosts) and the key it accepts. */
+let port: number;
+let knownHosts: string;
+let keyFile: string;
+
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-e2e-ssh-'));
+  const profile = profileFor('debian-12') as DebianProfile;
+  const accel = await chooseAccel('auto');
+  const log = (line: string) => machineLog.push(`${new Date().toISOString()} ${line}`);
+  const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log });
+  const runDir = path.join(work, 'machine');
+  await fs.mkdir(runDir, { mode: 0o700 });
+  machine = await QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: 5 * MINUTES, log, powerCycleOnReset: true });
+  port = machine.port;
+  knownHosts = path.join(runDir, 'known_hosts');
+  keyFile = path.join(runDir, 'id_ed25519');
+}, 20 * MINUTES);
+
+afterAll(async () => {
+  await machine?.close();
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+/** ssh processes started since `before` that talk to this port: what a run might have left behind. */
+function sshProcessesOn(p: number, before: Set<number>): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([pid, comm, ...args]) => comm === 'ssh' && !before.has(Number(pid)) && args.join(' ').includes(`-p ${p} `))
+    .map((f) => f.join(' '));
+}
+
+function sshPids(): Set<number> {
+  const out = execFileSync('ps', ['-eo', 'pid=,comm='], { encoding: 'utf8' });
+  return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, c]) => c === 'ssh').map(([p]) => Number(p)));
+}
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port: p } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return p;
+}
+
+/** The inputs action.yml declares, with their defaults, as GitHub hands them to the action (INPUT_<NAME>). */
+async function actionDefaults(): Promise<Record<string, string>> {
+  const yml = await fs.readFile(path.join(ROOT, 'action.yml'), 'utf8');
+  const inputs = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'));
+  const env: Record<string, string> = {};
+  for (const m of inputs.matchAll(/^ {2}([a-z-]+):\n(?: {4}.*\n)*? {4}default: '?([^'\n]*)'?$/gm)) env[`INPUT_${m[1].toUpperCase()}`] = m[2];
+  return env;
+}
+
+/** Every file under dir, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+/** The lines of a private key that would give it away (not the BEGIN/END markers, not a short tail). */
+async function keyBodyLines(file: string): Promise<string[]> {
+  const lines = (await fs.readFile(file, 'utf8')).split('\n').map((l) => l.trim());
+  return lines.filter((l) => !l.startsWith('-----') && l.length >= 16);
+}
+
+describe('a connection that cannot be made ends in exit 3 naming the phase, within the bound, nothing left running', () => {
+  const cases: [string, () => Promise<{ args: string[]; port: number }>, RegExp][] = [
+    [
+      'a wrong host key (the pinned one differs from what the machine shows)',
+      async () => {
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(work, 'impostor')]);
+        const pub = (await fs.readFile(path.join(work, 'impostor.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+        await fs.writeFile(path.join(work, 'known_hosts-wrong'), `[127.0.0.1]:${port} ${pub}\n`);
+        return { args: ['--ssh-port', String(port), '--ssh-known-hosts', path.join(work, 'known_hosts-wrong'), '--ssh-key', keyFile], port };
+      },
+      /^connect to the host: root@127\.0\.0\.1:\d+: the host key does not match the pinned known_hosts entry \(refusing to connect\)$/,
+    ],
+    [
+      'a key the machine refuses',
+      async () => {
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(work, 'stranger')]);
+        return { args: ['--ssh-port', String(port), '--ssh-known-hosts', knownHosts, '--ssh-key', path.join(work, 'stranger')], port };
+      },
+      /^connect to the host: root@127\.0\.0\.1:\d+: the host refused the key \(Permission denied\)$/,
+    ],
+    [
+      'an unreachable host (nothing listens on the port)',
+      async () => {
+        const closed = await closedPort();
+        const line = (await fs.readFile(knownHosts, 'utf8')).replace(`[127.0.0.1]:${port}`, `[127.0.0.1]:${closed}`);
+        await fs.writeFile(path.join(work, 'known_hosts-closed'), line);
+        return { args: ['--ssh-port', String(closed), '--ssh-known-hosts', path.join(work, 'known_hosts-closed'), '--ssh-key', keyFile], port: closed };
+      },
+      /^connect to the host: root@127\.0\.0\.1:\d+: connection refused \(no SSH server listening on that port\)$/,
+    ],
+  ];
+
+  test.each(cases)(
+    '%s',
+    async (what, setup, message) => {
+      const { args, port: p } = await setup();
+      const out = path.join(work, `out-${what.split(' ')[1]}`);
+      const before = sshPids();
+      const started = Date.now();
+      const r = await runNode('dist/cli.js', [
+        'run', '--target', 'ssh', '--ssh-host', '127.0.0.1', ...args, '--checks', BOOT_CHECKS.join(','), '--timeout-boot', String(CONNECT_TIMEOUT_S), '--out', out,
+      ]);
+      const seconds = (Date.now() - started) / 1000;
+      expect(r.code).toBe(3);
+      expect(seconds).toBeLessThan(CONNECT_TIMEOUT_S);
+      const report = await readReport(out);
+      expect(report.infraError?.phase).toBe('connect to the host');
+      expect(report.infraError?.message).toMatch(message);
+      expect(report.target).toBe(`ssh (root@127.0.0.1:${p})`);
+      // Neither the image nor a boot: straight to the machine.
+      expect(report.phases.map((x) => x.phase)).toEqual(['connect to the host', 'total']);
+      expect(r.stderr).toContain(`infrastructure failure: ${report.infraError?.message}`);
+      expect(sshProcessesOn(p, before)).toEqual([]);
+    },
+    2 * MINUTES,
+  );
+});
+
+describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
+  test(
+    'install, reboot into Xen, the boot checks pass; the private key appears nowhere the run wrote',
+    async () => {
+      const out = path.join(work, 'out-ssh');
+      const summary = path.join(work, 'summary.md');
+      const outputs = path.join(work, 'outputs.txt');
+      const state = path.join(work, 'state.txt');
+      await Promise.all([summary, outputs, state].map((f) => fs.writeFile(f, '')));
+      const before = sshPids();
+      const r = await runNode('dist/index.js', [], {
+        ...(await actionDefaults()),
+        INPUT_TARGET: 'ssh',
+        'INPUT_SSH-HOST': '127.0.0.1',
+        'INPUT_SSH-PORT': String(port),
+        // Secrets arrive as text, as a workflow passes ${{ secrets.XEN_HOST_KEY }}.
+        'INPUT_SSH-KEY': await fs.readFile(keyFile, 'utf8'),
+        'INPUT_SSH-KNOWN-HOSTS': await fs.readFile(knownHosts, 'utf8'),
+        INPUT_CHECKS: BOOT_CHECKS.join(','),
+        // Roomier than the default 300 s: the machine running CI is shared and TCG slows down 4x or more under load.
+        'INPUT_TIMEOUT-REBOOT': '900',
+        'INPUT_OUT-DIR': out,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_OUTPUT: outputs,
+        GITHUB_STATE: state,
+      });
+      const report = await readReport(out);
+      if (process.env.XC_E2E_VERBOSE) {
+        process.stderr.write(`${report.phases.map((p) => `${p.phase}: ${p.seconds.toFixed(1)} s`).join('\n')}\n${machineLog.join('\n')}\n${r.stdout}\n`);
+      }
+      expect({ code: r.code, infra: report.infraError?.message }).toEqual({ code: 0, infra: undefined });
+      expect(statuses(report)).toEqual(Object.fromEntries(BOOT_CHECKS.map((id) => [id, 'pass'])));
+      expect(report.target).toBe(`ssh (root@127.0.0.1:${port})`);
+      expect(report.xenVersion).toMatch(/^4\.17\./);
+      const phases = report.phases.map((p) => p.phase);
+      expect(phases).toEqual(['connect to the host', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks', 'total']);
+      // The console record of an SSH target: the machine's own logs of the new boot, Xen's included.
+      const serial = await fs.readFile(path.join(out, 'serial.log'), 'utf8');
+      expect(serial).toMatch(/^==== kernel and systemd messages of this boot/m);
+      expect(serial).toMatch(/Linux version 6\.1\./);
+      expect(serial).toMatch(/^==== Xen's console ring \(xl dmesg\)\n[\s\S]*Xen version 4\.17/m);
+      const serialClean = report.checks.find((c) => c.id === 'boot.serial-clean')!;
+      expect(serialClean.evidence.map((e) => e.command)).toContain('serial console since the reboot (alarming lines)');
+      // The machine really rebooted: the test's own harness saw the guest reset.
+      expect(machineLog.filter((l) => /guest reset; powering it on again/.test(l))).toHaveLength(1);
+      // The run's private directory (the key's copy, known_hosts, the ssh socket) is gone, and so is its ssh.
+      const runDir = /runDir<<(\S+)\n([^\n]*)\n\1/.exec(await fs.readFile(state, 'utf8'))?.[2];
+      expect(runDir).toMatch(/xc-run-/);
+      await expect(fs.access(runDir!)).rejects.toThrow();
+      expect(sshProcessesOn(port, before)).toEqual([]);
+
+      // Secrets: no line of the private key in the reports, the logs, the summary, the outputs or the state.
+      const secret = await keyBodyLines(keyFile);
+      expect(secret.length).toBeGreaterThan(2);
+      const masked = r.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
+      // The key was handed to the runner to mask (those lines are commands to the runner, never shown).
+      for (const l of secret) expect(masked).toContain(`::add-mask::${l}`);
+      const written: [string, string][] = [
+        ['stdout', r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')],
+        ['stderr', r.stderr],
+      ];
+      for (const f of [...(await filesUnder(out)), summary, outputs, state]) written.push([f, await fs.readFile(f, 'latin1')]);
+      expect(written.length).toBeGreaterThan(8);
+      const leaks = written.flatMap(([where, text]) => secret.filter((l) => text.includes(l)).map(() => where));
+      expect(leaks).toEqual([]);
+    },
+    20 * MINUTES,
+  );
+});
