@@ -1,32 +1,77 @@
 // Bad input through the real bundled CLI: exit 2, one line naming the input
-// and the fix, and nothing started (no VM, no run directory).
+// and the fix, and nothing started or left behind (no run directory, no image
+// cache, no out dir). Hostile names among them must never reach a shell.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { kvmUsable } from '../src/host/accel.js';
+import { buildDeb, touchWithoutSlash } from './e2e/debs.js';
 import { runNode } from './e2e/run.js';
 
 let dir: string;
+/** What a hostile name would create if anything passed it through a shell. */
+let canary: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-cli-input-'));
+  canary = path.join(dir, 'pwned');
   await fs.writeFile(path.join(dir, 'notes.deb'), 'this is not a Debian package\n');
+  await buildDeb(path.join(dir, 'arm64.deb'), { name: 'xc-tool', arch: 'arm64' });
+  // Two candidate sets that give one package in two versions.
+  for (const [set, version] of [['set-a', '1.0'], ['set-b', '2.0']]) {
+    await fs.mkdir(path.join(dir, set));
+    await buildDeb(path.join(dir, set, `xc-tool_${version}_all.deb`), { name: 'xc-tool', version });
+  }
+  // Two files that claim the same package and version but differ.
+  await fs.mkdir(path.join(dir, 'same-claim'));
+  await buildDeb(path.join(dir, 'same-claim', 'a.deb'), { name: 'xc-tool', files: { '/usr/share/xc-tool/a': { content: 'a' } } });
+  await buildDeb(path.join(dir, 'same-claim', 'b.deb'), { name: 'xc-tool', files: { '/usr/share/xc-tool/b': { content: 'b' } } });
+  // A real package whose file name would run commands in a shell; one for another architecture too.
+  await fs.mkdir(path.join(dir, 'hostile'));
+  const touch = touchWithoutSlash(canary);
+  await buildDeb(path.join(dir, 'hostile', `x $(${touch}); \`${touch}\` it's "q"\n| ${touch} #.deb`), { name: 'xc-tool' });
+  await fs.mkdir(path.join(dir, 'hostile-arm64'));
+  await buildDeb(path.join(dir, 'hostile-arm64', `y $(${touch});\n.deb`), { name: 'xc-tool', arch: 'arm64' });
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
 const runDirs = async () => (await fs.readdir(os.tmpdir())).filter((f) => f.startsWith('xc-run-'));
+const kvm = await kvmUsable();
 
-describe.each([
+const cases: [string, string[], RegExp][] = [
   ['an unknown distro', ['--distro', 'plan9'], /^xen-conformance: distro: "plan9" is not a known distro; pass one of .*debian-12/],
   ['an unknown check id', ['--checks', 'boot.nope'], /^xen-conformance: checks: .*boot\.nope/],
   ['a glob that matches nothing', ['--packages', 'no-such-dir/*.deb'], /matched no file/],
   ['a file that is not a package', ['--packages', '{dir}/notes.deb'], /notes\.deb is not a Debian package/],
+  ['a package for another architecture', ['--packages', '{dir}/arm64.deb'], /arm64\.deb is built for arm64; this run's host is amd64: pass amd64 or all packages$/],
+  [
+    'two candidate sets with one package in two versions',
+    ['--packages', '{dir}/set-a/*.deb', '--packages', '{dir}/set-b/*.deb'],
+    /^xen-conformance: packages: two versions of xc-tool: .*set-a\/xc-tool_1\.0_all\.deb \(1\.0\) and .*set-b\/xc-tool_2\.0_all\.deb \(2\.0\); pass one version of each package$/,
+  ],
+  ['two different files that claim one package and version', ['--packages', '{dir}/same-claim/*.deb'], /a\.deb and .*b\.deb both give xc-tool 1\.0 but differ; pass only one of them$/],
   ['a zero timeout', ['--timeout-boot', '0'], /^xen-conformance: timeout-boot: "0" is not a positive whole number of seconds/],
+  ['a malformed timeout', ['--timeout-reboot', '5m'], /^xen-conformance: timeout-reboot: "5m" is not a positive whole number of seconds; e\.g\. 300$/],
+  ['a negative timeout', ['--timeout-check=-1'], /^xen-conformance: timeout-check: "-1" is not a positive whole number/],
+  ['a timeout flag whose value looks like a flag', ['--timeout-check', '-1'], /^xen-conformance: Option '--timeout-check' argument is ambiguous\. .*use '--timeout-check=-XYZ'/],
+  ['an out dir that cannot be written (under a file)', ['--out', '{dir}/notes.deb/report'], /^xen-conformance: out-dir: .*notes\.deb\/report cannot be written \(ENOTDIR\); choose a directory you can write$/],
+  ['an out dir that is a file', ['--out', '{dir}/notes.deb'], /^xen-conformance: out-dir: .*notes\.deb is a file, not a directory; choose a directory you can write$/],
   ['an unknown flag', ['--colour', 'red'], /^xen-conformance: Unknown option '--colour'/],
   ['no command', [], /expected the command "run"/],
-])('the CLI given %s', (_what, flags, message) => {
+  // Hostile names: plain names all the way, never a shell word.
+  ['a check id with $(...), ; and quotes', ['--checks', `boot.x$(touch {canary}); touch {canary} 'q"`], /^xen-conformance: checks: "boot\.x\$\(touch .*pwned\)\; touch .*" is not a known check/],
+  ['a hostile package file name for another architecture', ['--packages', '{dir}/hostile-arm64/*.deb'], /^xen-conformance: ".*hostile-arm64\/y \$\(touch .*\);\\n\.deb" is built for arm64/],
+  ['a hostile package file name (read, then an out dir that cannot be written)', ['--packages', '{dir}/hostile/*.deb', '--out', '{dir}/notes.deb/x'], /^xen-conformance: out-dir: .*cannot be written \(ENOTDIR\)/],
+];
+if (!kvm.ok) cases.push(['accel kvm where KVM cannot run Xen', ['--accel', 'kvm'], /^xen-conformance: accel: kvm was asked for but .*; use accel: auto or tcg$/]);
+
+describe.each(cases)('the CLI given %s', (_what, flags, message) => {
   test('exits 2 with one line and starts nothing', async () => {
     const before = await runDirs();
-    const args = flags.length ? ['run', ...flags.map((f) => f.replace('{dir}', dir))] : [];
+    const fill = (f: string) => f.replace(/\{dir\}/g, dir).replace(/\{canary\}/g, canary);
+    const out = path.join(dir, 'out-never');
+    // An out dir of its own unless the case is about it: a bad input found later must not leave it behind.
+    const args = flags.length ? ['run', ...flags.map(fill), ...(flags.includes('--out') ? [] : ['--out', out])] : [];
     const r = await runNode('dist/cli.js', args, { XDG_CACHE_HOME: path.join(dir, 'cache') });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -34,7 +79,9 @@ describe.each([
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(await runDirs()).toEqual(before);
-    // Not even the image cache was touched.
+    // Not even the image cache or the out dir was touched, and no hostile name ran.
     await expect(fs.access(path.join(dir, 'cache'))).rejects.toThrow();
+    await expect(fs.access(out)).rejects.toThrow();
+    await expect(fs.access(canary)).rejects.toThrow();
   });
 });

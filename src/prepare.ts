@@ -25,7 +25,8 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
   const candidates = packagePatterns.length
     ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
     : [];
-  await checkOutDirWritable(config.outDir);
   const accel = await chooseAccel(config.accel);
+  // Last: it creates the directory, which must not be left behind by a later bad input.
+  await checkOutDirWritable(config.outDir);
   return { config, candidates, accel };
 }

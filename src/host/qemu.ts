@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { errorTail, panicIn } from '../diagnose.js';
 import { InfraError } from '../errors.js';
-import { children, killGroup, lastLines, run, sleep } from '../proc.js';
+import { children, killGroup, lastLines, run, settlesWithin } from '../proc.js';
 import { shJoin } from '../quote.js';
 import { SshConnection } from '../transport/ssh.js';
 import type { ExecOptions, Host } from './host.js';
@@ -166,9 +167,8 @@ export class QemuHost implements Host {
 
   /** Why the VM can no longer come up, or undefined while it may still. */
   private async deadReason(): Promise<string | undefined> {
-    const tail = (await this.serialTail(40)).join('\n');
-    const panic = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*/.exec(tail);
-    if (panic) return `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}`;
+    const panic = panicIn((await this.serialTail(100)).join('\n'));
+    if (panic) return `the machine panicked: ${panic}`;
     return this.exitNote;
   }
 
@@ -177,8 +177,10 @@ export class QemuHost implements Host {
       return await p;
     } catch (e) {
       if (e instanceof InfraError && e.serialTail.length === 0) {
+        // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
+        if (/connection to the host was lost/.test(e.message)) await settlesWithin(this.exited!, 2000);
         const why = await this.deadReason();
-        throw new InfraError(phase, why ? `${e.message.replace(`${phase}: `, '')}; ${why}` : e.message.replace(`${phase}: `, ''), await this.serialTail(30));
+        throw new InfraError(phase, why ? `${e.message.replace(`${phase}: `, '')}; ${why}` : e.message.replace(`${phase}: `, ''), await this.errorTail());
       }
       throw e;
     }
@@ -210,19 +212,24 @@ export class QemuHost implements Host {
     // The connection drops while the command runs: that is the point.
     await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
     await this.ssh.disconnect();
-    const down = await Promise.race([this.exited!.then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
-    if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.serialTail(30));
+    const down = await settlesWithin(this.exited!, Math.max(1000, deadline - Date.now()));
+    if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
     this.o.log('qemu: the guest reset; starting it again from the same disk');
     this.spawnQemu();
     await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
-      throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.serialTail(30));
+      throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.errorTail());
     });
     const after = await this.bootId(opts);
-    if (after === before) throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.serialTail(30));
+    if (after === before) throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
   }
 
   async serialLog(): Promise<string> {
     return fs.readFile(this.serialPath, 'utf8').catch(() => '');
+  }
+
+  /** The serial lines an error carries (back to a panic line, if one is near the end). */
+  private async errorTail(): Promise<string[]> {
+    return errorTail(await this.serialLog());
   }
 
   async serialTail(n: number): Promise<string[]> {
@@ -235,7 +242,7 @@ export class QemuHost implements Host {
     if (p && p.exitCode === null && p.signalCode === null) {
       const closed = new Promise((r) => p.on('close', r));
       killGroup(p, 3000);
-      await Promise.race([closed, sleep(5000)]);
+      await settlesWithin(closed, 5000);
     }
   }
 }

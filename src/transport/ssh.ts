@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InfraError } from '../errors.js';
-import { children, killGroup, run, sleep, type RunResult } from '../proc.js';
+import { children, killGroup, run, settlesWithin, sleep, type RunResult } from '../proc.js';
 
 export interface SshTarget {
   host: string;
@@ -101,7 +101,7 @@ export class SshConnection {
         this.master = master;
         return;
       }
-      await Promise.race([sleep(200), exited]);
+      await settlesWithin(exited, 200);
     }
     killGroup(master);
     throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
@@ -137,14 +137,23 @@ export class SshConnection {
       ['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine],
       { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true },
     );
-    // 255 is ssh's own failure: the connection, not the command.
-    if (res.code === 255 && (this.master.exitCode !== null || /Control socket|mux_client|Connection/i.test(res.stderr))) {
-      throw new InfraError(opts.phase, `the SSH connection to the host was lost: ${classifySshFailure(res.stderr)}`);
+    // 255 is ssh's own failure (the connection, not the command), unless the
+    // command itself exited 255: ask the master whether the connection lives.
+    if (res.code === 255 && !(await this.alive(opts.phase))) {
+      throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
     }
     if (res.code !== 0 && !opts.allowFailure) {
       throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
     }
     return res;
+  }
+
+  /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
+  private async alive(phase: string): Promise<boolean> {
+    const m = this.master;
+    if (!m || m.exitCode !== null || m.signalCode !== null) return false;
+    const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
+    return check.code === 0 && m.exitCode === null && m.signalCode === null;
   }
 
   get connected(): boolean {
@@ -157,7 +166,7 @@ export class SshConnection {
     if (m && m.exitCode === null) {
       const closed = new Promise((r) => m.on('close', r));
       killGroup(m, 1000);
-      await Promise.race([closed, sleep(3000)]);
+      await settlesWithin(closed, 3000);
     }
   }
 }
