@@ -35,7 +35,6 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-const runDirs = async () => (await fs.readdir(os.tmpdir())).filter((f) => f.startsWith('xc-run-'));
 const kvm = await kvmUsable();
 
 const cases: [string, string[], RegExp][] = [
@@ -67,18 +66,19 @@ if (!kvm.ok) cases.push(['accel kvm where KVM cannot run Xen', ['--accel', 'kvm'
 
 describe.each(cases)('the CLI given %s', (_what, flags, message) => {
   test('exits 2 with one line and starts nothing', async () => {
-    const before = await runDirs();
+    // A temp dir of its own: a run directory (xc-run-*) would appear there, and no other run's can.
+    const tmp = await fs.mkdtemp(path.join(dir, 'tmp-'));
     const fill = (f: string) => f.replace(/\{dir\}/g, dir).replace(/\{canary\}/g, canary);
     const out = path.join(dir, 'out-never');
     // An out dir of its own unless the case is about it: a bad input found later must not leave it behind.
     const args = flags.length ? ['run', ...flags.map(fill), ...(flags.includes('--out') ? [] : ['--out', out])] : [];
-    const r = await runNode('dist/cli.js', args, { XDG_CACHE_HOME: path.join(dir, 'cache') });
+    const r = await runNode('dist/cli.js', args, { XDG_CACHE_HOME: path.join(dir, 'cache'), TMPDIR: tmp });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-    expect(await runDirs()).toEqual(before);
+    expect(await fs.readdir(tmp)).toEqual([]);
     // Not even the image cache or the out dir was touched, and no hostile name ran.
     await expect(fs.access(path.join(dir, 'cache'))).rejects.toThrow();
     await expect(fs.access(out)).rejects.toThrow();

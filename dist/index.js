@@ -34017,7 +34017,8 @@ class SshConnection {
         throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
     }
     /** Keep trying to connect until the deadline: for a host that is still booting. */
-    async waitUp(phase, timeoutMs, stillBooting) {
+    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
         const deadline = Date.now() + timeoutMs;
         let last = 'no attempt made';
         while (Date.now() < deadline) {
@@ -34031,7 +34032,10 @@ class SshConnection {
                 return;
             }
             catch (e) {
-                last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
+                    last = why;
                 if (process.env.XC_DEBUG)
                     process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
                 // A wrong host key or a refused key will not mend itself by waiting.
@@ -34040,7 +34044,7 @@ class SshConnection {
             }
             await sleep(500);
         }
-        throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
     }
     /** Run a command line (already quoted with shJoin) over the shared connection. */
     async exec(commandLine, opts) {
@@ -34154,7 +34158,7 @@ class QemuHost {
         const host = new QemuHost(o, port);
         await host.prepare();
         host.spawnQemu();
-        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason());
+        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
         return host;
     }
     /** An ephemeral key for this run, handed over on a small seed disk; the image's host key pinned. */
@@ -34261,7 +34265,8 @@ class QemuHost {
             throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
         this.o.log('qemu: the guest reset; starting it again from the same disk');
         this.spawnQemu();
-        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
+        const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
+        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
             throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
         });
         const after = await this.bootId(opts);

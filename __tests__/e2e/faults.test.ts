@@ -158,11 +158,13 @@ describe('faults under QEMU (Debian 12)', () => {
         scripts: { postinst: '#!/bin/sh\nset -e\n[ "$1" = configure ] && systemctl mask ssh.service\nexit 0\n' },
       });
       const out = path.join(work, `out no-ssh $(touch ${canary}); x`);
-      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.reaches-dom0', '--timeout-reboot', '40', '--out', out]);
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.reaches-dom0', '--timeout-reboot', '60', '--out', out]);
       const { report, md, error } = await infraError(out, r, 'reboot into Xen');
-      expect(error.message).toMatch(/no SSH after \d+ s \(last attempt: connection refused/);
-      // The reboot timeout bounds it: 40 s and the seconds a failed attempt may take.
-      expect(seconds(report, 'reboot into Xen')).toBeLessThan(40 + 15);
+      // The bound and the setting that sets it, and why the attempts failed (not the last one's cut-short deadline).
+      expect(error.message).toMatch(/no SSH after 60 s \(timeout-reboot, counted from systemctl reboot\) \(last attempt: (?!no SSH login within)/);
+      // The reboot timeout bounds it (60 s: a quiet machine is at its login prompt by then, so SSH
+      // is really missing), with the seconds a failed attempt may take.
+      expect(seconds(report, 'reboot into Xen')).toBeLessThan(60 + 15);
       expect(error.serialTail.length).toBeGreaterThan(0);
       expect(md).toMatch(/Last \d+ serial lines/);
       expect(report.candidates).toEqual(['xc-fault-no-ssh 1.0 all']);
@@ -228,7 +230,7 @@ describe('faults under QEMU (Debian 12)', () => {
       expect(md).toMatch(/Kernel panic/);
       const summary = await fs.readFile(env.GITHUB_STEP_SUMMARY!, 'utf8');
       expect(summary).toMatch(/Last \d+ serial lines[\s\S]*Kernel panic/);
-      expect(r.stdout).toMatch(/^::error::infrastructure failed in phase "reboot into Xen": the machine panicked/m);
+      expect(r.stdout).toMatch(/^::error::infrastructure failed in phase "reboot into Xen": .*the machine panicked: Kernel panic/m);
       await expectNothingLeft(r.stdout);
     },
     15 * MINUTES,

@@ -105,7 +105,7 @@ export class QemuHost implements Host {
     const host = new QemuHost(o, port);
     await host.prepare();
     host.spawnQemu();
-    await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason());
+    await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
     return host;
   }
 
@@ -216,7 +216,8 @@ export class QemuHost implements Host {
     if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
     this.o.log('qemu: the guest reset; starting it again from the same disk');
     this.spawnQemu();
-    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
+    const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
+    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
       throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.errorTail());
     });
     const after = await this.bootId(opts);

@@ -108,7 +108,8 @@ export class SshConnection {
   }
 
   /** Keep trying to connect until the deadline: for a host that is still booting. */
-  async waitUp(phase: string, timeoutMs: number, stillBooting: () => Promise<string | undefined>): Promise<void> {
+  /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+  async waitUp(phase: string, timeoutMs: number, stillBooting: () => Promise<string | undefined>, bound = `${Math.round(timeoutMs / 1000)} s`): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no attempt made';
     while (Date.now() < deadline) {
@@ -120,14 +121,16 @@ export class SshConnection {
         await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
         return;
       } catch (e) {
-        last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+        const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+        // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+        if (!(/^no SSH login within/.test(why) && last !== 'no attempt made')) last = why;
         if (process.env.XC_DEBUG) process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
         // A wrong host key or a refused key will not mend itself by waiting.
         if (/host key does not match|refused the key/.test(last)) throw e;
       }
       await sleep(500);
     }
-    throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+    throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
   }
 
   /** Run a command line (already quoted with shJoin) over the shared connection. */
