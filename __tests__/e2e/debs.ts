@@ -92,9 +92,9 @@ export async function buildDeb(outFile: string, spec: DebSpec): Promise<string> 
     const built = `${root}.deb`;
     execFileSync('dpkg-deb', ['--root-owner-group', '-b', root, built], { stdio: ['ignore', 'ignore', 'inherit'] });
     await fs.copyFile(built, outFile);
-    await fs.rm(built);
     return outFile;
   } finally {
+    await fs.rm(`${root}.deb`, { force: true });
     await fs.rm(root, { recursive: true, force: true });
   }
 }
