@@ -30893,8 +30893,6 @@ function profileFor(id) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/proc.ts
 // Runs programs on the runner: always an argv array, never a shell string,
 // always with a timeout that names the phase it belongs to.
@@ -30979,7 +30977,54 @@ function killGroup(child, graceMs = 2000) {
 function sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));
 }
+/**
+ * Wait for p, but at most ms: true if p settled first. The timer is cleared
+ * either way, so a long bound never keeps the process alive once p settled
+ * (a plain race with sleep() would: the action's node then lingers after its run).
+ */
+async function settlesWithin(p, ms) {
+    let timer;
+    const expired = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true, () => true), expired]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
 
+;// CONCATENATED MODULE: ./src/diagnose.ts
+// Recognising what went wrong from what the machine printed, in words a
+// packager can act on. Pure functions of text, so each is unit tested.
+
+const PANIC = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*|Hardware Dom0 crashed[^\n]*/;
+/** The panic line a kernel or Xen printed on the serial console, or undefined. */
+function panicIn(serial) {
+    const m = PANIC.exec(serial);
+    return m ? m[0].replace(/\(XEN\)/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : undefined;
+}
+/** Why the package manager failed, when the output says something we can name; undefined otherwise. */
+function installFailureCause(output) {
+    if (/No space left on device|ENOSPC/.test(output)) {
+        return ("the Xen host's disk is full (No space left on device) while installing the candidates; " +
+            'the packages or their maintainer scripts write more than the disk has free: shrink them, or look for a script that fills the disk');
+    }
+    return undefined;
+}
+/**
+ * The serial lines to show with an error: the last n, reaching back (up to
+ * `reach` lines) to the first panic line when there is one, since a kernel's
+ * call trace after its panic line is longer than n.
+ */
+function errorTail(serial, n = 30, reach = 100) {
+    const lines = lastLines(serial, reach);
+    const panic = lines.findIndex((l) => PANIC.test(l));
+    const from = Math.max(0, panic >= 0 ? Math.min(panic, lines.length - n) : lines.length - n);
+    return lines.slice(from);
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/quote.ts
 // The one way to build a command line for the remote POSIX shell (the Xen host over SSH).
 // Every word that reaches `sh -c` goes through shQuote; nothing else concatenates argv.
@@ -31089,13 +31134,14 @@ class SshConnection {
                 await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
                 return;
             }
-            await Promise.race([sleep(200), exited]);
+            await settlesWithin(exited, 200);
         }
         killGroup(master);
         throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
     }
     /** Keep trying to connect until the deadline: for a host that is still booting. */
-    async waitUp(phase, timeoutMs, stillBooting) {
+    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
         const deadline = Date.now() + timeoutMs;
         let last = 'no attempt made';
         while (Date.now() < deadline) {
@@ -31109,7 +31155,10 @@ class SshConnection {
                 return;
             }
             catch (e) {
-                last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
+                    last = why;
                 if (process.env.XC_DEBUG)
                     process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
                 // A wrong host key or a refused key will not mend itself by waiting.
@@ -31118,16 +31167,17 @@ class SshConnection {
             }
             await sleep(500);
         }
-        throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
     }
     /** Run a command line (already quoted with shJoin) over the shared connection. */
     async exec(commandLine, opts) {
         if (!this.master)
             throw new InfraError(opts.phase, 'not connected to the host');
         const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true });
-        // 255 is ssh's own failure: the connection, not the command.
-        if (res.code === 255 && (this.master.exitCode !== null || /Control socket|mux_client|Connection/i.test(res.stderr))) {
-            throw new InfraError(opts.phase, `the SSH connection to the host was lost: ${classifySshFailure(res.stderr)}`);
+        // 255 is ssh's own failure (the connection, not the command), unless the
+        // command itself exited 255: ask the master whether the connection lives.
+        if (res.code === 255 && !(await this.alive(opts.phase))) {
+            throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
         }
         if (res.code !== 0 && !opts.allowFailure) {
             throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
@@ -31149,6 +31199,14 @@ class SshConnection {
             clearTimeout(timer);
         }
     }
+    /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
+    async alive(phase) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return false;
+        const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
+        return check.code === 0 && m.exitCode === null && m.signalCode === null;
+    }
     get connected() {
         return !!this.master && this.master.exitCode === null;
     }
@@ -31159,7 +31217,7 @@ class SshConnection {
         if (m && m.exitCode === null) {
             const closed = new Promise((r) => m.on('close', r));
             killGroup(m, 1000);
-            await Promise.race([closed, sleep(3000)]);
+            await settlesWithin(closed, 3000);
         }
     }
 }
@@ -31203,6 +31261,7 @@ class SshBackedHost {
 // disk through SeaBIOS and the GRUB the distro installed, reading the disk's
 // own grub.cfg, so the boot config the candidate packages generate is what
 // boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
+
 
 
 
@@ -31273,7 +31332,7 @@ class QemuHost extends SshBackedHost {
         const host = new QemuHost(o, port);
         await host.prepare();
         host.spawnQemu();
-        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason());
+        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
         return host;
     }
     /** An ephemeral key for this run, handed over on a small seed disk; the image's host key pinned. */
@@ -31336,19 +31395,21 @@ class QemuHost extends SshBackedHost {
     }
     /** Why the VM can no longer come up, or undefined while it may still. */
     async deadReason() {
-        const tail = (await this.serialTail(40)).join('\n');
-        const panic = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*/.exec(tail);
+        const panic = panicIn((await this.serialTail(100)).join('\n'));
         if (panic)
-            return `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}`;
+            return `the machine panicked: ${panic}`;
         return this.exitNote;
     }
     /** A failed command on a VM that died or panicked says so, with the last serial lines. */
     async explain(phase, e) {
         if (e.serialTail.length > 0)
             return e;
+        // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
+        if (/connection to the host was lost/.test(e.message))
+            await settlesWithin(this.exited, 2000);
         const why = await this.deadReason();
         const message = e.message.replace(`${phase}: `, '');
-        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.serialTail(30));
+        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.errorTail());
     }
     /**
      * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
@@ -31363,27 +31424,32 @@ class QemuHost extends SshBackedHost {
         // The connection drops while the command runs: that is the point.
         await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
         await this.ssh.disconnect();
-        const down = await Promise.race([this.exited.then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
+        const down = await settlesWithin(this.exited, Math.max(1000, deadline - Date.now()));
         if (!down)
-            throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.serialTail(30));
+            throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
         this.o.log('qemu: the guest reset; starting it again from the same disk');
         this.spawnQemu();
-        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
-            throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.serialTail(30));
+        const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
+        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
+            throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
         });
         const after = await this.bootId(opts);
         if (after === before)
-            throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.serialTail(30));
+            throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
     }
     /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
     async shutdown(opts) {
         await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
         await this.ssh.disconnect();
-        const down = await Promise.race([this.exited.then(() => true), sleep(opts.timeoutMs).then(() => false)]);
+        const down = await settlesWithin(this.exited, opts.timeoutMs);
         return { down, command: 'systemctl poweroff' };
     }
     async serialLog() {
         return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
+    }
+    /** The serial lines an error carries (back to a panic line, if one is near the end). */
+    async errorTail() {
+        return errorTail(await this.serialLog());
     }
     async serialTail(n) {
         return lastLines(await this.serialLog(), n);
@@ -31395,7 +31461,7 @@ class QemuHost extends SshBackedHost {
         if (p && p.exitCode === null && p.signalCode === null) {
             const closed = new Promise((r) => p.on('close', r));
             killGroup(p, 3000);
-            await Promise.race([closed, sleep(5000)]);
+            await settlesWithin(closed, 5000);
         }
     }
 }
@@ -32215,6 +32281,7 @@ async function writeReportFiles(report, outDir) {
 
 
 
+
 const TOOL = { name: 'xen-conformance', version: '0.1.0' };
 let cancelled;
 /** Stop the run now (a signal): every child ends, the phase under way fails, the report is still written. */
@@ -32354,7 +32421,8 @@ async function installCandidates(h, p, outDir) {
     if (r.code !== 0) {
         // apt explains unmet dependencies on stdout and only concludes on stderr.
         const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
-        throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
+        const cause = installFailureCause(r.stdout + r.stderr);
+        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
     }
 }
 async function installedHypervisor(h) {
@@ -49041,13 +49109,15 @@ async function prepare(raw, cwd = process.cwd()) {
     const candidates = packagePatterns.length
         ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
         : [];
-    await checkOutDirWritable(config.outDir);
     if (config.target.kind === 'ssh') {
         await checkSshInput(config.target);
         // No VM: the accelerator is not chosen (nor KVM probed).
+        await checkOutDirWritable(config.outDir);
         return { config, candidates };
     }
     const accel = await chooseAccel(config.accel);
+    // Last: it creates the directory, which must not be left behind by a later bad input.
+    await checkOutDirWritable(config.outDir);
     return { config, candidates, accel };
 }
 
@@ -49086,7 +49156,8 @@ function parseCli(argv) {
         parsed = (0,external_node_util_.parseArgs)({ args: argv, options: { ...options, out: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
     }
     catch (e) {
-        throw new InputError(`${e.message.split('\n')[0]}; ${USAGE.split('\n')[0]}`);
+        // Node's own message, kept whole (its later lines carry the fix) but on one line.
+        throw new InputError(`${e.message.trim().replace(/\s*\n\s*/g, ' ')}; ${USAGE.split('\n')[0]}`);
     }
     const { positionals } = parsed;
     const values = parsed.values;

@@ -31663,6 +31663,21 @@ function proc_killGroup(child, graceMs = 2000) {
 function proc_sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));
 }
+/**
+ * Wait for p, but at most ms: true if p settled first. The timer is cleared
+ * either way, so a long bound never keeps the process alive once p settled
+ * (a plain race with sleep() would: the action's node then lingers after its run).
+ */
+async function proc_settlesWithin(p, ms) {
+    let timer;
+    const expired = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true, () => true), expired]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/transport/ssh.ts
 // One persistent SSH connection to the Xen host (OpenSSH's connection
@@ -31749,13 +31764,14 @@ class SshConnection {
                 await fs.writeFile(this.pidfile, `${master.pid}\n`);
                 return;
             }
-            await Promise.race([sleep(200), exited]);
+            await settlesWithin(exited, 200);
         }
         killGroup(master);
         throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
     }
     /** Keep trying to connect until the deadline: for a host that is still booting. */
-    async waitUp(phase, timeoutMs, stillBooting) {
+    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
         const deadline = Date.now() + timeoutMs;
         let last = 'no attempt made';
         while (Date.now() < deadline) {
@@ -31769,7 +31785,10 @@ class SshConnection {
                 return;
             }
             catch (e) {
-                last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
+                    last = why;
                 if (process.env.XC_DEBUG)
                     process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
                 // A wrong host key or a refused key will not mend itself by waiting.
@@ -31778,16 +31797,17 @@ class SshConnection {
             }
             await sleep(500);
         }
-        throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
     }
     /** Run a command line (already quoted with shJoin) over the shared connection. */
     async exec(commandLine, opts) {
         if (!this.master)
             throw new InfraError(opts.phase, 'not connected to the host');
         const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true });
-        // 255 is ssh's own failure: the connection, not the command.
-        if (res.code === 255 && (this.master.exitCode !== null || /Control socket|mux_client|Connection/i.test(res.stderr))) {
-            throw new InfraError(opts.phase, `the SSH connection to the host was lost: ${classifySshFailure(res.stderr)}`);
+        // 255 is ssh's own failure (the connection, not the command), unless the
+        // command itself exited 255: ask the master whether the connection lives.
+        if (res.code === 255 && !(await this.alive(opts.phase))) {
+            throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
         }
         if (res.code !== 0 && !opts.allowFailure) {
             throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
@@ -31809,6 +31829,14 @@ class SshConnection {
             clearTimeout(timer);
         }
     }
+    /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
+    async alive(phase) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return false;
+        const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
+        return check.code === 0 && m.exitCode === null && m.signalCode === null;
+    }
     get connected() {
         return !!this.master && this.master.exitCode === null;
     }
@@ -31819,7 +31847,7 @@ class SshConnection {
         if (m && m.exitCode === null) {
             const closed = new Promise((r) => m.on('close', r));
             killGroup(m, 1000);
-            await Promise.race([closed, sleep(3000)]);
+            await settlesWithin(closed, 3000);
         }
     }
 }

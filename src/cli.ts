@@ -34,7 +34,8 @@ function parseCli(argv: string[]): RawSettings {
   try {
     parsed = parseArgs({ args: argv, options: { ...options, out: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
   } catch (e) {
-    throw new InputError(`${(e as Error).message.split('\n')[0]}; ${USAGE.split('\n')[0]}`);
+    // Node's own message, kept whole (its later lines carry the fix) but on one line.
+    throw new InputError(`${(e as Error).message.trim().replace(/\s*\n\s*/g, ' ')}; ${USAGE.split('\n')[0]}`);
   }
   const { positionals } = parsed;
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;

@@ -9,6 +9,7 @@ import { CATALOGUE } from './checks/index.js';
 import { type RunConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
+import { installFailureCause } from './diagnose.js';
 import { InfraError } from './errors.js';
 import type { AccelChoice } from './host/accel.js';
 import type { Host } from './host/host.js';
@@ -182,7 +183,8 @@ async function installCandidates(h: Host, p: Prepared, outDir: string): Promise<
   if (r.code !== 0) {
     // apt explains unmet dependencies on stdout and only concludes on stderr.
     const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
-    throw new InfraError(phase, `${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
+    const cause = installFailureCause(r.stdout + r.stderr);
+    throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
   }
 }
 

@@ -27,12 +27,14 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
   const candidates = packagePatterns.length
     ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
     : [];
-  await checkOutDirWritable(config.outDir);
   if (config.target.kind === 'ssh') {
     await checkSshInput(config.target);
     // No VM: the accelerator is not chosen (nor KVM probed).
+    await checkOutDirWritable(config.outDir);
     return { config, candidates };
   }
   const accel = await chooseAccel(config.accel);
+  // Last: it creates the directory, which must not be left behind by a later bad input.
+  await checkOutDirWritable(config.outDir);
   return { config, candidates, accel };
 }

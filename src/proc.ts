@@ -107,3 +107,18 @@ export function killGroup(child: ChildProcess, graceMs = 2000): void {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Wait for p, but at most ms: true if p settled first. The timer is cleared
+ * either way, so a long bound never keeps the process alive once p settled
+ * (a plain race with sleep() would: the action's node then lingers after its run).
+ */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

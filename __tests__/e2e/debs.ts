@@ -64,3 +64,58 @@ export async function editControl(root: string, field: string, edit: (value: str
   lines[i] = `${field}: ${edit(lines[i].slice(field.length + 2))}`;
   await fs.writeFile(file, lines.join('\n'));
 }
+
+export interface DebSpec {
+  name: string;
+  version?: string;
+  arch?: string;
+  /** Extra control fields, e.g. { Depends: 'foo' }. */
+  control?: Record<string, string>;
+  /** Files by absolute path in the installed system; mode 0644 unless given. */
+  files?: Record<string, { content: string; mode?: number }>;
+  /** Maintainer scripts (preinst, postinst, ...), each a whole script. */
+  scripts?: Record<string, string>;
+}
+
+/** Build a small real .deb with dpkg-deb, for faults a candidate brings about itself. */
+export async function buildDeb(outFile: string, spec: DebSpec): Promise<string> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-deb-'));
+  try {
+    await fs.mkdir(path.join(root, 'DEBIAN'));
+    const fields = {
+      Package: spec.name,
+      Version: spec.version ?? '1.0',
+      Architecture: spec.arch ?? 'all',
+      Maintainer: 'xen-conformance tests <nobody@example.org>',
+      Description: 'a package made by the xen-conformance tests',
+      ...spec.control,
+    };
+    await fs.writeFile(path.join(root, 'DEBIAN/control'), Object.entries(fields).map(([k, v]) => `${k}: ${v}\n`).join(''));
+    for (const [name, body] of Object.entries(spec.scripts ?? {})) {
+      await fs.writeFile(path.join(root, 'DEBIAN', name), body);
+      await fs.chmod(path.join(root, 'DEBIAN', name), 0o755);
+    }
+    for (const [file, { content, mode }] of Object.entries(spec.files ?? {})) {
+      await fs.mkdir(path.join(root, path.dirname(file)), { recursive: true });
+      await fs.writeFile(path.join(root, file), content);
+      await fs.chmod(path.join(root, file), mode ?? 0o644);
+    }
+    // Built under a plain name and renamed: dpkg-deb refuses some names a user's file may still have.
+    const built = `${root}.deb`;
+    execFileSync('dpkg-deb', ['--root-owner-group', '-b', root, built], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await fs.copyFile(built, outFile);
+    return outFile;
+  } finally {
+    await fs.rm(`${root}.deb`, { force: true });
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A shell command that creates file, written without a `/` so it can be part
+ * of a file name: `$(touch "$(printf '\057tmp\057x')")` in a name would create
+ * /tmp/x if anything ever ran the name through a shell.
+ */
+export function touchWithoutSlash(file: string): string {
+  return `touch "$(printf '${file.replace(/\//g, '\\057')}')"`;
+}

@@ -1,6 +1,7 @@
 // Runs the bundled CLI or action the way a user or GitHub would: a real
 // process, real files, real VM.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { expect } from '@jest/globals';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Report } from '../../src/report/types.js';
@@ -20,8 +21,10 @@ export interface Ran {
 export interface Started {
   child: ChildProcess;
   done: Promise<Ran>;
-  /** Resolves when stderr has printed a line matching re. */
+  /** Resolves when stderr or stdout has printed a line matching re. */
   waitFor(re: RegExp, timeoutMs: number): Promise<void>;
+  /** What it printed so far, stderr then stdout. */
+  output(): string;
 }
 
 export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
@@ -33,7 +36,10 @@ export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv
   let stdout = '';
   let stderr = '';
   const watchers: (() => void)[] = [];
-  child.stdout!.on('data', (d) => (stdout += d));
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+    watchers.forEach((w) => w());
+  });
   child.stderr!.on('data', (d) => {
     stderr += d;
     if (process.env.XC_E2E_VERBOSE) process.stderr.write(d);
@@ -47,7 +53,8 @@ export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
       const check = () => {
-        if (re.test(stderr)) {
+        // The CLI logs on stderr, the action on stdout.
+        if (re.test(stderr) || re.test(stdout)) {
           clearTimeout(timer);
           resolve();
         }
@@ -55,7 +62,7 @@ export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv
       watchers.push(check);
       check();
     });
-  return { child, done, waitFor };
+  return { child, done, waitFor, output: () => stderr + stdout };
 }
 
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
@@ -69,4 +76,33 @@ export async function readReport(dir: string): Promise<Report> {
 /** id -> status, for asserting exactly which checks failed. */
 export function statuses(r: Report): Record<string, string> {
   return Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
+}
+
+/** Command lines of running processes that mention what. */
+export function processesMatching(what: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(what) && !l.includes('ps -eo'));
+}
+
+/** The run's private directory, as its log names it (the serial log lives there). */
+export function runDirOf(log: string): string | undefined {
+  return /serial log (\/\S*xc-run-[^/\s]+)\/serial\.log/.exec(log)?.[1];
+}
+
+/** The run's private directory (named in its log) is gone, and so is every process that used it (QEMU, ssh). */
+export async function expectNothingLeft(log: string): Promise<void> {
+  const runDir = runDirOf(log);
+  expect(runDir).toBeDefined();
+  await expect(fs.access(runDir!)).rejects.toThrow();
+  expect(processesMatching(runDir!)).toEqual([]);
+}
+
+/** Cancel as GitHub does: SIGINT, then SIGTERM 7.5 s later if the process still runs. Resolves with the result and the ms it took. */
+export async function cancelAsGitHub(run: Started): Promise<{ ran: Ran; ms: number }> {
+  const signalled = Date.now();
+  run.child.kill('SIGINT');
+  const term = setTimeout(() => run.child.kill('SIGTERM'), 7500);
+  const ran = await run.done;
+  clearTimeout(term);
+  return { ran, ms: Date.now() - signalled };
 }

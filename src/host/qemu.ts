@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { errorTail, panicIn } from '../diagnose.js';
 import { InfraError } from '../errors.js';
-import { children, killGroup, lastLines, run, sleep } from '../proc.js';
+import { children, killGroup, lastLines, run, settlesWithin } from '../proc.js';
 import { shJoin } from '../quote.js';
 import { SshConnection } from '../transport/ssh.js';
 import type { ExecOptions } from './host.js';
@@ -113,7 +114,7 @@ export class QemuHost extends SshBackedHost {
     const host = new QemuHost(o, port);
     await host.prepare();
     host.spawnQemu();
-    await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason());
+    await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
     return host;
   }
 
@@ -179,18 +180,19 @@ export class QemuHost extends SshBackedHost {
 
   /** Why the VM can no longer come up, or undefined while it may still. */
   private async deadReason(): Promise<string | undefined> {
-    const tail = (await this.serialTail(40)).join('\n');
-    const panic = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*/.exec(tail);
-    if (panic) return `the machine panicked: ${panic[0].replace(/\s+/g, ' ').slice(0, 200)}`;
+    const panic = panicIn((await this.serialTail(100)).join('\n'));
+    if (panic) return `the machine panicked: ${panic}`;
     return this.exitNote;
   }
 
   /** A failed command on a VM that died or panicked says so, with the last serial lines. */
   protected override async explain(phase: string, e: InfraError): Promise<InfraError> {
     if (e.serialTail.length > 0) return e;
+    // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
+    if (/connection to the host was lost/.test(e.message)) await settlesWithin(this.exited!, 2000);
     const why = await this.deadReason();
     const message = e.message.replace(`${phase}: `, '');
-    return new InfraError(phase, why ? `${message}; ${why}` : message, await this.serialTail(30));
+    return new InfraError(phase, why ? `${message}; ${why}` : message, await this.errorTail());
   }
 
   /**
@@ -206,27 +208,33 @@ export class QemuHost extends SshBackedHost {
     // The connection drops while the command runs: that is the point.
     await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
     await this.ssh.disconnect();
-    const down = await Promise.race([this.exited!.then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
-    if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.serialTail(30));
+    const down = await settlesWithin(this.exited!, Math.max(1000, deadline - Date.now()));
+    if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
     this.o.log('qemu: the guest reset; starting it again from the same disk');
     this.spawnQemu();
-    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason()).catch(async (e) => {
-      throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.serialTail(30));
+    const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
+    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
+      throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.errorTail());
     });
     const after = await this.bootId(opts);
-    if (after === before) throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.serialTail(30));
+    if (after === before) throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
   }
 
   /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
   async shutdown(opts: ExecOptions): Promise<{ down: boolean; command: string }> {
     await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
     await this.ssh.disconnect();
-    const down = await Promise.race([this.exited!.then(() => true), sleep(opts.timeoutMs).then(() => false)]);
+    const down = await settlesWithin(this.exited!, opts.timeoutMs);
     return { down, command: 'systemctl poweroff' };
   }
 
   async serialLog(): Promise<string> {
     return fs.readFile(this.serialPath, 'utf8').catch(() => '');
+  }
+
+  /** The serial lines an error carries (back to a panic line, if one is near the end). */
+  private async errorTail(): Promise<string[]> {
+    return errorTail(await this.serialLog());
   }
 
   async serialTail(n: number): Promise<string[]> {
@@ -240,7 +248,7 @@ export class QemuHost extends SshBackedHost {
     if (p && p.exitCode === null && p.signalCode === null) {
       const closed = new Promise((r) => p.on('close', r));
       killGroup(p, 3000);
-      await Promise.race([closed, sleep(5000)]);
+      await settlesWithin(closed, 5000);
     }
   }
 }

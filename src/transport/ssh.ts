@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InfraError } from '../errors.js';
-import { children, killGroup, run, sleep, type RunResult } from '../proc.js';
+import { children, killGroup, run, settlesWithin, sleep, type RunResult } from '../proc.js';
 
 export interface SshTarget {
   host: string;
@@ -107,14 +107,15 @@ export class SshConnection {
         await fs.writeFile(this.pidfile, `${master.pid}\n`);
         return;
       }
-      await Promise.race([sleep(200), exited]);
+      await settlesWithin(exited, 200);
     }
     killGroup(master);
     throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
   }
 
   /** Keep trying to connect until the deadline: for a host that is still booting. */
-  async waitUp(phase: string, timeoutMs: number, stillBooting: () => Promise<string | undefined>): Promise<void> {
+  /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+  async waitUp(phase: string, timeoutMs: number, stillBooting: () => Promise<string | undefined>, bound = `${Math.round(timeoutMs / 1000)} s`): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no attempt made';
     while (Date.now() < deadline) {
@@ -126,14 +127,16 @@ export class SshConnection {
         await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
         return;
       } catch (e) {
-        last = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+        const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+        // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+        if (!(/^no SSH login within/.test(why) && last !== 'no attempt made')) last = why;
         if (process.env.XC_DEBUG) process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
         // A wrong host key or a refused key will not mend itself by waiting.
         if (/host key does not match|refused the key/.test(last)) throw e;
       }
       await sleep(500);
     }
-    throw new InfraError(phase, `no SSH after ${Math.round(timeoutMs / 1000)} s (last attempt: ${last})`);
+    throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
   }
 
   /** Run a command line (already quoted with shJoin) over the shared connection. */
@@ -143,9 +146,10 @@ export class SshConnection {
       ['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine],
       { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true },
     );
-    // 255 is ssh's own failure: the connection, not the command.
-    if (res.code === 255 && (this.master.exitCode !== null || /Control socket|mux_client|Connection/i.test(res.stderr))) {
-      throw new InfraError(opts.phase, `the SSH connection to the host was lost: ${classifySshFailure(res.stderr)}`);
+    // 255 is ssh's own failure (the connection, not the command), unless the
+    // command itself exited 255: ask the master whether the connection lives.
+    if (res.code === 255 && !(await this.alive(opts.phase))) {
+      throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
     }
     if (res.code !== 0 && !opts.allowFailure) {
       throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
@@ -167,6 +171,14 @@ export class SshConnection {
     }
   }
 
+  /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
+  private async alive(phase: string): Promise<boolean> {
+    const m = this.master;
+    if (!m || m.exitCode !== null || m.signalCode !== null) return false;
+    const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
+    return check.code === 0 && m.exitCode === null && m.signalCode === null;
+  }
+
   get connected(): boolean {
     return !!this.master && this.master.exitCode === null;
   }
@@ -178,7 +190,7 @@ export class SshConnection {
     if (m && m.exitCode === null) {
       const closed = new Promise((r) => m.on('close', r));
       killGroup(m, 1000);
-      await Promise.race([closed, sleep(3000)]);
+      await settlesWithin(closed, 3000);
     }
   }
 }

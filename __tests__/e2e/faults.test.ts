@@ -1,0 +1,238 @@
+// Faults injected for real, each on the embedded default (a Debian 12 VM under
+// QEMU): the run must end with a classified error naming the phase, within its
+// bound, with the partial report written and nothing left running. Each run is
+// kept cheap: a small candidate that brings the fault about itself, and a
+// --checks filter that stops the run as soon as the fault has shown.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { archiveDebs, buildDeb, editControl, repack, touchWithoutSlash } from './debs.js';
+import { cancelAsGitHub, expectNothingLeft, type Ran, readReport, runDirOf, runNode, type Started, startNode, statuses } from './run.js';
+
+const MINUTES = 60_000;
+let work: string;
+let debs: Record<string, string>;
+/** A file a hostile name would create if anything ever ran it through a shell. */
+let canary: string;
+
+beforeAll(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-faults-'));
+  canary = path.join(os.tmpdir(), `xc-pwned-${path.basename(work)}`);
+  await fs.mkdir(path.join(work, 'archive'));
+  debs = await archiveDebs(['xen-hypervisor-4.17-amd64', 'xen-hypervisor-common'], path.join(work, 'archive'));
+}, 5 * MINUTES);
+
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.rm(canary, { force: true });
+});
+
+/** Seconds a phase of the report took. */
+function seconds(report: Awaited<ReturnType<typeof readReport>>, phase: string): number {
+  const p = report.phases.find((x) => x.phase === phase);
+  expect(p).toBeDefined();
+  return p!.seconds;
+}
+
+/** The action's environment as GitHub gives it, files in dir. */
+async function actionEnv(dir: string, inputs: Record<string, string>): Promise<NodeJS.ProcessEnv> {
+  const files = { GITHUB_STEP_SUMMARY: 'summary.md', GITHUB_OUTPUT: 'outputs.txt', GITHUB_STATE: 'state.txt' };
+  await fs.mkdir(dir, { recursive: true });
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, f] of Object.entries(files)) {
+    env[k] = path.join(dir, f);
+    await fs.writeFile(env[k]!, '');
+  }
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  return env;
+}
+
+/** The report's infrastructure error, with the things every one of them must carry. */
+async function infraError(out: string, r: Ran, phase: string) {
+  expect(r.code).toBe(3);
+  const report = await readReport(out);
+  expect(report.infraError?.phase).toBe(phase);
+  // The partial report is written in every form.
+  const md = await fs.readFile(path.join(out, 'summary.md'), 'utf8');
+  expect(md).toContain(`infrastructure failed in phase ${phase}`);
+  await fs.access(path.join(out, 'junit.xml'));
+  return { report, md, error: report.infraError! };
+}
+
+/** The pid QEMU wrote into the run's private directory (named in the log). */
+async function qemuPid(run: Started): Promise<number> {
+  const runDir = runDirOf(run.output());
+  expect(runDir).toBeDefined();
+  return Number((await fs.readFile(path.join(runDir!, 'qemu.pid'), 'utf8')).trim());
+}
+
+describe('faults under QEMU (Debian 12)', () => {
+  test(
+    'QEMU killed from outside (kill -9) during the install: exit 3 at once, "QEMU exited (SIGKILL)", partial report, nothing left',
+    async () => {
+      const out = path.join(work, 'out-qemu-killed');
+      const run = startNode('dist/cli.js', ['run', '--checks', 'boot.grub-xen-entry', '--out', out]);
+      await run.waitFor(/install candidates \.\.\./, 10 * MINUTES);
+      const killed = Date.now();
+      process.kill(await qemuPid(run), 'SIGKILL');
+      const r = await run.done;
+      expect(Date.now() - killed).toBeLessThan(30_000);
+      const { error } = await infraError(out, r, 'install candidates');
+      expect(error.message).toMatch(/QEMU exited \(SIGKILL\)/);
+      await expectNothingLeft(r.stderr);
+    },
+    15 * MINUTES,
+  );
+
+  test(
+    'the action cancelled as GitHub does (SIGINT, SIGTERM 7.5 s later) while the VM boots: gone within 10 s, partial report and job summary, nothing left',
+    async () => {
+      const out = path.join(work, 'out-action-cancel');
+      const env = await actionEnv(path.join(work, 'gh-cancel'), { distro: 'debian-12', checks: 'boot.grub-xen-entry', 'out-dir': out });
+      const run = startNode('dist/index.js', [], env);
+      await run.waitFor(/SSH on 127\.0\.0\.1:\d+/, 10 * MINUTES);
+      const { ran: r, ms } = await cancelAsGitHub(run);
+      expect(ms).toBeLessThan(10_000);
+      const { error } = await infraError(out, r, 'boot the base image');
+      expect(error.message).toMatch(/cancelled \(SIGINT\) during boot the base image/);
+      expect(await fs.readFile(env.GITHUB_STEP_SUMMARY!, 'utf8')).toContain('infrastructure failed in phase boot the base image');
+      expect(r.stdout).toMatch(/^::error::infrastructure failed in phase "boot the base image": cancelled/m);
+      await expectNothingLeft(r.stdout);
+    },
+    15 * MINUTES,
+  );
+
+  test(
+    'sshd killed in the guest (all of it) while a check runs: that check is error, "connection lost", never pass; no hang',
+    async () => {
+      // The candidate shadows cat so that reading grubenv over SSH (only boot.default-is-xen
+      // does) kills every sshd and keeps it down, then stays busy: the check is mid-command.
+      const dir = path.join(work, 'sshd-dies');
+      await fs.mkdir(dir);
+      await buildDeb(path.join(dir, 'xc-fault-sshd-dies_1.0_all.deb'), {
+        name: 'xc-fault-sshd-dies',
+        files: {
+          '/usr/local/bin/cat': {
+            mode: 0o755,
+            content: [
+              '#!/bin/sh',
+              'if [ "$1" = /boot/grub/grubenv ] && [ -n "$SSH_CONNECTION" ]; then',
+              '  systemctl mask --runtime ssh.service >/dev/null 2>&1',
+              '  pkill -KILL -x sshd',
+              '  sleep 60',
+              'fi',
+              'exec /bin/cat "$@"',
+              '',
+            ].join('\n'),
+          },
+        },
+      });
+      const out = path.join(work, 'out-sshd-dies');
+      const started = Date.now();
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.default-is-xen', '--timeout-check', '120', '--out', out]);
+      expect(r.code).toBe(1);
+      const report = await readReport(out);
+      expect(statuses(report)).toEqual({ 'boot.default-is-xen': 'error' });
+      const check = report.checks[0];
+      expect(check.message).toMatch(/SSH connection to the host was lost/);
+      // Not the check's own timeout: the loss is noticed at once.
+      expect(check.durationMs).toBeLessThan(60_000);
+      expect(Date.now() - started).toBeLessThan(8 * MINUTES);
+      await expectNothingLeft(r.stderr);
+    },
+    15 * MINUTES,
+  );
+
+  test(
+    'the machine never brings SSH up after the reboot: exit 3 in "reboot into Xen" within the reboot timeout; a hostile file name runs nothing',
+    async () => {
+      // Its postinst masks ssh.service: the reboot comes back without SSH. Its file
+      // name would run a command if anything passed it through a shell.
+      const dir = path.join(work, 'no-ssh');
+      await fs.mkdir(dir);
+      const touch = touchWithoutSlash(canary);
+      const hostile = `no ssh $(${touch}); \`${touch}\` it's "quoted" \n& ${touch} #.deb`;
+      await buildDeb(path.join(dir, hostile), {
+        name: 'xc-fault-no-ssh',
+        scripts: { postinst: '#!/bin/sh\nset -e\n[ "$1" = configure ] && systemctl mask ssh.service\nexit 0\n' },
+      });
+      const out = path.join(work, `out no-ssh $(touch ${canary}); x`);
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.reaches-dom0', '--timeout-reboot', '60', '--out', out]);
+      const { report, md, error } = await infraError(out, r, 'reboot into Xen');
+      // The bound and the setting that sets it, and why the attempts failed (not the last one's cut-short deadline).
+      expect(error.message).toMatch(/no SSH after 60 s \(timeout-reboot, counted from systemctl reboot\) \(last attempt: (?!no SSH login within)/);
+      // The reboot timeout bounds it (60 s: a quiet machine is at its login prompt by then, so SSH
+      // is really missing), with the seconds a failed attempt may take.
+      expect(seconds(report, 'reboot into Xen')).toBeLessThan(60 + 15);
+      expect(error.serialTail.length).toBeGreaterThan(0);
+      expect(md).toMatch(/Last \d+ serial lines/);
+      expect(report.candidates).toEqual(['xc-fault-no-ssh 1.0 all']);
+      await expect(fs.access(canary)).rejects.toThrow();
+      await expectNothingLeft(r.stderr);
+    },
+    15 * MINUTES,
+  );
+
+  test(
+    'the guest disk fills up during the install: exit 3, "disk is full (No space left on device)" with the fix, install.log kept',
+    async () => {
+      // Its preinst takes every free block (root's reserve too), then its payload cannot be unpacked.
+      const dir = path.join(work, 'disk-full');
+      await fs.mkdir(dir);
+      await buildDeb(path.join(dir, 'xc-fault-disk-full_1.0_all.deb'), {
+        name: 'xc-fault-disk-full',
+        files: { '/usr/share/xc-fault/payload': { content: '\0'.repeat(8 << 20) } },
+        scripts: {
+          preinst: ['#!/bin/sh', 'set -e', 'free=$(stat -f -c "%f * %S" /)', 'fallocate -l $(( $free - 1048576 )) /var/tmp/xc-fill || true', ''].join('\n'),
+        },
+      });
+      const out = path.join(work, 'out-disk-full');
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.grub-xen-entry', '--out', out]);
+      const { error } = await infraError(out, r, 'install candidates');
+      expect(error.message).toMatch(/disk is full \(No space left on device\)/);
+      expect(error.message).toMatch(/look for a script that fills the disk/);
+      expect(await fs.readFile(path.join(out, 'install.log'), 'utf8')).toMatch(/No space left on device/);
+      await expectNothingLeft(r.stderr);
+    },
+    15 * MINUTES,
+  );
+
+  test(
+    'the dom0 kernel panics during the reboot into Xen (a boot option in xen.cfg): exit 3, the panic named, serial lines in report and job summary',
+    async () => {
+      // The hypervisor packages alone (without the Recommends on the tools, so the install
+      // stays small), their GRUB snippet passing dom0 an init that exits: the kernel panics.
+      const dir = path.join(work, 'panic');
+      await fs.mkdir(dir);
+      await repack(debs['xen-hypervisor-4.17-amd64'], dir, (root) => editControl(root, 'Recommends', () => 'xen-hypervisor-common'));
+      await repack(debs['xen-hypervisor-common'], dir, async (root) => {
+        const cfg = path.join(root, 'etc/default/grub.d/xen.cfg');
+        await fs.appendFile(cfg, '\nGRUB_CMDLINE_LINUX_XEN_REPLACE="$GRUB_CMDLINE_LINUX_XEN_REPLACE init=/bin/false"\n');
+      });
+      const out = path.join(work, 'out-panic');
+      const env = await actionEnv(path.join(work, 'gh-panic'), {
+        distro: 'debian-12',
+        packages: `${dir}/*.deb`,
+        checks: 'boot.reaches-dom0',
+        'out-dir': out,
+        'timeout-reboot': '300',
+      });
+      const r = await runNode('dist/index.js', [], env);
+      const exited = Date.now();
+      const { report, md, error } = await infraError(out, r, 'reboot into Xen');
+      // The action's process ends with its run: no timer of the reboot's bound keeps it alive.
+      expect(exited - Date.parse(report.finishedAt)).toBeLessThan(15_000);
+      expect(error.message).toMatch(/the machine panicked: Kernel panic - not syncing: Attempted to kill init/);
+      expect(seconds(report, 'reboot into Xen')).toBeLessThan(300);
+      expect(error.serialTail.join('\n')).toMatch(/Kernel panic/);
+      expect(md).toMatch(/Last \d+ serial lines/);
+      expect(md).toMatch(/Kernel panic/);
+      const summary = await fs.readFile(env.GITHUB_STEP_SUMMARY!, 'utf8');
+      expect(summary).toMatch(/Last \d+ serial lines[\s\S]*Kernel panic/);
+      expect(r.stdout).toMatch(/^::error::infrastructure failed in phase "reboot into Xen": .*the machine panicked: Kernel panic/m);
+      await expectNothingLeft(r.stdout);
+    },
+    15 * MINUTES,
+  );
+});
