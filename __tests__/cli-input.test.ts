@@ -22,6 +22,9 @@ describe.each([
   ['a file that is not a package', ['--packages', '{dir}/notes.deb'], /notes\.deb is not a Debian package/],
   ['a zero timeout', ['--timeout-boot', '0'], /^xen-conformance: timeout-boot: "0" is not a positive whole number of seconds/],
   ['an unknown flag', ['--colour', 'red'], /^xen-conformance: Unknown option '--colour'/],
+  ['a cloud image URL without its checksum', ['--image-url', 'https://cloud.example.org/d.qcow2'], /^xen-conformance: image-url is given without image-sha256; /],
+  ['a checksum that is not SHA-256', ['--image-url', 'https://cloud.example.org/d.qcow2', '--image-sha256', 'abc'], /^xen-conformance: image-sha256: "abc" is not a SHA-256 checksum \(64 hex digits\)/],
+  ['a cloud image path instead of a URL', ['--image-url', '/srv/d.qcow2', '--image-sha256', 'a'.repeat(64)], /^xen-conformance: image-url: "\/srv\/d\.qcow2" is not a URL; pass the http\(s\) address/],
   ['no command', [], /expected the command "run"/],
 ])('the CLI given %s', (_what, flags, message) => {
   test('exits 2 with one line and starts nothing', async () => {

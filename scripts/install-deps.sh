@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the embedded default needs on a Debian or Ubuntu runner: QEMU to run
-# the Xen host, mmdebstrap and e2fsprogs to build its disk, OpenSSH to reach
-# it, dpkg-deb to read candidate packages; then the npm dependencies.
+# the Xen host, mmdebstrap and e2fsprogs to build its disk, xorriso for a
+# cloud image's NoCloud seed, OpenSSH to reach it, dpkg-deb to read candidate
+# packages; then the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
@@ -9,6 +10,6 @@ sudo=""
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
   qemu-system-x86 qemu-utils ipxe-qemu seabios \
-  mmdebstrap debian-archive-keyring gpg e2fsprogs fdisk \
+  mmdebstrap debian-archive-keyring gpg e2fsprogs fdisk xorriso \
   openssh-client dpkg-dev ca-certificates
 npm ci --no-audit --no-fund

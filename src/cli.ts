@@ -9,7 +9,8 @@ import { toMarkdown } from './report/summary.js';
 import { type RawSettings, SETTING_NAMES } from './settings.js';
 
 const USAGE = `usage: xen-conformance run [--distro debian-12] [--packages <file or glob>]... [--checks <id,...>] [--out DIR]
-       [--accel auto|kvm|tcg] [--timeout-{image,boot,install,reboot,check} SECONDS] [--cache-dir DIR]`;
+       [--accel auto|kvm|tcg] [--timeout-{image,boot,install,reboot,check} SECONDS] [--cache-dir DIR]
+       [--image-url URL --image-sha256 HEX]`;
 
 function parseCli(argv: string[]): RawSettings {
   const options = Object.fromEntries(SETTING_NAMES.map((n) => [n, { type: 'string' as const, multiple: n === 'packages' }]));

@@ -5,7 +5,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Accel, RunConfig, Timeouts } from './config.js';
+import type { Accel, CloudImageSource, RunConfig, Timeouts } from './config.js';
 import { InputError } from './errors.js';
 import { patternLines } from './packages.js';
 
@@ -22,6 +22,8 @@ export interface RawSettings {
   'timeout-reboot'?: string;
   'timeout-check'?: string;
   'cache-dir'?: string;
+  'image-url'?: string;
+  'image-sha256'?: string;
 }
 
 export interface SettingsContext {
@@ -55,6 +57,8 @@ export const SETTING_NAMES = [
   'timeout-reboot',
   'timeout-check',
   'cache-dir',
+  'image-url',
+  'image-sha256',
 ] as const satisfies readonly (keyof RawSettings)[];
 export const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
 /** Node's timers fire at once past 2^31 ms (~24.8 days), so a day is a safe, generous ceiling. */
@@ -108,6 +112,13 @@ function schema(ctx: SettingsContext) {
       'timeout-reboot': timeout('reboot'),
       'timeout-check': timeout('check'),
       'cache-dir': dir(ctx.defaultCacheDir),
+      'image-url': field((v, fail) => (v === undefined ? undefined : parseImageUrl(v, fail))),
+      'image-sha256': field((v, fail) => (v === undefined ? undefined : parseSha256(v, fail))),
+    })
+    .superRefine((s, zctx) => {
+      // One without the other is a mistake, never a request for something.
+      const message = imagePairProblem(s['image-url'], s['image-sha256']);
+      if (message) zctx.addIssue({ code: 'custom', message });
     })
     .transform(
       (s): ParsedSettings => ({
@@ -124,6 +135,7 @@ function schema(ctx: SettingsContext) {
             check: s['timeout-check'],
           },
           cacheDir: s['cache-dir'],
+          image: cloudImage(s['image-url'], s['image-sha256']),
         },
         packagePatterns: s.packages,
       }),
@@ -136,6 +148,38 @@ function parseTimeout(name: string, v: string | undefined, fallback: number, fai
   if (!(n > 0)) return fail(`${name}: "${v}" is not a positive whole number of seconds; e.g. ${fallback}`);
   if (n > MAX_TIMEOUT) return fail(`${name}: "${v}" is more than a day (${MAX_TIMEOUT} seconds); e.g. ${fallback}`);
   return n;
+}
+
+/** A cloud image is fetched with @actions/tool-cache, which speaks http(s) only. */
+function parseImageUrl(v: string, fail: (m: string) => never): string {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return fail(`image-url: "${v}" is not a URL; pass the http(s) address of a qcow2 or raw cloud image`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return fail(`image-url: "${v}" is not an http(s) URL; pass the http(s) address of a qcow2 or raw cloud image`);
+  }
+  return url.href;
+}
+
+function parseSha256(v: string, fail: (m: string) => never): string {
+  const hex = v.replace(/^sha256:/i, '');
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    return fail(`image-sha256: "${v}" is not a SHA-256 checksum (64 hex digits); pass the checksum published with the image (sha256sum prints it)`);
+  }
+  return hex.toLowerCase();
+}
+
+function imagePairProblem(url: string | undefined, sha256: string | undefined): string | undefined {
+  if (url !== undefined && sha256 === undefined) return 'image-url is given without image-sha256; pass the image\'s SHA-256 too (nothing is booted unchecked)';
+  if (url === undefined && sha256 !== undefined) return 'image-sha256 is given without image-url; pass the cloud image\'s URL too, or neither';
+  return undefined;
+}
+
+function cloudImage(url: string | undefined, sha256: string | undefined): CloudImageSource | undefined {
+  return url !== undefined && sha256 !== undefined ? { url, sha256 } : undefined;
 }
 
 /** Comma- or newline-separated ids, in the order given, each once; none means all checks. */

@@ -10,6 +10,7 @@ import { InfraError } from '../errors.js';
 import { children, killGroup, lastLines, run, sleep } from '../proc.js';
 import { shJoin } from '../quote.js';
 import { SshConnection } from '../transport/ssh.js';
+import type { HostImage } from '../image/image.js';
 import type { ExecOptions, Host } from './host.js';
 
 const MEMORY = '3G';
@@ -61,9 +62,8 @@ async function freePort(): Promise<number> {
 }
 
 export interface QemuHostOptions {
-  /** The cached base image; never written: the VM writes to an overlay. */
-  baseDisk: string;
-  hostKey: string;
+  /** The base image and how this run's key reaches it; never written: the VM writes to an overlay. */
+  image: HostImage;
   accel: { kind: string; qemuArgs: string[] };
   /** A private directory for this run's files (overlay, key, serial log, pidfile). */
   runDir: string;
@@ -79,6 +79,7 @@ export class QemuHost implements Host {
   private qemuStderr = '';
   private readonly serialPath: string;
   private readonly ssh: SshConnection;
+  private seedFile = '';
 
   private constructor(
     private readonly o: QemuHostOptions,
@@ -108,24 +109,21 @@ export class QemuHost implements Host {
     return host;
   }
 
-  /** An ephemeral key for this run, handed over on a small seed disk; the image's host key pinned. */
+  /** An ephemeral key for this run, handed over on the image's seed disk; the host key it names pinned. */
   private async prepare(): Promise<void> {
     const dir = this.o.runDir;
+    const { image } = this.o;
     const phase = 'prepare the VM';
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', path.join(dir, 'id_ed25519')], {
       phase,
       timeoutMs: 10_000,
     });
-    const seed = path.join(dir, 'seed');
-    await fs.mkdir(seed);
-    await fs.copyFile(path.join(dir, 'id_ed25519.pub'), path.join(seed, 'authorized_keys'));
-    await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', 'xc-seed', '-d', seed, path.join(dir, 'seed.img'), '1M'], {
-      phase,
-      timeoutMs: 10_000,
-    });
-    const [type, key] = this.o.hostKey.split(/\s+/);
+    const seed = await image.seed(dir, await fs.readFile(path.join(dir, 'id_ed25519.pub'), 'utf8'));
+    this.seedFile = seed.file;
+    const [type, key] = seed.hostKey.split(/\s+/);
     await fs.writeFile(path.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
-    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', this.o.baseDisk, path.join(dir, 'disk.qcow2')], {
+    const size = image.overlayBytes ? [String(image.overlayBytes)] : [];
+    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, path.join(dir, 'disk.qcow2'), ...size], {
       phase,
       timeoutMs: 10_000,
     });
@@ -144,7 +142,7 @@ export class QemuHost implements Host {
       '-monitor', 'none',
       '-pidfile', path.join(dir, 'qemu.pid'),
       '-drive', `file=${path.join(dir, 'disk.qcow2')},if=virtio,format=qcow2,cache=unsafe`,
-      '-drive', `file=${path.join(dir, 'seed.img')},if=virtio,format=raw,readonly=on`,
+      '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
       // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
       '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
       '-device', 'virtio-net-pci,netdev=net0',
