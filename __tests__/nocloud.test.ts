@@ -35,6 +35,7 @@ describe('userData', () => {
       ssh_deletekeys: true,
       ssh_genkeytypes: [],
       ssh_keys: { ed25519_private: hostKey.private, ed25519_public: 'ssh-ed25519 AAAAhost xenhost' },
+      locale: false,
     });
   });
 

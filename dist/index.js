@@ -37336,8 +37336,12 @@ class SshConnection {
 
 const MEMORY = '3G';
 const CPUS = '2';
-function machineArgs(accelArgs) {
-    return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', 'none'];
+/**
+ * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
+ * (Debian's default), which waits forever for a video card that is not there.
+ */
+function machineArgs(accelArgs, vga = 'none') {
+    return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
 }
 /** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
 async function bootOnce(o) {
@@ -37423,7 +37427,7 @@ class QemuHost {
         this.exitNote = undefined;
         this.qemuStderr = '';
         const args = [
-            ...machineArgs(this.o.accel.qemuArgs),
+            ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
             // A reboot ends this QEMU and reboot() starts a fresh one (see there).
             '-no-reboot',
             '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
@@ -38678,6 +38682,8 @@ function userData(i) {
         ssh_deletekeys: true,
         ssh_genkeytypes: [],
         ssh_keys: { ed25519_private: i.hostKey.private, ed25519_public: i.hostKey.public.trim() },
+        // Generating a locale takes long under TCG and nothing here reads one.
+        locale: false,
         write_files: i.files.map((f) => ({ path: f.path, permissions: `0${f.mode.toString(8)}`, content: f.content })),
     };
     return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;

@@ -16,8 +16,12 @@ import type { ExecOptions, Host } from './host.js';
 const MEMORY = '3G';
 const CPUS = '2';
 
-function machineArgs(accelArgs: string[]): string[] {
-  return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', 'none'];
+/**
+ * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
+ * (Debian's default), which waits forever for a video card that is not there.
+ */
+function machineArgs(accelArgs: string[], vga: 'none' | 'std' = 'none'): string[] {
+  return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
 }
 
 export interface BootOnceOptions {
@@ -134,7 +138,7 @@ export class QemuHost implements Host {
     this.exitNote = undefined;
     this.qemuStderr = '';
     const args = [
-      ...machineArgs(this.o.accel.qemuArgs),
+      ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
       // A reboot ends this QEMU and reboot() starts a fresh one (see there).
       '-no-reboot',
       '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,

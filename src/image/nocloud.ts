@@ -34,6 +34,8 @@ export function userData(i: UserDataInput): string {
     ssh_deletekeys: true,
     ssh_genkeytypes: [],
     ssh_keys: { ed25519_private: i.hostKey.private, ed25519_public: i.hostKey.public.trim() },
+    // Generating a locale takes long under TCG and nothing here reads one.
+    locale: false,
     write_files: i.files.map((f) => ({ path: f.path, permissions: `0${f.mode.toString(8)}`, content: f.content })),
   };
   return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;
