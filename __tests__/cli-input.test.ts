@@ -64,6 +64,9 @@ const cases: [string, string[], RegExp][] = [
   ['an out dir that cannot be written (under a file)', ['--out', '{dir}/notes.deb/report'], /^xen-conformance: out-dir: .*notes\.deb\/report cannot be written \(ENOTDIR\); choose a directory you can write$/],
   ['an out dir that is a file', ['--out', '{dir}/notes.deb'], /^xen-conformance: out-dir: .*notes\.deb is a file, not a directory; choose a directory you can write$/],
   ['an unknown flag', ['--colour', 'red'], /^xen-conformance: Unknown option '--colour'/],
+  ['a cloud image URL without its checksum', ['--image-url', 'https://cloud.example.org/d.qcow2'], /^xen-conformance: image-url is given without image-sha256; /],
+  ['a checksum that is not SHA-256', ['--image-url', 'https://cloud.example.org/d.qcow2', '--image-sha256', 'abc'], /^xen-conformance: image-sha256: "abc" is not a SHA-256 checksum \(64 hex digits\)/],
+  ['a cloud image path instead of a URL', ['--image-url', '/srv/d.qcow2', '--image-sha256', 'a'.repeat(64)], /^xen-conformance: image-url: "\/srv\/d\.qcow2" is not a URL; pass the http\(s\) address/],
   ['no command', [], /expected the command "run"/],
   // Hostile names: plain names all the way, never a shell word.
   ['a check id with $(...), ; and quotes', ['--checks', `boot.x$(touch {canary}); touch {canary} 'q"`], /^xen-conformance: checks: "boot\.x\$\(touch .*pwned\)\; touch .*" is not a known check/],

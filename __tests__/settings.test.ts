@@ -215,6 +215,44 @@ describe('parseSettings for target ssh', () => {
   });
 });
 
+describe('parseSettings: a cloud image', () => {
+  const sha = 'AB'.repeat(32);
+
+  it('takes a URL and its SHA-256 together, the checksum in lower case', () => {
+    const got = parseSettings({ 'image-url': ' https://cloud.example.org/debian-12-genericcloud-amd64.qcow2 ', 'image-sha256': sha }, ctx);
+    expect(got.config.image).toEqual({ url: 'https://cloud.example.org/debian-12-genericcloud-amd64.qcow2', sha256: 'ab'.repeat(32) });
+  });
+
+  it('takes a checksum written as sha256:<hex>', () => {
+    expect(parseSettings({ 'image-url': 'http://127.0.0.1:8080/d.raw', 'image-sha256': `sha256:${sha}` }, ctx).config.image?.sha256).toBe('ab'.repeat(32));
+  });
+
+  it('builds the image when neither is given (blank action inputs included)', () => {
+    expect(parseSettings({ 'image-url': '', 'image-sha256': ' ' }, ctx).config.image).toBeUndefined();
+  });
+
+  it('refuses a URL without a checksum, and a checksum without a URL', () => {
+    expect(rejection({ 'image-url': 'https://x.example/d.qcow2' })).toBe(
+      "image-url is given without image-sha256; pass the image's SHA-256 too (nothing is booted unchecked)",
+    );
+    expect(rejection({ 'image-sha256': sha })).toBe("image-sha256 is given without image-url; pass the cloud image's URL too, or neither");
+  });
+
+  it('refuses a checksum that is not 64 hex digits, naming the setting', () => {
+    expect(rejection({ 'image-url': 'https://x.example/d.qcow2', 'image-sha256': 'ab'.repeat(31) })).toMatch(/^image-sha256: "(ab)+" is not a SHA-256 checksum \(64 hex digits\)/);
+    // Debian publishes SHA-512 sums: the wrong kind of checksum is named, not taken.
+    expect(rejection({ 'image-url': 'https://x.example/d.qcow2', 'image-sha256': 'ab'.repeat(64) })).toMatch(/^image-sha256: .* is not a SHA-256 checksum/);
+  });
+
+  it('refuses what is not an http(s) URL', () => {
+    expect(rejection({ 'image-url': 'debian.qcow2', 'image-sha256': sha })).toBe(
+      'image-url: "debian.qcow2" is not a URL; pass the http(s) address of a qcow2 or raw cloud image',
+    );
+    expect(rejection({ 'image-url': 'file:///srv/debian.qcow2', 'image-sha256': sha })).toMatch(/^image-url: "file:\/\/\/srv\/debian\.qcow2" is not an http\(s\) URL/);
+    expect(rejection({ 'image-url': 'ftp://x.example/d.qcow2' })).toMatch(/^image-url: .* is not an http\(s\) URL/);
+  });
+});
+
 describe('checkOutDirWritable', () => {
   let root: string;
   beforeAll(() => {

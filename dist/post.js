@@ -31732,8 +31732,11 @@ class SshConnection {
             '-o', 'StrictHostKeyChecking=yes',
             '-o', 'BatchMode=yes',
             '-o', `ConnectTimeout=${connectTimeoutS}`,
-            '-o', 'ServerAliveInterval=5',
-            '-o', 'ServerAliveCountMax=4',
+            // A host that stops answering for a minute is gone; a guest under TCG on a
+            // busy runner was seen to stall past 20 s and lose a live connection.
+            // (A host that goes away closes the connection: that is seen at once.)
+            '-o', 'ServerAliveInterval=10',
+            '-o', 'ServerAliveCountMax=6',
             '-o', 'LogLevel=ERROR',
             '-l', t.user,
         ];

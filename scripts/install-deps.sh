@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the embedded default needs on a Debian or Ubuntu runner: QEMU to run
-# the Xen host, mmdebstrap and e2fsprogs to build its disk, OpenSSH to reach
-# it, dpkg-deb to read candidate packages; then the npm dependencies
-# (--host-tools-only: not those; the reusable workflow runs the bundled action).
+# the Xen host, mmdebstrap and e2fsprogs to build its disk, xorriso for a
+# cloud image's NoCloud seed, OpenSSH to reach it, dpkg-deb to read candidate
+# packages; then the npm dependencies (--host-tools-only: not those; the
+# reusable workflow runs the bundled action).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
@@ -10,6 +11,6 @@ sudo=""
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
   qemu-system-x86 qemu-utils ipxe-qemu seabios \
-  mmdebstrap debian-archive-keyring gpg e2fsprogs fdisk \
+  mmdebstrap debian-archive-keyring gpg e2fsprogs fdisk xorriso \
   openssh-client dpkg-dev ca-certificates
 [ "${1:-}" = --host-tools-only ] || npm ci --no-audit --no-fund

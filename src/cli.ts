@@ -12,7 +12,8 @@ import { type RawSettings, SETTING_NAMES } from './settings.js';
 
 const USAGE = `usage: xen-conformance run [--distro debian-12] [--packages <file or glob>]... [--checks <id,...>] [--out DIR]
        [--accel auto|kvm|tcg] [--timeout-{image,boot,install,reboot,check,shutdown} SECONDS] [--cache-dir DIR]
-       [--target qemu|ssh --ssh-host HOST [--ssh-user root] [--ssh-port 22] --ssh-key FILE --ssh-known-hosts FILE [--migrate-to HOST[:PORT]]]`;
+       [--target qemu|ssh --ssh-host HOST [--ssh-user root] [--ssh-port 22] --ssh-key FILE --ssh-known-hosts FILE [--migrate-to HOST[:PORT]]]
+       [--image-url URL --image-sha256 HEX]`;
 
 /** Settings the CLI takes as a file name and hands on as the file's text (the action takes the text itself). */
 const FROM_FILE = {

@@ -12,6 +12,14 @@ export interface Timeouts {
   shutdown: number;
 }
 
+/** An official cloud image of the distro, instead of one built with mmdebstrap. */
+export interface CloudImageSource {
+  /** http(s) URL of a qcow2 or raw disk image. */
+  url: string;
+  /** Lower-case hex; the download must match it before anything boots. */
+  sha256: string;
+}
+
 export interface RunConfig {
   distro: string;
   /** Absolute paths of the candidate package files; empty means the archive's own (a baseline). */
@@ -23,6 +31,8 @@ export interface RunConfig {
   timeouts: Timeouts;
   /** Where base images are kept between runs. */
   cacheDir: string;
+  /** Boot this cloud image instead of building one; undefined: build with mmdebstrap. */
+  image?: CloudImageSource;
   /** Where Xen runs: a VM on the runner (the default) or a machine of the user's over SSH. */
   target: Target;
 }

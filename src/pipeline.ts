@@ -15,7 +15,10 @@ import type { AccelChoice } from './host/accel.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
-import { baseImage } from './image/build.js';
+import { baseImage, builtHostImage } from './image/build.js';
+import { cloudImage } from './image/cloud.js';
+import type { HostImage } from './image/image.js';
+import type { DistroProfile } from './distro/profile.js';
 import type { Candidate } from './packages.js';
 import { children, killGroup, lastLines } from './proc.js';
 import { runChecks } from './suite.js';
@@ -106,14 +109,14 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     } else {
       if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
       if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
-      const image = await phase('base image', () =>
-        baseImage(profile, { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, accelArgs: accel.qemuArgs, log }),
+      const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log };
+      const image: HostImage = await phase('base image', async () =>
+        config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, { ...imageOpts, accelArgs: accel.qemuArgs })),
       );
-      host = await phase('boot the base image', () =>
-        QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }),
-      );
+      host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }));
     }
     const h: Host = host;
+    if (config.image) await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
     await phase('install candidates', () => installCandidates(h, p, config.outDir));
     facts.hypervisorPackage = await installedHypervisor(h);
     report.candidateXenVersion = facts.hypervisorPackage?.version;
@@ -161,6 +164,21 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const files = await writeReportFiles(report, config.outDir);
   const exitCode = report.infraError ? 3 : report.totals.fail + report.totals.error > 0 ? 1 : 0;
   return { report, files: { ...files, serial: serialOut }, exitCode };
+}
+
+/**
+ * A cloud image is ready once cloud-init is done (it may still be writing
+ * apt's sources), is the release the profile says, and has today's package
+ * lists (an image's own are as old as the image).
+ */
+async function prepareCloudImage(h: Host, profile: DistroProfile, timeouts: RunConfig['timeouts'], log: (line: string) => void): Promise<void> {
+  const phase = 'prepare the cloud image';
+  const status = await h.run(['cloud-init', 'status', '--wait', '--long'], { phase, timeoutMs: timeouts.boot * 1000, allowFailure: true });
+  if (status.code !== 0) log(`cloud-init reported a problem (exit ${status.code}): ${lastLines(status.stdout + status.stderr, 4).join(' | ')}`);
+  const osRelease = await h.run(['cat', '/etc/os-release'], { phase, timeoutMs: 30_000 });
+  const wrong = profile.osReleaseMismatch(osRelease.stdout);
+  if (wrong) throw new InfraError(phase, wrong);
+  await h.run(profile.refreshIndexCommand(), { phase, timeoutMs: timeouts.install * 1000 });
 }
 
 /** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */

@@ -5,7 +5,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Accel, RunConfig, Target, Timeouts } from './config.js';
+import type { Accel, CloudImageSource, RunConfig, Target, Timeouts } from './config.js';
 import { InputError } from './errors.js';
 import { patternLines } from './packages.js';
 
@@ -32,6 +32,8 @@ export interface RawSettings {
   /** known_hosts lines, as text (the CLI reads them from the file given). */
   'ssh-known-hosts'?: string;
   'migrate-to'?: string;
+  'image-url'?: string;
+  'image-sha256'?: string;
 }
 
 export interface SettingsContext {
@@ -73,6 +75,8 @@ export const SETTING_NAMES = [
   'ssh-key',
   'ssh-known-hosts',
   'migrate-to',
+  'image-url',
+  'image-sha256',
 ] as const satisfies readonly (keyof RawSettings)[];
 export const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
 export const TARGETS = ['qemu', 'ssh'] as const;
@@ -154,6 +158,13 @@ function schema(ctx: SettingsContext) {
         .optional()
         .transform((v) => (v?.trim() ? textFile(v) : undefined)),
       'migrate-to': field((v, fail) => (v === undefined ? v : parseHostPort('migrate-to', v, fail))),
+      'image-url': field((v, fail) => (v === undefined ? undefined : parseImageUrl(v, fail))),
+      'image-sha256': field((v, fail) => (v === undefined ? undefined : parseSha256(v, fail))),
+    })
+    .superRefine((s, zctx) => {
+      // One without the other is a mistake, never a request for something.
+      const message = imagePairProblem(s['image-url'], s['image-sha256']);
+      if (message) zctx.addIssue({ code: 'custom', message });
     })
     .transform((s, zctx): ParsedSettings => {
       const target = targetOf(s, (message) => {
@@ -176,6 +187,7 @@ function schema(ctx: SettingsContext) {
           },
           cacheDir: s['cache-dir'],
           target,
+          image: cloudImage(s['image-url'], s['image-sha256']),
         },
         packagePatterns: s.packages,
       };
@@ -191,6 +203,7 @@ type SshFields = {
   'ssh-key'?: string;
   'ssh-known-hosts'?: string;
   'migrate-to'?: { host: string; port?: number };
+  'image-url'?: string;
 };
 
 /** The rules between settings: what target ssh needs, and ssh settings only with it. */
@@ -201,6 +214,7 @@ function targetOf(s: SshFields, fail: (m: string) => never): Target {
     return { kind: 'qemu' };
   }
   if (s.accel !== 'auto') return fail(`accel: "${s.accel}" only applies to target qemu; leave it out with target ssh`);
+  if (s['image-url']) return fail('image-url: only used with target qemu (the image boots in the VM); leave it out with target ssh');
   const host = s['ssh-host'];
   if (!host) return fail('ssh-host: required with target ssh; pass the host name or address of your Xen machine');
   const port = s['ssh-port'] ?? DEFAULT_SSH_PORT;
@@ -257,6 +271,38 @@ function parseTimeout(name: string, v: string | undefined, fallback: number, fai
   if (!(n > 0)) return fail(`${name}: "${v}" is not a positive whole number of seconds; e.g. ${fallback}`);
   if (n > MAX_TIMEOUT) return fail(`${name}: "${v}" is more than a day (${MAX_TIMEOUT} seconds); e.g. ${fallback}`);
   return n;
+}
+
+/** A cloud image is fetched with @actions/tool-cache, which speaks http(s) only. */
+function parseImageUrl(v: string, fail: (m: string) => never): string {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return fail(`image-url: "${v}" is not a URL; pass the http(s) address of a qcow2 or raw cloud image`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return fail(`image-url: "${v}" is not an http(s) URL; pass the http(s) address of a qcow2 or raw cloud image`);
+  }
+  return url.href;
+}
+
+function parseSha256(v: string, fail: (m: string) => never): string {
+  const hex = v.replace(/^sha256:/i, '');
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    return fail(`image-sha256: "${v}" is not a SHA-256 checksum (64 hex digits); pass the checksum published with the image (sha256sum prints it)`);
+  }
+  return hex.toLowerCase();
+}
+
+function imagePairProblem(url: string | undefined, sha256: string | undefined): string | undefined {
+  if (url !== undefined && sha256 === undefined) return 'image-url is given without image-sha256; pass the image\'s SHA-256 too (nothing is booted unchecked)';
+  if (url === undefined && sha256 !== undefined) return 'image-sha256 is given without image-url; pass the cloud image\'s URL too, or neither';
+  return undefined;
+}
+
+function cloudImage(url: string | undefined, sha256: string | undefined): CloudImageSource | undefined {
+  return url !== undefined && sha256 !== undefined ? { url, sha256 } : undefined;
 }
 
 /** Comma- or newline-separated ids, in the order given, each once; none means all checks. */

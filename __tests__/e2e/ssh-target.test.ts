@@ -14,7 +14,7 @@ import { DebianProfile } from '../../src/distro/debian.js';
 import { profileFor } from '../../src/distro/index.js';
 import { chooseAccel } from '../../src/host/accel.js';
 import { QemuHost } from '../../src/host/qemu.js';
-import { baseImage } from '../../src/image/build.js';
+import { baseImage, builtHostImage } from '../../src/image/build.js';
 import { defaultCacheDir } from '../../src/prepare.js';
 import { ROOT, readReport, runNode, statuses } from './run.js';
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log });
   const runDir = path.join(work, 'machine');
   await fs.mkdir(runDir, { mode: 0o700 });
-  machine = await QemuHost.start({ baseDisk: image.disk, hostKey: image.hostKey, accel, runDir, bootTimeoutMs: 5 * MINUTES, log, powerCycleOnReset: true });
+  machine = await QemuHost.start({ image: builtHostImage(image), accel, runDir, bootTimeoutMs: 5 * MINUTES, log, powerCycleOnReset: true });
   port = machine.port;
   knownHosts = path.join(runDir, 'known_hosts');
   keyFile = path.join(runDir, 'id_ed25519');

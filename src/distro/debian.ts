@@ -72,6 +72,21 @@ export class DebianProfile implements DistroProfile {
     return ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', ...packages];
   }
 
+  /** apt-get update: a cloud image's lists are as old as the image. */
+  refreshIndexCommand(): string[] {
+    return ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'update', '-q'];
+  }
+
+  /** Why /etc/os-release says this is another system than the profile's, or undefined. */
+  osReleaseMismatch(osRelease: string): string | undefined {
+    const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(osRelease)?.[1];
+    const id = field('ID');
+    const codename = field('VERSION_CODENAME');
+    if (id === 'debian' && codename === this.suite) return undefined;
+    const seen = field('PRETTY_NAME') ?? `${id ?? 'an unknown system'} ${codename ?? ''}`.trim();
+    return `the image is ${seen}, not ${this.title}; pass the distro the image is of, or an image of ${this.title}`;
+  }
+
   bootConfigCommand(): string[] {
     return ['update-grub'];
   }

@@ -43,6 +43,10 @@ export interface DistroProfile {
   initramfs: { image(kernelRelease: string): string; list: string[] };
   /** argv, run on the Xen host, that installs these package files (or archive names) with their dependencies. */
   installCommand(packages: string[]): string[];
+  /** argv, run on the Xen host, that refreshes the package manager's lists (a cloud image's are old). */
+  refreshIndexCommand(): string[];
+  /** Why the host's /etc/os-release names another release than this profile's, or undefined. */
+  osReleaseMismatch(osRelease: string): string | undefined;
   /** argv, run on the Xen host, that regenerates the boot config with the distro's own tool. */
   bootConfigCommand(): string[];
   /** Where the hypervisor package puts its version: read from the candidate's package name. */

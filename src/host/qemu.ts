@@ -11,14 +11,19 @@ import { InfraError } from '../errors.js';
 import { children, killGroup, lastLines, run, settlesWithin } from '../proc.js';
 import { shJoin } from '../quote.js';
 import { SshConnection } from '../transport/ssh.js';
+import type { HostImage } from '../image/image.js';
 import type { ExecOptions } from './host.js';
 import { SshBackedHost } from './ssh-backed.js';
 
 const MEMORY = '3G';
 const CPUS = '2';
 
-function machineArgs(accelArgs: string[]): string[] {
-  return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', 'none'];
+/**
+ * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
+ * (Debian's default), which waits forever for a video card that is not there.
+ */
+function machineArgs(accelArgs: string[], vga: 'none' | 'std' = 'none'): string[] {
+  return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
 }
 
 export interface BootOnceOptions {
@@ -63,9 +68,8 @@ async function freePort(): Promise<number> {
 }
 
 export interface QemuHostOptions {
-  /** The cached base image; never written: the VM writes to an overlay. */
-  baseDisk: string;
-  hostKey: string;
+  /** The base image and how this run's key reaches it; never written: the VM writes to an overlay. */
+  image: HostImage;
   accel: { kind: string; qemuArgs: string[] };
   /** A private directory for this run's files (overlay, key, serial log, pidfile). */
   runDir: string;
@@ -87,6 +91,7 @@ export class QemuHost extends SshBackedHost {
   private qemuStderr = '';
   private closing = false;
   private readonly serialPath: string;
+  private seedFile = '';
 
   private constructor(
     private readonly o: QemuHostOptions,
@@ -118,24 +123,21 @@ export class QemuHost extends SshBackedHost {
     return host;
   }
 
-  /** An ephemeral key for this run, handed over on a small seed disk; the image's host key pinned. */
+  /** An ephemeral key for this run, handed over on the image's seed disk; the host key it names pinned. */
   private async prepare(): Promise<void> {
     const dir = this.o.runDir;
+    const { image } = this.o;
     const phase = 'prepare the VM';
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', path.join(dir, 'id_ed25519')], {
       phase,
       timeoutMs: 10_000,
     });
-    const seed = path.join(dir, 'seed');
-    await fs.mkdir(seed);
-    await fs.copyFile(path.join(dir, 'id_ed25519.pub'), path.join(seed, 'authorized_keys'));
-    await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', 'xc-seed', '-d', seed, path.join(dir, 'seed.img'), '1M'], {
-      phase,
-      timeoutMs: 10_000,
-    });
-    const [type, key] = this.o.hostKey.split(/\s+/);
+    const seed = await image.seed(dir, await fs.readFile(path.join(dir, 'id_ed25519.pub'), 'utf8'));
+    this.seedFile = seed.file;
+    const [type, key] = seed.hostKey.split(/\s+/);
     await fs.writeFile(path.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
-    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', this.o.baseDisk, path.join(dir, 'disk.qcow2')], {
+    const size = image.overlayBytes ? [String(image.overlayBytes)] : [];
+    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, path.join(dir, 'disk.qcow2'), ...size], {
       phase,
       timeoutMs: 10_000,
     });
@@ -146,7 +148,7 @@ export class QemuHost extends SshBackedHost {
     this.exitNote = undefined;
     this.qemuStderr = '';
     const args = [
-      ...machineArgs(this.o.accel.qemuArgs),
+      ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
       // A reboot ends this QEMU and reboot() starts a fresh one (see there).
       '-no-reboot',
       '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
@@ -154,7 +156,7 @@ export class QemuHost extends SshBackedHost {
       '-monitor', 'none',
       '-pidfile', path.join(dir, 'qemu.pid'),
       '-drive', `file=${path.join(dir, 'disk.qcow2')},if=virtio,format=qcow2,cache=unsafe`,
-      '-drive', `file=${path.join(dir, 'seed.img')},if=virtio,format=raw,readonly=on`,
+      '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
       // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
       '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
       '-device', 'virtio-net-pci,netdev=net0',

@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import type { DebianProfile } from '../distro/debian.js';
 import { InfraError } from '../errors.js';
 import { run } from '../proc.js';
-import { BOOTLOADER_DONE, ROOT_LABEL, customizeScript, overlayFiles } from './debian-recipe.js';
+import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL, customizeScript, overlayFiles } from './debian-recipe.js';
 import { bootOnce } from '../host/qemu.js';
+import type { HostImage } from './image.js';
 
 /** Bump when the way images are assembled changes, to rebuild every cached image. */
 const FORMAT = 1;
-const DISK_BYTES = 6 * 1024 ** 3;
+export const DISK_BYTES = 6 * 1024 ** 3;
 /**
  * A cached image is rebuilt after this long: it holds the archive's package
  * lists and Xen packages of the day it was built, and a baseline run should
@@ -33,17 +34,33 @@ export interface BaseImage {
   fresh: boolean;
 }
 
-export function recipeKey(profile: DebianProfile): string {
-  const recipe = {
+/** What goes into an image on top of the release's archive. */
+export interface Recipe {
+  /** Names the cached image's directory: <name>-<key>. */
+  name: string;
+  packages: string[];
+  files: ImageFile[];
+  /** Lines of mmdebstrap's customize hook (see customizeScript). */
+  customize: string[];
+}
+
+/** Our own base image: a plain install, a serial console, the seed service. */
+export function debianRecipe(profile: DebianProfile): Recipe {
+  return { name: profile.id, packages: profile.basePackages, files: overlayFiles, customize: customizeScript(profile.metaPackage) };
+}
+
+export function recipeKey(profile: DebianProfile, recipe: Recipe = debianRecipe(profile)): string {
+  // Field names and order as they always were, so cached images keep their keys.
+  const key = {
     FORMAT,
     DISK_BYTES,
-    id: profile.id,
+    id: recipe.name,
     sources: profile.sources(),
-    packages: profile.basePackages,
-    overlayFiles,
-    customize: customizeScript(profile.metaPackage),
+    packages: recipe.packages,
+    overlayFiles: recipe.files,
+    customize: recipe.customize,
   };
-  return createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
 }
 
 export interface ImageOptions {
@@ -54,9 +71,9 @@ export interface ImageOptions {
 }
 
 /** The cached image for this profile, building it first when there is none. */
-export async function baseImage(profile: DebianProfile, opts: ImageOptions): Promise<BaseImage> {
-  const key = recipeKey(profile);
-  const dir = path.join(opts.cacheDir, `${profile.id}-${key}`);
+export async function baseImage(profile: DebianProfile, opts: ImageOptions, recipe: Recipe = debianRecipe(profile)): Promise<BaseImage> {
+  const key = recipeKey(profile, recipe);
+  const dir = path.join(opts.cacheDir, `${recipe.name}-${key}`);
   const cached = await readMeta(dir);
   const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
   if (cached && ageDays > MAX_AGE_DAYS) {
@@ -78,7 +95,7 @@ export async function baseImage(profile: DebianProfile, opts: ImageOptions): Pro
       opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
       return out;
     };
-    await step('mmdebstrap', () => mmdebstrap(profile, work, root, left()));
+    await step('mmdebstrap', () => mmdebstrap(profile, recipe, work, root, left()));
     const hostKey = (await fs.readFile(path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
     const { kernel, initrd } = await copyBootFiles(root, work);
     const disk = path.join(work, 'disk.raw');
@@ -125,12 +142,29 @@ async function readMeta(dir: string): Promise<Omit<BaseImage, 'fresh'> | undefin
   }
 }
 
-async function mmdebstrap(profile: DebianProfile, work: string, root: string, timeoutMs: number): Promise<void> {
+/** What QEMU boots from a built image: the run's key arrives on a small ext2 disk its xc-seed service reads. */
+export function builtHostImage(image: BaseImage): HostImage {
+  return {
+    disk: image.disk,
+    format: 'raw',
+    cloud: false,
+    async seed(runDir, authorizedKey) {
+      const dir = path.join(runDir, 'seed');
+      await fs.mkdir(dir);
+      await fs.writeFile(path.join(dir, 'authorized_keys'), authorizedKey);
+      const file = path.join(runDir, 'seed.img');
+      await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', SEED_LABEL, '-d', dir, file, '1M'], { phase: 'prepare the VM', timeoutMs: 10_000 });
+      return { file, hostKey: image.hostKey };
+    },
+  };
+}
+
+async function mmdebstrap(profile: DebianProfile, recipe: Recipe, work: string, root: string, timeoutMs: number): Promise<void> {
   // mmdebstrap runs an executable hook directly with the root as $1; the
   // script holds no path of ours, only constants, so nothing from the runner
   // is ever read by a shell.
   const overlay = path.join(work, 'overlay');
-  for (const f of overlayFiles) {
+  for (const f of recipe.files) {
     const p = path.join(overlay, f.path);
     await fs.mkdir(path.dirname(p), { recursive: true });
     await fs.writeFile(p, f.content, { mode: f.mode });
@@ -140,7 +174,7 @@ async function mmdebstrap(profile: DebianProfile, work: string, root: string, ti
     '#!/bin/sh',
     'set -e',
     'cp -a "$(dirname "$0")/overlay/." "$1/"',
-    ...customizeScript(profile.metaPackage),
+    ...recipe.customize,
     '',
   ].join('\n');
   await fs.writeFile(hook, script, { mode: 0o755 });
@@ -152,7 +186,7 @@ async function mmdebstrap(profile: DebianProfile, work: string, root: string, ti
       // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
       '--skip=cleanup/apt/lists',
       '--skip=cleanup/apt/cache',
-      `--include=${profile.basePackages.join(',')}`,
+      `--include=${recipe.packages.join(',')}`,
       `--customize-hook=${hook}`,
       profile.suite,
       root,

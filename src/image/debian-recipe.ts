@@ -13,6 +13,29 @@ export interface ImageFile {
   content: string;
 }
 
+/**
+ * A machine set up for a serial console, as a Xen host in a rack is: GRUB,
+ * Xen and dom0 all speak on the first UART, which QEMU writes to the serial
+ * log. Sorted before the Xen package's own xen.cfg, which therefore still
+ * decides GRUB_DEFAULT. Cloud images get it through cloud-init (see nocloud.ts).
+ */
+export const CONSOLE_FILE: ImageFile = {
+  path: '/etc/default/grub.d/xc-console.cfg',
+  mode: 0o644,
+  content: [
+    'GRUB_TIMEOUT=0',
+    'GRUB_TERMINAL="serial console"',
+    'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"',
+    'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"',
+    'GRUB_CMDLINE_LINUX_DEFAULT=""',
+    // Under Xen the UART is the hypervisor's: dom0 speaks through hvc0.
+    'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0 earlyprintk=xen"',
+    'GRUB_CMDLINE_XEN="console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1536M,max:1536M"',
+    'GRUB_DISABLE_OS_PROBER=true',
+    '',
+  ].join('\n'),
+};
+
 export const overlayFiles: ImageFile[] = [
   { path: '/etc/hostname', mode: 0o644, content: 'xenhost\n' },
   { path: '/etc/hosts', mode: 0o644, content: '127.0.0.1 localhost\n127.0.1.1 xenhost\n' },
@@ -24,24 +47,7 @@ export const overlayFiles: ImageFile[] = [
     mode: 0o644,
     content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
   },
-  {
-    // A machine set up for a serial console, as a Xen host in a rack is. Sorted
-    // before the Xen package's own xen.cfg, which therefore still decides GRUB_DEFAULT.
-    path: '/etc/default/grub.d/xc-console.cfg',
-    mode: 0o644,
-    content: [
-      'GRUB_TIMEOUT=0',
-      'GRUB_TERMINAL="serial console"',
-      'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"',
-      'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"',
-      'GRUB_CMDLINE_LINUX_DEFAULT=""',
-      // Under Xen the UART is the hypervisor's: dom0 speaks through hvc0.
-      'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0 earlyprintk=xen"',
-      'GRUB_CMDLINE_XEN="console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1536M,max:1536M"',
-      'GRUB_DISABLE_OS_PROBER=true',
-      '',
-    ].join('\n'),
-  },
+  CONSOLE_FILE,
   {
     path: '/usr/local/sbin/xc-seed',
     mode: 0o755,
@@ -113,12 +119,15 @@ WantedBy=multi-user.target
  * Shell lines run by mmdebstrap's customize hook, with the image root as $1.
  * Constants only: nothing from the runner's input is ever part of them.
  */
-export function customizeScript(metaPackage: string): string[] {
+export function customizeScript(
+  metaPackage: string,
+  enable: string[] = ['systemd-networkd', 'xc-seed.service', 'xc-install-bootloader.service'],
+): string[] {
   const inRoot = 'chroot "$1"';
   const sim = (recommends: boolean) =>
     `${inRoot} apt-get install -s -q -o APT::Install-Recommends=${recommends} ${metaPackage} | awk '/^Inst /{print $2}' | sort`;
   return [
-    `${inRoot} systemctl enable systemd-networkd xc-seed.service xc-install-bootloader.service`,
+    `${inRoot} systemctl enable ${enable.join(' ')}`,
     // Timers that would wake up during a run and compete for the 2 CPUs.
     `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
     // Speed under TCG, where dpkg runs about ten times slower than here: what
