@@ -19,18 +19,14 @@ export async function archiveDebs(names: string[], dir: string): Promise<Record<
   return out;
 }
 
-/**
- * Unpack a .deb, let `edit` change its tree, and build it again under the same
- * name into outDir. zstd (which dpkg reads since Debian 12) repacks a kernel in
- * seconds where xz takes minutes.
- */
-export async function repack(deb: string, outDir: string, edit: (root: string) => Promise<void>, compression: 'xz' | 'zstd' = 'xz'): Promise<string> {
+/** Unpack a .deb, let `edit` change its tree, and build it again under the same name into outDir. */
+export async function repack(deb: string, outDir: string, edit: (root: string) => Promise<void>): Promise<string> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-repack-'));
   try {
     execFileSync('dpkg-deb', ['-R', deb, root]);
     await edit(root);
     const out = path.join(outDir, path.basename(deb));
-    execFileSync('dpkg-deb', ['-b', `-Z${compression}`, root, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('dpkg-deb', ['-b', '-Zxz', root, out], { stdio: ['ignore', 'ignore', 'inherit'] });
     return out;
   } finally {
     await fs.rm(root, { recursive: true, force: true });
@@ -45,14 +41,6 @@ export async function dropFile(root: string, file: string): Promise<void> {
   if (list !== undefined) {
     await fs.writeFile(conffiles, list.split('\n').filter((l) => l.trim() !== file).join('\n'));
   }
-}
-
-/** The package an archive meta package depends on first (linux-image-amd64 -> linux-image-6.1.0-N-amd64). */
-export function dependencyOf(meta: string): string {
-  const out = execFileSync('apt-cache', ['depends', '--no-recommends', '--no-suggests', meta], { encoding: 'utf8' });
-  const dep = /^\s+Depends: (\S+)/m.exec(out)?.[1];
-  if (!dep) throw new Error(`apt-cache depends ${meta} names no dependency`);
-  return dep;
 }
 
 /** Rewrite one field of an unpacked package's DEBIAN/control. */
