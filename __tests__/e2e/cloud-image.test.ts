@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Served, serveFile, testCloudImage, type TestCloudImage } from './cloud-fixture.js';
 import { archiveDebs } from './debs.js';
-import { readReport, runNode, statuses } from './run.js';
+import { processesMatching, readReport, runNode, statuses } from './run.js';
 
 const MINUTES = 60_000;
 // The checks that look before the reboot: the run stays within a few
@@ -55,12 +55,6 @@ async function privateTmp(name: string): Promise<string> {
   const dir = path.join(work, `tmp-${name}`);
   await fs.mkdir(dir);
   return dir;
-}
-
-function processesMatching(what: string): string[] {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes(what) && !l.includes('ps -eo'));
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
