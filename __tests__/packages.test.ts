@@ -63,7 +63,7 @@ describe('resolvePackages', () => {
     const name = `xen utils 'q' "dq" $(touch ${canary}) \`touch ${canary}\`;.deb`;
     const file = buildDeb(join(cwd, name), { name: 'xen-utils', version: '4.17.3+10-1', arch: 'amd64' });
     await expect(resolvePackages([name], opts(cwd))).resolves.toEqual([
-      { path: file, name: 'xen-utils', version: '4.17.3+10-1', arch: 'amd64' },
+      { path: file, name: 'xen-utils', version: '4.17.3+10-1', arch: 'amd64', depends: [] },
     ]);
     expect(existsSync(canary)).toBe(false);
   });
@@ -87,7 +87,7 @@ describe('resolvePackages', () => {
     const f = buildDeb(join(cwd, 'x_1_amd64.deb'), { name: 'x', version: '1', arch: 'amd64' });
     symlinkSync(f, join(cwd, 'link.deb'));
     const got = await resolvePackages(['x_1_amd64.deb', '*.deb', f, 'link.deb'], opts(cwd));
-    expect(got).toEqual([{ path: f, name: 'x', version: '1', arch: 'amd64' }]);
+    expect(got).toEqual([{ path: f, name: 'x', version: '1', arch: 'amd64', depends: [] }]);
   });
 
   it('takes a byte-identical copy once', async () => {
@@ -101,7 +101,7 @@ describe('resolvePackages', () => {
   it('roots patterns in cwd even when cwd has glob characters in its name', async () => {
     const cwd = join(workdir(), 'odd [x] * ? \\ dir');
     const f = buildDeb(join(cwd, 'p.deb'), { name: 'p', version: '1', arch: 'amd64' });
-    await expect(resolvePackages(['*.deb'], opts(cwd))).resolves.toEqual([{ path: f, name: 'p', version: '1', arch: 'amd64' }]);
+    await expect(resolvePackages(['*.deb'], opts(cwd))).resolves.toEqual([{ path: f, name: 'p', version: '1', arch: 'amd64', depends: [] }]);
   });
 
   it('accepts ../ and ./ in patterns', async () => {

@@ -119,6 +119,13 @@ describe('parseSettings errors', () => {
     expect(rejection({ checks: 'domu' })).toBe('checks: "domu" is not a known check; did you mean domu-boots?');
   });
 
+  it('expands a group name to its checks, keeping ids given alongside it once', () => {
+    const groups = { dom0: ['xen-booted', 'dom0-memory'], domU: ['domu-boots'] };
+    const { config } = parseSettings({ checks: 'dom0,xl-list,xen-booted' }, { ...ctx, checkGroups: groups });
+    expect(config.checks).toEqual(['xen-booted', 'dom0-memory', 'xl-list']);
+    expect(() => parseSettings({ checks: 'dom1' }, { ...ctx, checkGroups: groups })).toThrow('checks: "dom1" is not a known check');
+  });
+
   it('lists the known checks when nothing is near', () => {
     expect(rejection({ checks: 'nonsense' })).toBe(
       'checks: "nonsense" is not a known check; known checks: xen-booted, dom0-memory, xl-list, domu-boots, grub-entry',

@@ -34896,6 +34896,8 @@ const pass = (message) => ({ status: 'pass', message });
 const fail = (message, remedy) => ({ status: 'fail', message, remedy });
 const warn = (message, remedy) => ({ status: 'warn', message, remedy });
 const notApplicable = (message) => ({ status: 'not-applicable', message });
+/** Not judged here, for a reason of the environment (no IOMMU, no domU on this target), never for a failure. */
+const skip = (message) => ({ status: 'skip', message });
 /** Keep evidence short enough for a job summary: the head and tail of long output. */
 function excerpt(text, maxLines = 40, maxChars = 4000) {
     let lines = text.replace(/\r/g, '').split('\n');
@@ -35358,6 +35360,1168 @@ const manPages = {
 };
 const docsChecks = [manPages];
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/proc.ts
+// Runs programs on the runner: always an argv array, never a shell string,
+// always with a timeout that names the phase it belongs to.
+
+
+/** Every child we start, so a signal handler can end them all. */
+const children = new Set();
+/** Keep the last lines of long output for error messages. */
+function lastLines(text, n) {
+    return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
+}
+function run(argv, opts) {
+    const [cmd, ...args] = argv;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Own process group, so a timeout ends what the command started too.
+            detached: true,
+        });
+        children.add(child);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => {
+            stdout += d.toString();
+            opts.onOutput?.(d.toString());
+        });
+        child.stderr.on('data', (d) => {
+            stderr += d.toString();
+            opts.onOutput?.(d.toString());
+        });
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            killGroup(child);
+        }, opts.timeoutMs);
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            children.delete(child);
+            reject(new InfraError(opts.phase, `cannot run ${cmd}: ${e.message}`));
+        });
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            children.delete(child);
+            if (timedOut) {
+                reject(new InfraError(opts.phase, `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`));
+                return;
+            }
+            const result = { code: code ?? 128, stdout, stderr };
+            if (result.code !== 0 && !opts.allowFailure) {
+                const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
+                reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
+                return;
+            }
+            resolve(result);
+        });
+        child.stdin.on('error', () => { }); // a child that exits early closes its stdin
+        child.stdin.end(opts.input ?? '');
+    });
+}
+/** SIGTERM the child's whole process group, then SIGKILL if it lingers. */
+function killGroup(child, graceMs = 2000) {
+    if (child.pid === undefined || child.exitCode !== null)
+        return;
+    const pid = child.pid;
+    try {
+        process.kill(-pid, 'SIGTERM');
+    }
+    catch {
+        return;
+    }
+    setTimeout(() => {
+        try {
+            process.kill(-pid, 'SIGKILL');
+        }
+        catch {
+            /* already gone */
+        }
+    }, graceMs).unref();
+}
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+/**
+ * Wait for p, but at most ms: true if p settled first. The timer is cleared
+ * either way, so a long bound never keeps the process alive once p settled
+ * (a plain race with sleep() would: the action's node then lingers after its run).
+ */
+async function settlesWithin(p, ms) {
+    let timer;
+    const expired = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true, () => true), expired]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/debian-recipe.ts
+// What goes into a Debian base image besides the distro's own packages: a
+// serial console, a DHCP network, and a way to receive each run's SSH key.
+// These strings are part of the cache key, so changing them rebuilds the image.
+const ROOT_LABEL = 'xc-root';
+const SEED_LABEL = 'xc-seed';
+/** Printed on the serial console by the first boot when the boot loader is in place. */
+const BOOTLOADER_DONE = 'xc-bootloader-installed';
+/**
+ * A machine set up for a serial console, as a Xen host in a rack is: GRUB,
+ * Xen and dom0 all speak on the first UART, which QEMU writes to the serial
+ * log. Sorted before the Xen package's own xen.cfg, which therefore still
+ * decides GRUB_DEFAULT. Cloud images get it through cloud-init (see nocloud.ts).
+ */
+const CONSOLE_FILE = {
+    path: '/etc/default/grub.d/xc-console.cfg',
+    mode: 0o644,
+    content: [
+        'GRUB_TIMEOUT=0',
+        'GRUB_TERMINAL="serial console"',
+        'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"',
+        'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"',
+        'GRUB_CMDLINE_LINUX_DEFAULT=""',
+        // Under Xen the UART is the hypervisor's: dom0 speaks through hvc0.
+        'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0 earlyprintk=xen"',
+        'GRUB_CMDLINE_XEN="console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1536M,max:1536M"',
+        'GRUB_DISABLE_OS_PROBER=true',
+        '',
+    ].join('\n'),
+};
+/** The first boot of a freshly built image puts GRUB in place with the distro's own tools. */
+const BOOTLOADER_FILES = [
+    {
+        // Runs once, on the first boot of a freshly built image: put GRUB in the
+        // disk's boot sector and generate its config, as the installer would.
+        path: '/usr/local/sbin/xc-install-bootloader',
+        mode: 0o755,
+        content: `#!/bin/sh
+set -e
+echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | debconf-set-selections
+grub-install /dev/vda
+update-grub
+sync
+echo ${BOOTLOADER_DONE} > /dev/ttyS0
+systemctl poweroff
+`,
+    },
+    {
+        path: '/etc/systemd/system/xc-install-bootloader.service',
+        mode: 0o644,
+        content: `[Unit]
+Description=xen-conformance: install the boot loader on the image's first boot
+ConditionKernelCommandLine=xc.install-bootloader
+After=local-fs.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/xc-install-bootloader
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+`,
+    },
+];
+const overlayFiles = [
+    { path: '/etc/hostname', mode: 0o644, content: 'xenhost\n' },
+    { path: '/etc/hosts', mode: 0o644, content: '127.0.0.1 localhost\n127.0.1.1 xenhost\n' },
+    { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
+    // QEMU's user network: its DNS forwarder is always 10.0.2.3.
+    { path: '/etc/resolv.conf', mode: 0o644, content: 'nameserver 10.0.2.3\n' },
+    {
+        path: '/etc/systemd/network/20-wired.network',
+        mode: 0o644,
+        content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
+    },
+    CONSOLE_FILE,
+    {
+        path: '/usr/local/sbin/xc-seed',
+        mode: 0o755,
+        content: `#!/bin/sh
+# Take this run's SSH public key from the small seed disk the runner attaches.
+dev=/dev/disk/by-label/${SEED_LABEL}
+i=0
+while [ ! -e "$dev" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+[ -e "$dev" ] || { echo "xc-seed: no seed disk"; exit 0; }
+mkdir -p /run/xc-seed
+mount -o ro "$dev" /run/xc-seed || exit 1
+install -d -m 700 /root/.ssh
+install -m 600 /run/xc-seed/authorized_keys /root/.ssh/authorized_keys
+umount /run/xc-seed
+echo "xc-seed: key installed"
+`,
+    },
+    {
+        path: '/etc/systemd/system/xc-seed.service',
+        mode: 0o644,
+        content: `[Unit]
+Description=xen-conformance: this run's SSH key from the seed disk
+After=systemd-udevd.service
+Before=ssh.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/xc-seed
+
+[Install]
+WantedBy=multi-user.target
+`,
+    },
+    ...BOOTLOADER_FILES,
+];
+/**
+ * Shell lines run by mmdebstrap's customize hook, with the image root as $1.
+ * Constants only: nothing from the runner's input is ever part of them.
+ */
+function customizeScript(metaPackage, enable = ['systemd-networkd', 'xc-seed.service', 'xc-install-bootloader.service']) {
+    const inRoot = 'chroot "$1"';
+    const sim = (recommends) => `${inRoot} apt-get install -s -q -o APT::Install-Recommends=${recommends} ${metaPackage} | awk '/^Inst /{print $2}' | sort`;
+    return [
+        `${inRoot} systemctl enable ${enable.join(' ')}`,
+        // Timers that would wake up during a run and compete for the 2 CPUs.
+        `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+        // Speed under TCG, where dpkg runs about ten times slower than here: what
+        // the Xen packages pull in only through Recommends (codecs, GL, GUI
+        // libraries of the system QEMU) is installed now, at native speed. Left
+        // to the run, inside the VM, are the Depends closure, every package with
+        // "xen" in its name and the device model itself, so a candidate that
+        // drops a dependency, or the Recommends on the device model, still shows.
+        `${sim(false)} > "$1"/tmp/xc-depends`,
+        `${sim(true)} > "$1"/tmp/xc-recommends`,
+        `comm -23 "$1"/tmp/xc-recommends "$1"/tmp/xc-depends | grep -v -e xen -e '^qemu-system' > "$1"/tmp/xc-preinstall || true`,
+        `${inRoot} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(cat "$1"/tmp/xc-preinstall)`,
+        `${inRoot} apt-mark auto $(cat "$1"/tmp/xc-preinstall) > /dev/null`,
+        `rm -f "$1"/tmp/xc-depends "$1"/tmp/xc-recommends "$1"/tmp/xc-preinstall`,
+        `${inRoot} apt-get clean`,
+        // Downloads belong on the host, at native speed: the archive's Xen packages
+        // and their dependencies wait in apt's cache; the install runs in the VM.
+        `${inRoot} apt-get install --download-only -y -q -o APT::Install-Recommends=true ${metaPackage}`,
+    ];
+}
+/** The domU's own address on the bridge the tool makes in dom0 (see guest/guest.ts). */
+const GUEST_HOSTNAME = 'xcguest';
+/**
+ * The domU: the same release as a plain install, booted by pygrub from its
+ * own disk and its own GRUB config, with its console on hvc0 as a PV guest's is.
+ * Built like the base image, so its first boot's update-grub writes that config.
+ */
+const guestFiles = [
+    { path: '/etc/hostname', mode: 0o644, content: `${GUEST_HOSTNAME}\n` },
+    { path: '/etc/hosts', mode: 0o644, content: `127.0.0.1 localhost\n127.0.1.1 ${GUEST_HOSTNAME}\n` },
+    { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
+    {
+        path: '/etc/systemd/network/20-wired.network',
+        mode: 0o644,
+        content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
+    },
+    {
+        path: '/etc/default/grub.d/xc-guest.cfg',
+        mode: 0o644,
+        content: ['GRUB_TIMEOUT=0', 'GRUB_CMDLINE_LINUX="console=hvc0"', 'GRUB_CMDLINE_LINUX_DEFAULT=""', 'GRUB_DISABLE_OS_PROBER=true', ''].join('\n'),
+    },
+    ...BOOTLOADER_FILES,
+];
+/** The guest's customize hook: its services, and the xenstore utilities waiting in apt's cache (the guest has no archive). */
+function guestCustomizeScript(xenstoreUtils) {
+    const inRoot = 'chroot "$1"';
+    return [
+        `${inRoot} systemctl enable systemd-networkd xc-install-bootloader.service`,
+        `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+        `${inRoot} apt-get install --download-only -y -q ${xenstoreUtils}`,
+    ];
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/diagnose.ts
+// Recognising what went wrong from what the machine printed, in words a
+// packager can act on. Pure functions of text, so each is unit tested.
+
+const PANIC = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*|Hardware Dom0 crashed[^\n]*/;
+/** The panic line a kernel or Xen printed on the serial console, or undefined. */
+function panicIn(serial) {
+    const m = PANIC.exec(serial);
+    return m ? m[0].replace(/\(XEN\)/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : undefined;
+}
+/** Why the package manager failed, when the output says something we can name; undefined otherwise. */
+function installFailureCause(output) {
+    if (/No space left on device|ENOSPC/.test(output)) {
+        return ("the Xen host's disk is full (No space left on device) while installing the candidates; " +
+            'the packages or their maintainer scripts write more than the disk has free: shrink them, or look for a script that fills the disk');
+    }
+    return undefined;
+}
+/**
+ * The serial lines to show with an error: the last n, reaching back (up to
+ * `reach` lines) to the first panic line when there is one, since a kernel's
+ * call trace after its panic line is longer than n.
+ */
+function errorTail(serial, n = 30, reach = 100) {
+    const lines = lastLines(serial, reach);
+    const panic = lines.findIndex((l) => PANIC.test(l));
+    const from = Math.max(0, panic >= 0 ? Math.min(panic, lines.length - n) : lines.length - n);
+    return lines.slice(from);
+}
+
+;// CONCATENATED MODULE: ./src/quote.ts
+// The one way to build a command line for the remote POSIX shell (the Xen host over SSH).
+// Every word that reaches `sh -c` goes through shQuote; nothing else concatenates argv.
+/** Characters no POSIX shell treats specially, so a word made only of them may stay bare. */
+const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
+/** A bare `NAME=value` in command position is a variable assignment, not a word. */
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** Reserved words change the grammar when bare in command position (`if`, `for`, ...). */
+const RESERVED = new Set(['case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while']);
+/** Quote one word so the remote shell hands it to the program byte for byte. */
+function shQuote(s) {
+    // argv is NUL-terminated: no quoting can carry a NUL through, so refuse rather than truncate.
+    if (s.includes('\0'))
+        throw new TypeError('shQuote: a shell word cannot contain a NUL byte');
+    if (SAFE.test(s) && !ASSIGNMENT.test(s) && !RESERVED.has(s))
+        return s;
+    // Inside single quotes nothing is special; a quote itself ends, escapes and reopens them.
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+/** Quote each word and join them with spaces: the command line `sh -c` will split back into argv. */
+function shJoin(argv) {
+    return argv.map(shQuote).join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/transport/ssh.ts
+// One persistent SSH connection to the Xen host (OpenSSH's connection
+// sharing: a master process, then one cheap channel per command). We drive
+// the system's OpenSSH client rather than a JavaScript one: it is what the
+// runner and the user already trust, it pins host keys through known_hosts,
+// and it needs no native addon in the bundle.
+
+
+
+
+
+/** Why a connection could not be made, in words a user can act on. */
+function classifySshFailure(stderr) {
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
+        return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
+    }
+    if (/Permission denied/i.test(stderr))
+        return 'the host refused the key (Permission denied)';
+    if (/Connection refused/i.test(stderr))
+        return 'connection refused (no SSH server listening on that port)';
+    if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
+        return `host unreachable (${stderr.trim().split('\n').pop()})`;
+    }
+    if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
+        return 'the connection was closed before login (SSH server not ready)';
+    }
+    return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
+}
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+const MASTER_PIDFILE = 'ssh-master.pid';
+class SshConnection {
+    target;
+    master;
+    socket;
+    pidfile;
+    constructor(target, controlDir) {
+        this.target = target;
+        this.socket = external_node_path_namespaceObject.join(controlDir, 'ssh.sock');
+        this.pidfile = external_node_path_namespaceObject.join(controlDir, MASTER_PIDFILE);
+    }
+    /** Options shared by the master and every channel; no user config is read. */
+    baseArgs(connectTimeoutS = 10) {
+        const t = this.target;
+        return [
+            '-F', '/dev/null',
+            '-p', String(t.port),
+            '-i', t.keyFile,
+            '-o', 'IdentitiesOnly=yes',
+            '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
+            '-o', 'GlobalKnownHostsFile=/dev/null',
+            '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'BatchMode=yes',
+            '-o', `ConnectTimeout=${connectTimeoutS}`,
+            // A host that stops answering for a minute is gone; a guest under TCG on a
+            // busy runner was seen to stall past 20 s and lose a live connection.
+            // (A host that goes away closes the connection: that is seen at once.)
+            '-o', 'ServerAliveInterval=10',
+            '-o', 'ServerAliveCountMax=6',
+            '-o', 'LogLevel=ERROR',
+            '-l', t.user,
+        ];
+    }
+    /** Open the shared connection, once; throws an InfraError naming why it failed. */
+    async connect(phase, timeoutMs, connectTimeoutS = 10) {
+        await this.disconnect();
+        await external_node_fs_namespaceObject.promises.rm(this.socket, { force: true });
+        const master = (0,external_node_child_process_namespaceObject.spawn)('ssh', [...this.baseArgs(connectTimeoutS), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+        children.add(master);
+        let stderr = '';
+        master.stderr.on('data', (d) => (stderr += d.toString()));
+        const exited = new Promise((r) => master.on('close', () => r()));
+        master.on('close', () => children.delete(master));
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            if (master.exitCode !== null || master.signalCode !== null) {
+                await exited;
+                throw new InfraError(phase, classifySshFailure(stderr));
+            }
+            const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], {
+                phase,
+                timeoutMs: 5000,
+                allowFailure: true,
+            });
+            if (check.code === 0) {
+                this.master = master;
+                await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
+                return;
+            }
+            await settlesWithin(exited, 200);
+        }
+        killGroup(master);
+        throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
+    }
+    /** Keep trying to connect until the deadline: for a host that is still booting. */
+    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
+        const deadline = Date.now() + timeoutMs;
+        let last = 'no attempt made';
+        while (Date.now() < deadline) {
+            const dead = await stillBooting();
+            if (dead)
+                throw new InfraError(phase, dead);
+            try {
+                // While the host boots, a forwarded port accepts and then stays
+                // silent: a short handshake timeout notices sshd within seconds.
+                await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
+                return;
+            }
+            catch (e) {
+                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
+                    last = why;
+                if (process.env.XC_DEBUG)
+                    process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
+                // A wrong host key or a refused key will not mend itself by waiting.
+                if (/host key does not match|refused the key/.test(last))
+                    throw e;
+            }
+            await sleep(500);
+        }
+        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
+    }
+    /** Run a command line (already quoted with shJoin) over the shared connection. */
+    async exec(commandLine, opts) {
+        if (!this.master)
+            throw new InfraError(opts.phase, 'not connected to the host');
+        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true });
+        // 255 is ssh's own failure (the connection, not the command), unless the
+        // command itself exited 255: ask the master whether the connection lives.
+        if (res.code === 255 && !(await this.alive(opts.phase))) {
+            throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
+        }
+        if (res.code !== 0 && !opts.allowFailure) {
+            throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+        }
+        return res;
+    }
+    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+    async closed(timeoutMs) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return true;
+        let timer;
+        const gone = new Promise((r) => m.once('close', () => r(true)));
+        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+        try {
+            return await Promise.race([gone, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+    /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
+    async alive(phase) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return false;
+        const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
+        return check.code === 0 && m.exitCode === null && m.signalCode === null;
+    }
+    get connected() {
+        return !!this.master && this.master.exitCode === null;
+    }
+    async disconnect() {
+        const m = this.master;
+        this.master = undefined;
+        await external_node_fs_namespaceObject.promises.rm(this.pidfile, { force: true });
+        if (m && m.exitCode === null) {
+            const closed = new Promise((r) => m.on('close', r));
+            killGroup(m, 1000);
+            await settlesWithin(closed, 3000);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/ssh-backed.ts
+// What every host reached over SSH shares, the VM on the runner and a user's
+// own machine alike: commands, file copies and the boot id go over one
+// SshConnection. A subclass adds how it reboots, what its console record is,
+// and what it knows about why a command failed.
+
+
+
+class SshBackedHost {
+    ssh;
+    constructor(ssh) {
+        this.ssh = ssh;
+    }
+    /** A failure of a command, with whatever the host knows about why (default: as it is). */
+    async explain(_phase, e) {
+        return e;
+    }
+    async run(argv, opts) {
+        try {
+            return await this.ssh.exec(shJoin(argv), opts);
+        }
+        catch (e) {
+            throw e instanceof InfraError ? await this.explain(opts.phase, e) : e;
+        }
+    }
+    async put(localPath, remotePath, opts) {
+        const data = await external_node_fs_namespaceObject.promises.readFile(localPath);
+        await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
+    }
+    async bootId(opts) {
+        return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/qemu.ts
+// The embedded default Xen host: a VM on the runner. It boots from its own
+// disk through SeaBIOS and the GRUB the distro installed, reading the disk's
+// own grub.cfg, so the boot config the candidate packages generate is what
+// boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
+
+
+
+
+
+
+
+
+
+
+const MEMORY = '3G';
+const CPUS = '2';
+/**
+ * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
+ * (Debian's default), which waits forever for a video card that is not there.
+ */
+function machineArgs(accelArgs, vga = 'none') {
+    return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
+}
+/** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
+async function bootOnce(o) {
+    const res = await run([
+        'qemu-system-x86_64',
+        ...machineArgs(o.accelArgs),
+        '-no-reboot',
+        '-serial', 'stdio',
+        '-monitor', 'none',
+        '-drive', `file=${o.disk},if=virtio,format=raw,cache=unsafe`,
+        '-kernel', o.kernel,
+        '-initrd', o.initrd,
+        '-append', o.append,
+    ], { phase: o.phase, timeoutMs: o.timeoutMs, allowFailure: true });
+    if (res.code !== 0)
+        throw new InfraError(o.phase, `QEMU exited ${res.code}: ${lastLines(res.stderr, 3).join(' | ')}`, lastLines(res.stdout, 20));
+    return res.stdout;
+}
+async function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = external_node_net_.createServer();
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** Sparse: the domU's volume group holds its disk and a small one to hot-plug. */
+const LVM_DISK_BYTES = 4 * 1024 ** 3;
+class QemuHost extends SshBackedHost {
+    o;
+    port;
+    target;
+    proc;
+    exited;
+    exitNote;
+    qemuStderr = '';
+    closing = false;
+    serialPath;
+    seedFile = '';
+    constructor(o, port) {
+        super(new SshConnection({
+            host: '127.0.0.1',
+            port,
+            user: 'root',
+            keyFile: external_node_path_namespaceObject.join(o.runDir, 'id_ed25519'),
+            knownHostsFile: external_node_path_namespaceObject.join(o.runDir, 'known_hosts'),
+        }, o.runDir));
+        this.o = o;
+        this.port = port;
+        this.target = `qemu (${o.accel.kind})`;
+        this.serialPath = external_node_path_namespaceObject.join(o.runDir, 'serial.log');
+    }
+    /** Start the VM and wait until SSH answers with the pinned host key. */
+    static async start(o) {
+        const port = await freePort();
+        const host = new QemuHost(o, port);
+        await host.prepare();
+        host.spawnQemu();
+        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
+        return host;
+    }
+    /** An ephemeral key for this run, handed over on the image's seed disk; the host key it names pinned. */
+    async prepare() {
+        const dir = this.o.runDir;
+        const { image } = this.o;
+        const phase = 'prepare the VM';
+        await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', external_node_path_namespaceObject.join(dir, 'id_ed25519')], {
+            phase,
+            timeoutMs: 10_000,
+        });
+        const seed = await image.seed(dir, await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'id_ed25519.pub'), 'utf8'));
+        this.seedFile = seed.file;
+        const [type, key] = seed.hostKey.split(/\s+/);
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
+        const size = image.overlayBytes ? [String(image.overlayBytes)] : [];
+        await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, external_node_path_namespaceObject.join(dir, 'disk.qcow2'), ...size], {
+            phase,
+            timeoutMs: 10_000,
+        });
+        if (this.o.guestDisk) {
+            await run(['qemu-img', 'create', '-q', '-f', 'qcow2', external_node_path_namespaceObject.join(dir, 'lvm.qcow2'), String(LVM_DISK_BYTES)], { phase, timeoutMs: 10_000 });
+        }
+    }
+    /** The domU's disks, when there is a domU: named by serial, so dom0 finds them under /dev/disk/by-id. */
+    guestDiskArgs() {
+        if (!this.o.guestDisk)
+            return [];
+        return [
+            '-drive', `file=${this.o.guestDisk},if=none,id=guest,format=raw,readonly=on`,
+            '-device', 'virtio-blk-pci,drive=guest,serial=xc-guest-image',
+            '-drive', `file=${external_node_path_namespaceObject.join(this.o.runDir, 'lvm.qcow2')},if=none,id=lvm,format=qcow2,cache=unsafe`,
+            '-device', 'virtio-blk-pci,drive=lvm,serial=xc-lvm',
+        ];
+    }
+    spawnQemu() {
+        const dir = this.o.runDir;
+        this.exitNote = undefined;
+        this.qemuStderr = '';
+        const args = [
+            ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
+            // A reboot ends this QEMU and reboot() starts a fresh one (see there).
+            '-no-reboot',
+            '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
+            '-serial', 'chardev:serial0',
+            '-monitor', 'none',
+            '-pidfile', external_node_path_namespaceObject.join(dir, 'qemu.pid'),
+            // bootindex: SeaBIOS would otherwise try the first disk on the PCI bus, which may be another.
+            '-drive', `file=${external_node_path_namespaceObject.join(dir, 'disk.qcow2')},if=none,id=root,format=qcow2,cache=unsafe`,
+            '-device', 'virtio-blk-pci,drive=root,bootindex=0',
+            '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
+            ...this.guestDiskArgs(),
+            // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
+            '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
+            '-device', 'virtio-net-pci,netdev=net0',
+        ];
+        this.o.log(`qemu: ${this.target}, SSH on 127.0.0.1:${this.port}, serial log ${this.serialPath}`);
+        const p = (0,external_node_child_process_namespaceObject.spawn)('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+        children.add(p);
+        p.stderr.on('data', (d) => (this.qemuStderr += d.toString()));
+        const exited = new Promise((r) => p.on('close', () => r()));
+        this.exited = exited;
+        p.on('close', (code, signal) => {
+            children.delete(p);
+            const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
+            this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
+            if (code === 0 && this.o.powerCycleOnReset && !this.closing) {
+                this.o.log('qemu: the guest reset; powering it on again from the same disk');
+                this.spawnQemu();
+            }
+        });
+        p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
+        this.proc = p;
+    }
+    /** Why the VM can no longer come up, or undefined while it may still. */
+    async deadReason() {
+        const panic = panicIn((await this.serialTail(100)).join('\n'));
+        if (panic)
+            return `the machine panicked: ${panic}`;
+        return this.exitNote;
+    }
+    /** A failed command on a VM that died or panicked says so, with the last serial lines. */
+    async explain(phase, e) {
+        if (e.serialTail.length > 0)
+            return e;
+        // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
+        if (/connection to the host was lost/.test(e.message))
+            await settlesWithin(this.exited, 2000);
+        const why = await this.deadReason();
+        const message = e.message.replace(`${phase}: `, '');
+        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.errorTail());
+    }
+    /**
+     * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
+     * fresh QEMU boots the same disk. Under TCG a warm reset inside one QEMU
+     * left GRUB taking minutes to load Xen (measured: 2.3 min for "Loading
+     * Xen" after the reset, 0.3 s from a fresh start); the boot config and
+     * the disk the machine comes back with are the same either way.
+     */
+    async reboot(opts) {
+        const before = await this.bootId(opts);
+        const deadline = Date.now() + opts.timeoutMs;
+        // The connection drops while the command runs: that is the point.
+        await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
+        await this.ssh.disconnect();
+        const down = await settlesWithin(this.exited, Math.max(1000, deadline - Date.now()));
+        if (!down)
+            throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
+        this.o.log('qemu: the guest reset; starting it again from the same disk');
+        this.spawnQemu();
+        const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
+        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
+            throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
+        });
+        const after = await this.bootId(opts);
+        if (after === before)
+            throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
+    }
+    /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
+    async shutdown(opts) {
+        await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
+        await this.ssh.disconnect();
+        const down = await settlesWithin(this.exited, opts.timeoutMs);
+        return { down, command: 'systemctl poweroff' };
+    }
+    async serialLog() {
+        return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
+    }
+    /** The serial lines an error carries (back to a panic line, if one is near the end). */
+    async errorTail() {
+        return errorTail(await this.serialLog());
+    }
+    async serialTail(n) {
+        return lastLines(await this.serialLog(), n);
+    }
+    async close() {
+        this.closing = true;
+        await this.ssh.disconnect();
+        const p = this.proc;
+        if (p && p.exitCode === null && p.signalCode === null) {
+            const closed = new Promise((r) => p.on('close', r));
+            killGroup(p, 3000);
+            await settlesWithin(closed, 5000);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/build.ts
+// Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
+// the boot sector, no Xen), built once with mmdebstrap and kept on disk, keyed
+// by distro and recipe, so later runs only add a copy-on-write overlay.
+
+
+
+
+
+
+
+/** Bump when the way images are assembled changes, to rebuild every cached image. */
+const FORMAT = 1;
+const DISK_BYTES = 6 * 1024 ** 3;
+/**
+ * A cached image is rebuilt after this long: it holds the archive's package
+ * lists and Xen packages of the day it was built, and a baseline run should
+ * test what the archive has now (security updates land every few weeks).
+ */
+const MAX_AGE_DAYS = 7;
+/** Where the disk's one partition starts (a mount in dom0 needs it: the guest's disk has no partition device there). */
+const PART_OFFSET = 1024 * 1024;
+/** Our own base image: a plain install, a serial console, the seed service. */
+function debianRecipe(profile) {
+    return { name: profile.id, packages: profile.basePackages, files: overlayFiles, customize: customizeScript(profile.metaPackage) };
+}
+/** The domU's image: the same release, small, booted by pygrub inside the Xen host. */
+function guestRecipe(profile) {
+    return {
+        name: `${profile.id}-guest`,
+        packages: profile.guestPackages,
+        files: guestFiles,
+        customize: guestCustomizeScript(profile.xenPackages.xenstoreUtils),
+        diskBytes: 2 * 1024 ** 3,
+    };
+}
+function recipeKey(profile, recipe = debianRecipe(profile)) {
+    // Field names and order as they always were, so cached images keep their keys.
+    const key = {
+        FORMAT,
+        DISK_BYTES: recipe.diskBytes ?? DISK_BYTES,
+        id: recipe.name,
+        sources: profile.sources(),
+        packages: recipe.packages,
+        overlayFiles: recipe.files,
+        customize: recipe.customize,
+    };
+    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+/** The cached image for this profile, building it first when there is none. */
+async function baseImage(profile, opts, recipe = debianRecipe(profile)) {
+    const key = recipeKey(profile, recipe);
+    const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${recipe.name}-${key}`);
+    const cached = await readMeta(dir);
+    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
+    if (cached && ageDays > MAX_AGE_DAYS) {
+        opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
+    }
+    else if (cached) {
+        opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
+        return { ...cached, fresh: false };
+    }
+    opts.log(`base image: building ${profile.title} with mmdebstrap into ${dir}`);
+    await external_node_fs_namespaceObject.promises.mkdir(opts.cacheDir, { recursive: true });
+    const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
+    try {
+        const deadline = Date.now() + opts.timeoutMs;
+        const left = () => Math.max(1000, deadline - Date.now());
+        const root = external_node_path_namespaceObject.join(work, 'root');
+        const step = async (name, fn) => {
+            const t = Date.now();
+            const out = await fn();
+            opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+            return out;
+        };
+        await step('mmdebstrap', () => mmdebstrap(profile, recipe, work, root, left()));
+        const hostKey = (await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
+        const { kernel, initrd } = await copyBootFiles(root, work);
+        const disk = external_node_path_namespaceObject.join(work, 'disk.raw');
+        await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left()));
+        await external_node_fs_namespaceObject.promises.rm(root, { recursive: true, force: true });
+        // First boot: the distro's grub-install and update-grub make the disk bootable.
+        const serial = await step('first boot (grub-install, update-grub)', () => bootOnce({
+            disk,
+            kernel,
+            initrd,
+            append: `root=LABEL=${ROOT_LABEL} ro console=ttyS0,115200 xc.install-bootloader`,
+            accelArgs: opts.accelArgs,
+            timeoutMs: left(),
+            phase: 'build base image: install the boot loader',
+        }));
+        if (!serial.includes(BOOTLOADER_DONE)) {
+            throw new InfraError('build base image', 'the first boot did not install GRUB', serial.split('\n').slice(-20));
+        }
+        await external_node_fs_namespaceObject.promises.rm(kernel);
+        await external_node_fs_namespaceObject.promises.rm(initrd);
+        const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+        if (cached)
+            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+        await external_node_fs_namespaceObject.promises.rename(work, dir).catch(async (e) => {
+            // Another run finished the same image first: use theirs.
+            if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST')
+                throw e;
+            await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
+        });
+        return { ...meta, disk: external_node_path_namespaceObject.join(dir, 'disk.raw'), fresh: true };
+    }
+    catch (e) {
+        await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
+        throw e;
+    }
+}
+async function readMeta(dir) {
+    try {
+        const meta = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'meta.json'), 'utf8'));
+        const disk = external_node_path_namespaceObject.join(dir, 'disk.raw');
+        await external_node_fs_namespaceObject.promises.access(disk);
+        return { ...meta, disk };
+    }
+    catch {
+        return undefined;
+    }
+}
+/** What QEMU boots from a built image: the run's key arrives on a small ext2 disk its xc-seed service reads. */
+function builtHostImage(image) {
+    return {
+        disk: image.disk,
+        format: 'raw',
+        cloud: false,
+        async seed(runDir, authorizedKey) {
+            const dir = external_node_path_namespaceObject.join(runDir, 'seed');
+            await external_node_fs_namespaceObject.promises.mkdir(dir);
+            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'authorized_keys'), authorizedKey);
+            const file = external_node_path_namespaceObject.join(runDir, 'seed.img');
+            await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', SEED_LABEL, '-d', dir, file, '1M'], { phase: 'prepare the VM', timeoutMs: 10_000 });
+            return { file, hostKey: image.hostKey };
+        },
+    };
+}
+async function mmdebstrap(profile, recipe, work, root, timeoutMs) {
+    // mmdebstrap runs an executable hook directly with the root as $1; the
+    // script holds no path of ours, only constants, so nothing from the runner
+    // is ever read by a shell.
+    const overlay = external_node_path_namespaceObject.join(work, 'overlay');
+    for (const f of recipe.files) {
+        const p = external_node_path_namespaceObject.join(overlay, f.path);
+        await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(p), { recursive: true });
+        await external_node_fs_namespaceObject.promises.writeFile(p, f.content, { mode: f.mode });
+    }
+    const hook = external_node_path_namespaceObject.join(work, 'customize');
+    const script = [
+        '#!/bin/sh',
+        'set -e',
+        'cp -a "$(dirname "$0")/overlay/." "$1/"',
+        ...recipe.customize,
+        '',
+    ].join('\n');
+    await external_node_fs_namespaceObject.promises.writeFile(hook, script, { mode: 0o755 });
+    await run([
+        'mmdebstrap',
+        '--variant=apt',
+        '--mode=root',
+        // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
+        '--skip=cleanup/apt/lists',
+        '--skip=cleanup/apt/cache',
+        `--include=${recipe.packages.join(',')}`,
+        `--customize-hook=${hook}`,
+        profile.suite,
+        root,
+        ...profile.sources(),
+    ], { phase: 'build base image: mmdebstrap', timeoutMs, cwd: work });
+}
+async function copyBootFiles(root, work) {
+    const boot = await external_node_fs_namespaceObject.promises.readdir(external_node_path_namespaceObject.join(root, 'boot'));
+    const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
+    const initrd = boot.find((f) => f.startsWith('initrd.img-'));
+    if (!vmlinuz || !initrd)
+        throw new InfraError('build base image', `no kernel or initrd in /boot (${boot.join(' ')})`);
+    const out = { kernel: external_node_path_namespaceObject.join(work, 'vmlinuz'), initrd: external_node_path_namespaceObject.join(work, 'initrd') };
+    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', vmlinuz), out.kernel);
+    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', initrd), out.initrd);
+    return out;
+}
+/** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
+async function makeDisk(root, disk, bytes, timeoutMs) {
+    const phase = 'build base image: make the disk';
+    const fh = await external_node_fs_namespaceObject.promises.open(disk, 'w');
+    await fh.truncate(bytes);
+    await fh.close();
+    await run(['sfdisk', '--no-reread', '--no-tell-kernel', '--quiet', disk], {
+        phase,
+        timeoutMs,
+        input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
+    });
+    const blocks = (bytes - PART_OFFSET) / 4096;
+    await run(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], { phase, timeoutMs });
+}
+
+;// CONCATENATED MODULE: ./src/guest/guest.ts
+
+
+const GUEST = {
+    name: 'xc-guest',
+    mac: '00:16:3e:58:43:01',
+    ip: '10.99.0.2',
+    dom0Ip: '10.99.0.1',
+    bridge: 'xenbr0',
+    vg: 'xcvg',
+    lv: 'xc-guest',
+    /** A second volume, hot-plugged by domU.disk-hotplug. */
+    extraLv: 'xc-guest-extra',
+    memoryMb: 384,
+    cfg: '/etc/xen/xc-guest.cfg',
+    key: '/root/.ssh/xc-guest',
+    knownHosts: '/root/.ssh/xc-guest-known-hosts',
+    /** What `xl console` showed, captured under script(1) (xl console wants a terminal). */
+    consoleLog: '/var/log/xc-guest-console.log',
+    /** Where dom0 sees the disks QemuHost attaches (by serial). */
+    imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
+    lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
+};
+const lvPath = (lv) => `/dev/${GUEST.vg}/${lv}`;
+/** The guest's xl config: PV, pygrub, a phy: LVM disk (blkback), a vif on the tool's bridge. */
+function xlConfig() {
+    return [
+        `name = "${GUEST.name}"`,
+        'type = "pv"',
+        'bootloader = "pygrub"',
+        `memory = ${GUEST.memoryMb}`,
+        `maxmem = ${GUEST.memoryMb}`,
+        'vcpus = 1',
+        'maxvcpus = 2',
+        `disk = [ "phy:${lvPath(GUEST.lv)},xvda,w" ]`,
+        `vif = [ "mac=${GUEST.mac},bridge=${GUEST.bridge}" ]`,
+        'on_reboot = "restart"',
+        '',
+    ].join('\n');
+}
+/** The guest as dom0 reaches it. */
+class Guest {
+    host;
+    constructor(host) {
+        this.host = host;
+    }
+    /** argv dom0 runs to run argv in the guest: ssh with the run's key and the guest's pinned host key. */
+    sshArgv(argv) {
+        return ['ssh', ...this.sshOptions(), `root@${GUEST.ip}`, shJoin(argv)];
+    }
+    /** Options for ssh and scp alike. */
+    sshOptions() {
+        return [
+            '-q', '-i', GUEST.key,
+            '-o', `UserKnownHostsFile=${GUEST.knownHosts}`,
+            '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'BatchMode=yes',
+            '-o', 'ConnectTimeout=5',
+            '-o', 'ServerAliveInterval=5',
+            '-o', 'ServerAliveCountMax=6',
+        ];
+    }
+    run(argv, opts) {
+        return this.host.run(this.sshArgv(argv), opts);
+    }
+    /**
+     * Wait until the guest answers over SSH with a boot id other than `notThis`;
+     * returns the boot id, or undefined when the time ran out.
+     */
+    async waitUp(timeoutMs, phase, notThis) {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            const r = await this.run(['cat', '/proc/sys/kernel/random/boot_id'], { phase, timeoutMs: 20_000, allowFailure: true }).catch(() => undefined);
+            const id = r?.code === 0 ? r.stdout.trim() : '';
+            if (id && id !== notThis)
+                return id;
+            await new Promise((res) => setTimeout(res, 2000));
+        }
+        return undefined;
+    }
+}
+/**
+ * Shell for dom0, constants only: the bridge with dom0's address and a DHCP
+ * server that always gives the guest's MAC the guest's address.
+ */
+const NETWORK_SCRIPT = [
+    'set -e',
+    `ip link show ${GUEST.bridge} >/dev/null 2>&1 || ip link add ${GUEST.bridge} type bridge`,
+    `ip addr replace ${GUEST.dom0Ip}/24 dev ${GUEST.bridge}`,
+    `ip link set ${GUEST.bridge} up`,
+    'systemctl stop xc-dnsmasq.service 2>/dev/null || true',
+    [
+        'systemd-run --unit xc-dnsmasq.service dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0',
+        `--bind-interfaces --interface=${GUEST.bridge} --except-interface=lo`,
+        `--dhcp-range=${GUEST.ip},${GUEST.ip},1h --dhcp-host=${GUEST.mac},${GUEST.ip}`,
+        '--dhcp-leasefile=/run/xc-dnsmasq.leases',
+    ].join(' '),
+].join('\n');
+/** The volume group on the blank disk, the guest's volume filled from its image, and a small one to hot-plug. */
+const STORAGE_SCRIPT = [
+    'set -e',
+    `pvcreate -q -y ${GUEST.lvmDevice}`,
+    `vgcreate -q ${GUEST.vg} ${GUEST.lvmDevice}`,
+    `lvcreate -q -y -n ${GUEST.lv} -L $(($(blockdev --getsize64 ${GUEST.imageDevice}) / 1048576))M ${GUEST.vg}`,
+    `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
+    `dd if=${GUEST.imageDevice} of=${lvPath(GUEST.lv)} bs=4M conv=sparse status=none`,
+    'sync',
+].join('\n');
+/**
+ * This run's key for dom0 -> guest (and dom0 -> dom0, which `xl migrate
+ * localhost` goes through), put into the guest's disk before it boots.
+ * $1: the guest's pinned host key ("type key").
+ */
+const KEY_SCRIPT = [
+    'set -e',
+    `rm -f ${GUEST.key} ${GUEST.key}.pub`,
+    `ssh-keygen -q -t ed25519 -N '' -C xc-guest -f ${GUEST.key}`,
+    'mnt=$(mktemp -d)',
+    `mount -o offset=${PART_OFFSET} ${lvPath(GUEST.lv)} "$mnt"`,
+    'install -d -m 700 "$mnt/root/.ssh"',
+    `install -m 600 ${GUEST.key}.pub "$mnt/root/.ssh/authorized_keys"`,
+    'umount "$mnt"; rmdir "$mnt"',
+    'install -d -m 700 /root/.ssh',
+    `cat ${GUEST.key}.pub >> /root/.ssh/authorized_keys`,
+    `printf '%s %s\\nlocalhost %s\\n' ${GUEST.ip} "$1" "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" > ${GUEST.knownHosts}`,
+].join('\n');
+/** xl console wants a terminal: script(1) gives it one, and it reattaches after every reboot, restore or migration. */
+const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
+/** What dom0 needs to run the guest. */
+const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl'];
+/**
+ * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
+ * never answers) are returned, not thrown: they are the domU checks' verdicts.
+ * A lost dom0 still throws (the host's InfraError).
+ */
+async function startGuest(h, guestHostKey, timeouts) {
+    const phase = 'start the domU';
+    const guest = new Guest(h);
+    const steps = [];
+    const start = { created: false, up: false, steps, guest };
+    const step = async (label, argv, input) => {
+        const r = await h.run(argv, { phase, timeoutMs: timeouts.check * 1000, allowFailure: true, input });
+        steps.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim() });
+        return r;
+    };
+    const missing = await step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
+    if (missing.stdout.trim()) {
+        start.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping)`;
+        return start;
+    }
+    for (const [label, script, args] of [
+        ['the bridge and the DHCP server', NETWORK_SCRIPT, []],
+        ['the volume group and the guest volume', STORAGE_SCRIPT, []],
+        ["this run's key into the guest", KEY_SCRIPT, [guestHostKey]],
+    ]) {
+        const r = await step(label, ['sh', '-c', script, 'sh', ...args]);
+        if (r.code !== 0) {
+            start.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
+            return start;
+        }
+    }
+    await step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
+    const t0 = Date.now();
+    const created = await step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
+    if (created.code !== 0) {
+        start.problem = `xl create failed (exit ${created.code}): ${lastLine(created.stderr || created.stdout)}`;
+        return start;
+    }
+    start.created = true;
+    await step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
+    const id = await guest.waitUp(timeouts.boot * 1000, phase);
+    if (!id) {
+        start.problem = `the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`;
+        return start;
+    }
+    start.up = true;
+    start.bootSeconds = (Date.now() - t0) / 1000;
+    return start;
+}
+/** The guest's console as captured so far (for the out dir and the console check). */
+async function guestConsole(h) {
+    const r = await h.run(['cat', GUEST.consoleLog], { phase: 'collect the domU console', timeoutMs: 30_000, allowFailure: true });
+    return r.code === 0 ? r.stdout : '';
+}
+function lastLine(s) {
+    return s.trim().split('\n').filter((l) => !/^WARNING:root:/.test(l)).pop() ?? '';
+}
+
 ;// CONCATENATED MODULE: ./src/checks/dom0.ts
 // Dom0 support in the distro kernel: the options a dom0 needs are built in or
 // shipped as loadable modules, and the initramfs carries the PV drivers.
@@ -35505,6 +36669,648 @@ const initramfsDrivers = {
     },
 };
 const dom0Checks = [kernelConfig, initramfsDrivers];
+
+;// CONCATENATED MODULE: ./src/checks/domu.ts
+// The distro as a guest: a domU of the same release, booted by pygrub from
+// its own disk on an LVM volume, on the bridge the tool makes (see
+// guest/guest.ts). These checks only look; lifecycle.ts changes the guest.
+
+
+
+const SEED_CONSOLE = 'There should be a working console entry for the console device the kernel uses (hvc0, xvc0)';
+const SEED_CLOCK = 'Old-style paravirtualized VM will not see a hw clock. This should not cause false alarms on boot.';
+const SEED_XENSTORE = 'The utilties are called xenstore-* and they should be installed separately of the full xen toolset';
+const SEED_NET = 'The paravirtualized network drivers need to work and be enabled by default.';
+const domu_SEED_PV = 'Make sure the PV drivers working and are activated in the default OS install';
+const SEED_PCI = 'It should be possible to delegate a PCI device.';
+const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
+const GUEST_UP = ['domU.boots'];
+const ESC = /\x1b\[[0-9;?]*[A-Za-z=>]|\x1b[()][A-Z0-9]|\r/g;
+const guestBoots = {
+    id: 'domU.boots',
+    title: 'A domU of the distro boots from its own disk through pygrub to multi-user and answers over SSH',
+    where: 'domU',
+    seed: SEED_GUEST,
+    after: ['boot.reaches-dom0'],
+    async run(ctx) {
+        const s = ctx.facts.guest;
+        if (!s)
+            return skip(ctx.facts.guestNotStarted ?? 'no domU was started');
+        for (const step of s.steps)
+            ctx.note(`(dom0) ${step.command}`, `exit ${step.exitCode}\n${step.output}`);
+        if (!s.up) {
+            return fail(s.problem ?? 'the guest did not come up', s.created
+                ? `Read the guest's console (domU-console.log in the report directory) for where its boot stopped; /var/log/xen/xl-${GUEST.name}.log in dom0 has the toolstack's side.`
+                : `Read xl create's output above and /var/log/xen/xl-${GUEST.name}.log: the toolstack or one of its hotplug scripts could not build the domain.`);
+        }
+        const target = await ctx.guest(['systemctl', 'is-active', 'multi-user.target']);
+        if (target.stdout.trim() !== 'active') {
+            return fail(`the guest answers over SSH but multi-user.target is ${target.stdout.trim() || 'unknown'}`, 'See systemctl --failed in the guest and its console log.');
+        }
+        return pass(`the guest reached multi-user.target and answered over SSH ${s.bootSeconds?.toFixed(0)} s after xl create`);
+    },
+};
+/** The vif's name in dom0: vif<domid>.<n>. */
+async function guestDomid(ctx) {
+    const r = await ctx.run(['xl', 'domid', GUEST.name]);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+}
+const vifOnBridge = {
+    id: 'net.vif-on-bridge',
+    title: "The guest's vif joined the bridge through the hotplug scripts alone",
+    where: 'domU',
+    seed: 'vif-bridge',
+    after: ['boot.reaches-dom0'],
+    async run(ctx) {
+        const s = ctx.facts.guest;
+        if (!s)
+            return skip(ctx.facts.guestNotStarted ?? 'no domU was started');
+        if (!s.created) {
+            const create = s.steps.find((st) => st.command.startsWith('xl create'));
+            if (!create)
+                return skip(`the domain was never created: ${s.problem}`);
+            ctx.note(`(dom0) ${create.command}`, create.output);
+            const hotplug = create.output.split('\n').find((l) => /hotplug|vif/i.test(l) && /error|fail/i.test(l));
+            if (hotplug) {
+                await ctx.run(['tail', '-n', '20', `/var/log/xen/xl-${GUEST.name}.log`]);
+                return fail(`xl create failed bringing up the vif: ${hotplug.trim()}`, 'The vif hotplug script (/etc/xen/scripts/vif-bridge, run by udev or libxl) must succeed: run it by hand with the environment libxl gives it and fix what it reports.');
+            }
+            return skip(`the domain was not created for another reason: ${s.problem}`);
+        }
+        const domid = await guestDomid(ctx);
+        if (!domid)
+            return fail('the guest domain is gone', 'See domU.boots.');
+        const vif = `vif${domid}.0`;
+        const r = await ctx.run(['ip', '-o', 'link', 'show', 'master', GUEST.bridge]);
+        if (!r.stdout.split('\n').some((l) => l.includes(` ${vif}:`) || l.includes(` ${vif}@`))) {
+            return fail(`${vif} is not a port of ${GUEST.bridge}`, `vif-bridge adds the vif to the bridge named in the vif's config (bridge=${GUEST.bridge}); check that the hotplug scripts run (udev rules in /etc/udev/rules.d or libxl's run_hotplug_scripts).`);
+        }
+        return pass(`${vif} is a port of ${GUEST.bridge}, put there by the hotplug scripts`);
+    },
+};
+const phyLvm = {
+    id: 'storage.phy-lvm',
+    title: "The guest's phy: LVM disk is served by blkback, and the guest writes and reads it",
+    where: 'domU',
+    seed: SEED_GUEST,
+    after: GUEST_UP,
+    async run(ctx) {
+        const domid = await guestDomid(ctx);
+        if (!domid)
+            return fail('the guest domain is gone', 'See domU.boots.');
+        // blkback serves vbd/ backends; qemu's qdisk would be under qdisk/.
+        const be = await ctx.run(['xenstore-read', `/local/domain/0/backend/vbd/${domid}/51712/params`]);
+        if (be.code !== 0)
+            return fail(`no blkback (vbd) backend for xvda of domain ${domid}`, 'A phy: disk must be served by the kernel\'s blkback: load xen-blkback in dom0 (XEN_BLKDEV_BACKEND).');
+        if (be.stdout.trim() !== lvPath(GUEST.lv))
+            return fail(`xvda's blkback backend serves ${be.stdout.trim()}, not ${lvPath(GUEST.lv)}`, 'See the disk line in the guest config.');
+        const io = await ctx.guest([
+            'sh', '-c',
+            'set -e; head -c 4194304 /dev/urandom > /var/tmp/xc-io; a=$(sha256sum < /var/tmp/xc-io); sync; echo 3 > /proc/sys/vm/drop_caches; b=$(sha256sum < /var/tmp/xc-io); rm /var/tmp/xc-io; [ "$a" = "$b" ] && findmnt -no SOURCE /',
+        ]);
+        if (io.code !== 0)
+            return fail('the guest could not write and read back 4 MiB on its root disk', 'See the guest kernel log (dmesg) for blkfront errors.');
+        return pass(`blkback serves ${lvPath(GUEST.lv)} as xvda; the guest's root (${io.stdout.trim()}) wrote and read back 4 MiB intact`);
+    },
+};
+const consoleHvc0 = {
+    id: 'domU.console-hvc0',
+    title: 'A getty runs on hvc0 and xl console shows a login prompt',
+    where: 'domU',
+    seed: SEED_CONSOLE,
+    after: GUEST_UP,
+    async run(ctx) {
+        const getty = await ctx.guest(['systemctl', 'is-active', 'serial-getty@hvc0.service']);
+        const shown = await ctx.run(['tail', '-c', '2000', GUEST.consoleLog]);
+        const prompt = /login:\s*$/m.test(shown.stdout.replace(ESC, ''));
+        const problems = [
+            ...(getty.stdout.trim() === 'active' ? [] : [`serial-getty@hvc0.service is ${getty.stdout.trim() || 'not there'}`]),
+            ...(prompt ? [] : ['xl console shows no login prompt']),
+        ];
+        if (problems.length) {
+            return fail(problems.join('; '), 'Have a getty on the Xen console: systemd-getty-generator starts one on hvc0 when it is the console (console=hvc0 on the guest kernel command line); with sysvinit, an inittab line for hvc0.');
+        }
+        return pass('serial-getty@hvc0 runs and xl console shows its login prompt');
+    },
+};
+/** A guest clock reading taken between two of dom0's: how far it is outside that window, in seconds. */
+function clockOffset(out) {
+    const [a, g, b] = out.trim().split('\n').map(Number);
+    if (![a, g, b].every(Number.isFinite))
+        return undefined;
+    return g < a ? a - g : g > b ? g - b : 0;
+}
+/**
+ * dom0 reads its clock, the guest's (over SSH), and its own again; the best
+ * of three, as an SSH round trip under load can take seconds.
+ */
+async function measureClock(ctx) {
+    const g = ctx.facts.guest.guest;
+    let best = {};
+    for (let i = 0; i < 3; i++) {
+        const r = await ctx.run(['sh', '-c', 'date +%s.%N; "$@"; date +%s.%N', 'sh', ...g.sshArgv(['date', '+%s.%N'])]);
+        const [a, , b] = r.stdout.trim().split('\n').map(Number);
+        const m = { offset: clockOffset(r.stdout), window: b - a };
+        if (m.offset !== undefined && (best.window === undefined || m.window < best.window))
+            best = m;
+        if (best.window !== undefined && best.window < 1)
+            break;
+    }
+    return best;
+}
+const CLOCK_ALARM = /(rtc|hwclock|hardware clock|cmos).*(fail|error|cannot|can't|unable|timed out)|(fail|error|cannot|can't|unable).*(rtc|hwclock|hardware clock)/i;
+/** Lines of a boot log that raise an alarm about a hardware clock a PV guest does not have. */
+function clockAlarms(log) {
+    return log.split('\n').filter((l) => CLOCK_ALARM.test(l)).map((l) => l.trim());
+}
+const guestClock = {
+    id: 'domU.clock',
+    title: "The guest's clocksource is xen, its boot raises no hardware-clock alarm, and its time is within 1 s of dom0's",
+    where: 'domU',
+    seed: SEED_CLOCK,
+    after: GUEST_UP,
+    async run(ctx) {
+        const src = (await ctx.guest(['cat', '/sys/devices/system/clocksource/clocksource0/current_clocksource'])).stdout.trim();
+        const log = await ctx.guest(['journalctl', '-b', '--no-pager', '-o', 'cat', '-p', 'warning']);
+        const alarms = clockAlarms(log.stdout);
+        const { offset, window } = await measureClock(ctx);
+        const problems = [
+            ...(src === 'xen' ? [] : [`the clocksource is ${src || 'unknown'}, not xen`]),
+            ...(alarms.length ? [`the boot log raises hardware-clock alarms: ${alarms.slice(0, 3).join(' | ')}`] : []),
+            ...(offset === undefined ? ['the clocks could not be read'] : offset > 1 ? [`the guest's clock is ${offset.toFixed(2)} s off dom0's`] : []),
+        ];
+        if (problems.length) {
+            return fail(problems.join('; '), 'A PV guest keeps time from Xen (clocksource xen) and has no RTC: do not start hwclock/RTC services in PV guests, or make them quiet when there is no /dev/rtc.');
+        }
+        return pass(`clocksource xen; no hardware-clock alarm at boot; the guest's clock read within dom0's ${window?.toFixed(2)} s window (off by ${offset?.toFixed(2)} s)`);
+    },
+};
+const guestXenstoreUtils = {
+    id: 'domU.xenstore-utils',
+    title: 'Inside the guest, the xenstore utilities install alone (no toolstack) and xenstore-read name prints the domain name',
+    where: 'domU',
+    seed: SEED_XENSTORE,
+    after: GUEST_UP,
+    async run(ctx) {
+        const pkg = ctx.profile.xenPackages.xenstoreUtils;
+        const files = ctx.facts.guestCandidates ?? [];
+        let targets = [pkg];
+        if (files.length) {
+            const g = ctx.facts.guest.guest;
+            const copy = await ctx.run(['scp', ...g.sshOptions(), ...files, `root@${GUEST.ip}:/root/`]);
+            if (copy.code !== 0)
+                throw new Error(`copying the candidates into the guest failed: ${copy.stderr.trim()}`);
+            targets = files.map((f) => `/root/${f.split('/').pop()}`);
+        }
+        const install = await ctx.guest(ctx.profile.installCommand(targets));
+        if (install.code !== 0) {
+            const why = install.stdout.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)).slice(0, 4).map((l) => l.trim()).join(' | ');
+            return fail(`${pkg} cannot be installed alone in the guest (the guest has the archive's packages, no toolstack): ${why || `exit ${install.code}`}`, `Make ${pkg} depend only on the xenstore library, not on the toolstack.`);
+        }
+        const tools = await ctx.guest(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package}\\n', `${ctx.profile.xenPackages.tools}*`, 'xen-hypervisor*']);
+        const pulled = tools.stdout.split('\n').filter((l) => /^ii /.test(l)).map((l) => l.slice(4).trim());
+        if (pulled.length)
+            return fail(`installing ${pkg} in the guest pulled in ${pulled.join(', ')}`, `Make ${pkg} depend only on the xenstore library, not on the toolstack.`);
+        const name = await ctx.guest(['xenstore-read', 'name']);
+        if (name.code !== 0 || name.stdout.trim() !== GUEST.name) {
+            return fail(`xenstore-read name in the guest printed "${(name.stdout + name.stderr).trim()}", not ${GUEST.name}`, 'The guest reaches xenstore through /dev/xen/xenbus (CONFIG_XEN_DEV_XENBUS... in the guest kernel, or xenfs on /proc/xen).');
+        }
+        return pass(`${files.length ? 'the candidate' : "the archive's"} ${pkg} installed alone; xenstore-read name printed ${GUEST.name}`);
+    },
+};
+/** The guest's interface with the vif's MAC, from `ip -o link`. */
+function interfaceWithMac(ipLink, mac) {
+    const line = ipLink.split('\n').find((l) => l.toLowerCase().includes(`link/ether ${mac}`));
+    return line ? /^\d+:\s*([^:@\s]+)/.exec(line)?.[1] : undefined;
+}
+/** rx-/tx-checksumming from `ethtool -k`. */
+function checksumOffload(ethtool) {
+    const f = (name) => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(ethtool)?.[1];
+    return { rx: f('rx-checksumming'), tx: f('tx-checksumming') };
+}
+const JUMBO = 9000;
+const pvNet = {
+    id: 'domU.pv-net',
+    title: 'The guest NIC is xen-netfront; MTU 9000 works both ways; ethtool reports checksum offload; data arrives intact; arping answers',
+    where: 'domU',
+    seed: SEED_NET,
+    after: GUEST_UP,
+    async run(ctx) {
+        const links = await ctx.guest(['ip', '-o', 'link']);
+        const nic = interfaceWithMac(links.stdout, GUEST.mac);
+        if (!nic)
+            return fail(`no interface in the guest has the vif's MAC ${GUEST.mac}`, 'The guest kernel needs xen-netfront (XEN_NETDEV_FRONTEND).');
+        const driver = await ctx.guest(['readlink', '-f', `/sys/class/net/${nic}/device/driver/module`]);
+        const module = driver.stdout.trim().split('/').pop();
+        if (module !== 'xen_netfront')
+            return fail(`${nic} is driven by ${module || 'nothing'}, not xen-netfront`, 'Enable xen-netfront in the guest kernel.');
+        const domid = await guestDomid(ctx);
+        const problems = [];
+        const mtu = async (m) => {
+            await ctx.run(['ip', 'link', 'set', `vif${domid}.0`, 'mtu', String(m)]);
+            await ctx.run(['ip', 'link', 'set', GUEST.bridge, 'mtu', String(m)]);
+            return ctx.guest(['ip', 'link', 'set', nic, 'mtu', String(m)]);
+        };
+        try {
+            const set = await mtu(JUMBO);
+            if (set.code !== 0)
+                problems.push(`the guest refused MTU ${JUMBO} on ${nic}: ${set.stderr.trim()}`);
+            else {
+                const size = String(JUMBO - 28);
+                const out = await ctx.run(['ping', '-c', '2', '-W', '3', '-M', 'do', '-s', size, GUEST.ip]);
+                const back = await ctx.guest(['ping', '-c', '2', '-W', '3', '-M', 'do', '-s', size, GUEST.dom0Ip]);
+                if (out.code !== 0)
+                    problems.push(`dom0 -> guest: ping -M do -s ${size} got no reply`);
+                if (back.code !== 0)
+                    problems.push(`guest -> dom0: ping -M do -s ${size} got no reply`);
+            }
+        }
+        finally {
+            await mtu(1500);
+        }
+        const k = await ctx.guest(['ethtool', '-k', nic]);
+        const offload = checksumOffload(k.stdout);
+        if (!offload.rx || !offload.tx)
+            problems.push('ethtool -k does not report rx-/tx-checksumming');
+        const g = ctx.facts.guest.guest;
+        const sent = await ctx.run([
+            'sh', '-c', 'head -c 2097152 /dev/urandom > /var/tmp/xc-net; sha256sum < /var/tmp/xc-net; "$@" < /var/tmp/xc-net; s=$?; rm -f /var/tmp/xc-net; exit $s', 'sh',
+            ...g.sshArgv(['sh', '-c', 'cat > /var/tmp/xc-net && sha256sum < /var/tmp/xc-net && rm /var/tmp/xc-net']),
+        ]);
+        const sums = sent.stdout.trim().split('\n').map((l) => l.split(/\s/)[0]);
+        if (sent.code !== 0 || sums.length !== 2 || sums[0] !== sums[1])
+            problems.push('2 MiB of random data sent to the guest did not arrive with the same sha256');
+        const arp = await ctx.run(['arping', '-c', '2', '-w', '5', '-I', GUEST.bridge, GUEST.ip]);
+        if (arp.code !== 0)
+            problems.push(`arping ${GUEST.ip} from dom0 got no reply`);
+        if (problems.length)
+            return fail(problems.join('; '), 'See the evidence: jumbo frames need feature-sg in netfront and netback and the MTU on the bridge, the vif and the guest.');
+        return pass(`${nic} is xen-netfront; MTU ${JUMBO} ping both ways; checksum offload rx ${offload.rx}, tx ${offload.tx}; 2 MiB arrived intact; arping answered`);
+    },
+};
+const guestInitramfs = {
+    id: 'domU.initramfs-pv-drivers',
+    title: "The guest's initramfs carries xen-blkfront and xen-netfront (or its kernel builds them in)",
+    where: 'domU',
+    seed: domu_SEED_PV,
+    after: GUEST_UP,
+    async run(ctx) {
+        const release = (await ctx.guest(['uname', '-r'])).stdout.trim();
+        if (!release)
+            throw new Error('uname -r in the guest printed nothing');
+        const config = await ctx.guest(['grep', '-E', `^CONFIG_(${PV_DRIVERS.map((d) => d.option).join('|')})=`, `/boot/config-${release}`]);
+        const builtIn = PV_DRIVERS.filter((d) => config.stdout.includes(`CONFIG_${d.option}=y`)).map((d) => d.module);
+        const image = ctx.profile.initramfs.image(release);
+        // Listed in dom0: in a PV guest under emulation the lister takes minutes.
+        const g = ctx.facts.guest.guest;
+        const copy = await ctx.run(['sh', '-c', '"$@" > /var/tmp/xc-guest-initrd', 'sh', ...g.sshArgv(['cat', image])]);
+        if (copy.code !== 0)
+            return fail(`the guest has no ${image}`, 'Generate the initramfs from the kernel package\'s postinst.');
+        const list = await ctx.run(['sh', '-c', LIST_INITRAMFS, 'sh', '/var/tmp/xc-guest-initrd', ...ctx.profile.initramfs.list]);
+        await ctx.run(['rm', '-f', '/var/tmp/xc-guest-initrd']);
+        if (list.code !== 0)
+            throw new Error(`listing the guest's initramfs failed (exit ${list.code})`);
+        const inImage = modulesInListing(list.stdout);
+        const missing = PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module)).map((d) => d.module);
+        if (missing.length) {
+            return fail(`the guest's ${image} lacks ${missing.join(' and ')}, which its kernel does not build in`, 'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most; dracut: add_drivers+=" xen-blkfront xen-netfront ").');
+        }
+        return pass(`${PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`).join(', ')} (${image} in the guest)`);
+    },
+};
+const pciPassthrough = {
+    id: 'domU.pci-passthrough',
+    title: 'The guest kernel has XEN_PCIDEV_FRONTEND; with an IOMMU and an assignable device, the device is passed through',
+    where: 'domU',
+    seed: SEED_PCI,
+    after: GUEST_UP,
+    async run(ctx) {
+        const config = await ctx.guest(['sh', '-c', 'grep -E "^CONFIG_XEN_PCIDEV_FRONTEND=" /boot/config-$(uname -r) || echo none']);
+        const front = /=(y|m)/.exec(config.stdout)?.[1];
+        if (!front)
+            return fail('the guest kernel lacks CONFIG_XEN_PCIDEV_FRONTEND', 'Build the guest kernel with XEN_PCIDEV_FRONTEND (=m is enough): without it no PCI device can be passed to a PV guest.');
+        const dmesg = await ctx.run(['sh', '-c', 'xl dmesg | grep -i "I/O virtualisation" || true']);
+        if (!/I\/O virtualisation enabled/i.test(dmesg.stdout)) {
+            return skip(`Xen has no IOMMU here (${dmesg.stdout.trim() || 'no I/O virtualisation line in xl dmesg'}), so no device can be passed through; the guest kernel has XEN_PCIDEV_FRONTEND=${front}`);
+        }
+        const list = await ctx.run(['xl', 'pci-assignable-list']);
+        const bdf = list.stdout.trim().split('\n')[0]?.trim();
+        if (!bdf)
+            return skip(`an IOMMU is present but no device is assignable (xl pci-assignable-add one to test it); the guest kernel has XEN_PCIDEV_FRONTEND=${front}`);
+        const attach = await ctx.run(['xl', 'pci-attach', GUEST.name, bdf]);
+        if (attach.code !== 0)
+            return fail(`xl pci-attach ${GUEST.name} ${bdf} failed: ${attach.stderr.trim()}`, 'See xl dmesg and the pciback driver in dom0.');
+        const seen = await ctx.guest(['ls', '/sys/bus/pci/devices']);
+        await ctx.run(['xl', 'pci-detach', GUEST.name, bdf]);
+        if (!seen.stdout.trim())
+            return fail(`${bdf} was attached but the guest sees no PCI device`, 'Load xen-pcifront in the guest.');
+        return pass(`${bdf} passed through; the guest sees ${seen.stdout.trim().split('\n').length} PCI device(s); XEN_PCIDEV_FRONTEND=${front}`);
+    },
+};
+const domUChecks = [guestBoots, vifOnBridge, phyLvm, consoleHvc0, guestClock, guestXenstoreUtils, pvNet, guestInitramfs, pciPassthrough];
+
+;// CONCATENATED MODULE: ./src/checks/lifecycle.ts
+// What dom0 does to a running guest: hot-plug disks, vCPUs and memory, sysrq,
+// save/restore, migration, a reboot into a regenerated boot config, and
+// shutdown. Each changes the guest, so they run one at a time, in this order,
+// after the domU checks that only look; each leaves the guest running except
+// the last.
+
+
+
+const lifecycle_GUEST_UP = ['domU.boots'];
+const lifecycle_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Poll fn every second until it returns something, for at most `seconds`. */
+async function until(seconds, fn) {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const v = await fn();
+        if (v !== undefined || Date.now() > deadline)
+            return v;
+        await lifecycle_sleep(1000);
+    }
+}
+async function bootAndUptime(ctx) {
+    const r = await ctx.guest(['sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime']);
+    const [bootId, up] = r.stdout.trim().split('\n');
+    if (r.code !== 0 || !bootId)
+        throw new Error('the guest is not answering (an earlier check may have left it down)');
+    return { bootId, uptime: Number(up) };
+}
+/** Wait for the guest to answer again after dom0 restarted or moved it. */
+async function backUp(ctx, notThisBoot) {
+    return ctx.facts.guest.guest.waitUp(ctx.timeouts.boot * 1000, `check (waiting for the domU)`, notThisBoot);
+}
+const diskHotplug = {
+    id: 'domU.disk-hotplug',
+    title: 'xl block-attach a second volume: the guest sees it, writes and reads it; xl block-detach removes it cleanly',
+    where: 'domU',
+    seed: 'Disks are of course also hot-pluggable and hot-removable.',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const attach = await ctx.run(['xl', 'block-attach', GUEST.name, `phy:${lvPath(GUEST.extraLv)},xvdb,w`]);
+        if (attach.code !== 0)
+            return fail(`xl block-attach failed: ${attach.stderr.trim().split('\n').pop()}`, 'See /var/log/xen/xl-*.log and the block hotplug script.');
+        const seen = await ctx.guest(['sh', '-c', 'for i in $(seq 40); do [ -b /dev/xvdb ] && exit 0; sleep 0.5; done; exit 1']);
+        if (seen.code !== 0) {
+            await ctx.run(['xl', 'block-detach', GUEST.name, 'xvdb']);
+            return fail('the guest did not see /dev/xvdb within 20 s of xl block-attach', 'blkfront in the guest must pick up new devices from xenstore.');
+        }
+        const io = await ctx.guest([
+            'sh', '-c',
+            'set -e; head -c 1048576 /dev/urandom > /var/tmp/xc-blk; dd if=/var/tmp/xc-blk of=/dev/xvdb bs=64k oflag=direct status=none; dd if=/dev/xvdb bs=64k count=16 iflag=direct status=none | cmp - /var/tmp/xc-blk; rm /var/tmp/xc-blk',
+        ]);
+        const detach = await ctx.run(['xl', 'block-detach', GUEST.name, 'xvdb']);
+        const gone = await ctx.guest(['sh', '-c', 'for i in $(seq 40); do [ -b /dev/xvdb ] || exit 0; sleep 0.5; done; exit 1']);
+        const problems = [
+            ...(io.code === 0 ? [] : ['the guest could not write and read back 1 MiB on /dev/xvdb']),
+            ...(detach.code === 0 ? [] : [`xl block-detach failed: ${detach.stderr.trim().split('\n').pop()}`]),
+            ...(gone.code === 0 ? [] : ['/dev/xvdb was still in the guest 20 s after xl block-detach']),
+        ];
+        if (problems.length)
+            return fail(problems.join('; '), 'See the guest kernel log (blkfront) and /var/log/xen in dom0.');
+        return pass('xvdb appeared in the guest, 1 MiB written and read back intact, and it went away on block-detach');
+    },
+};
+async function onlineCpus(ctx) {
+    const r = await ctx.guest(['cat', '/sys/devices/system/cpu/online', '/sys/devices/system/cpu/present']);
+    const [online = '', present = ''] = r.stdout.trim().split('\n');
+    return { online, present };
+}
+const vcpuHotplug = {
+    id: 'domU.vcpu-hotplug',
+    title: 'Started with 1 of 2 vCPUs: xl vcpu-set 2 and back to 1, and the guest\'s online CPUs follow',
+    where: 'domU',
+    seed: 'CPU hotplug: The domU kernel has to notice, and make use of these resources.',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const before = await onlineCpus(ctx);
+        await ctx.run(['xl', 'vcpu-set', GUEST.name, '2']);
+        const up = await until(10, async () => ((await onlineCpus(ctx)).online === '0-1' ? true : undefined));
+        const after = await onlineCpus(ctx);
+        await ctx.run(['xl', 'vcpu-set', GUEST.name, '1']);
+        const down = await until(10, async () => ((await onlineCpus(ctx)).online === '0' ? true : undefined));
+        if (!up) {
+            const noticed = after.present === '0-1';
+            return fail(noticed
+                ? `after xl vcpu-set 2 the guest's kernel noticed vCPU 1 (present ${after.present}) but nothing brought it online (online ${after.online}, was ${before.online})`
+                : `after xl vcpu-set 2 the guest did not notice vCPU 1 (present ${after.present}, online ${after.online})`, noticed
+                ? 'Online hot-added CPUs in the guest: a udev rule such as SUBSYSTEM=="cpu", ACTION=="add", TEST=="online", ATTR{online}=="0", ATTR{online}="1", or CONFIG_XEN_... auto-onlining.'
+                : 'The guest kernel needs Xen vCPU hotplug (CONFIG_XEN_PV with HOTPLUG_CPU).');
+        }
+        if (!down)
+            return fail('after xl vcpu-set 1 the guest still had vCPU 1 online', 'The guest must let vCPU 1 go offline when Xen asks.');
+        return pass(`online CPUs went ${before.online} -> 0-1 -> 0 with xl vcpu-set`);
+    },
+};
+async function memTotalKb(ctx) {
+    const r = await ctx.guest(['grep', '^MemTotal:', '/proc/meminfo']);
+    return Number(/(\d+)/.exec(r.stdout)?.[1] ?? NaN);
+}
+/** Did MemTotal move by the change in the target, within 10 %? */
+function followsWithin(deltaKb, expectedKb) {
+    return Math.abs(deltaKb - expectedKb) <= Math.abs(expectedKb) * 0.1;
+}
+const memoryHotplug = {
+    id: 'domU.memory-hotplug',
+    title: "xl mem-set down and back up within maxmem: the guest's MemTotal follows within 10%",
+    where: 'domU',
+    seed: 'Memory hotplug: Make sure your guest kernel notices it',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const full = GUEST.memoryMb;
+        const low = full - 128;
+        const start = await memTotalKb(ctx);
+        const expected = -128 * 1024;
+        await ctx.run(['xl', 'mem-set', GUEST.name, `${low}m`]);
+        const down = await until(20, async () => {
+            const m = await memTotalKb(ctx);
+            return followsWithin(m - start, expected) ? m : undefined;
+        });
+        const lowSeen = await memTotalKb(ctx);
+        await ctx.run(['xl', 'mem-set', GUEST.name, `${full}m`]);
+        const up = await until(20, async () => {
+            const m = await memTotalKb(ctx);
+            return Math.abs(m - start) <= 0.1 * Math.abs(expected) ? m : undefined;
+        });
+        const end = await memTotalKb(ctx);
+        if (!down)
+            return fail(`after xl mem-set ${low}m MemTotal went ${start} -> ${lowSeen} kB, not down by about ${-expected} kB`, 'The guest kernel needs the Xen balloon driver (XEN_BALLOON).');
+        if (!up)
+            return fail(`after xl mem-set ${full}m MemTotal stayed at ${end} kB (was ${start} kB before)`, 'The balloon driver must give memory back to the guest up to maxmem (XEN_BALLOON, and XEN_BALLOON_MEMORY_HOTPLUG beyond the boot size).');
+        return pass(`MemTotal ${start} -> ${down} -> ${up} kB with xl mem-set ${low}m and ${full}m`);
+    },
+};
+const sysrq = {
+    id: 'domU.sysrq',
+    title: 'xl sysrq <dom> s shows up in the guest\'s kernel log',
+    where: 'domU',
+    seed: 'Xen Eventchannels: It can for example trigger a sysrq to the DomU',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const count = async () => Number((await ctx.guest(['sh', '-c', 'dmesg | grep -c "Emergency Sync" || true'])).stdout.trim() || 0);
+        const before = await count();
+        const r = await ctx.run(['xl', 'sysrq', GUEST.name, 's']);
+        if (r.code !== 0)
+            return fail(`xl sysrq failed: ${r.stderr.trim()}`, 'See xl dmesg.');
+        const seen = await until(10, async () => ((await count()) > before ? true : undefined));
+        if (!seen)
+            return fail('10 s after xl sysrq s the guest kernel log has no new "Emergency Sync"', 'The guest kernel needs MAGIC_SYSRQ and the Xen sysrq watch (drivers/xen/manage.c); check kernel.sysrq.');
+        return pass('the guest kernel logged "Emergency Sync" after xl sysrq s');
+    },
+};
+const SAVE_FILE = '/var/tmp/xc-guest.save';
+/** save/restore and cold migration: the guest comes back with the same boot and a later uptime. */
+async function restoreAndJudge(ctx, before, how) {
+    const restore = await ctx.run(['xl', 'restore', SAVE_FILE]);
+    await ctx.run(['rm', '-f', SAVE_FILE]);
+    if (restore.code !== 0)
+        return fail(`xl restore after ${how} failed: ${restore.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+    const id = await backUp(ctx);
+    if (!id)
+        return fail(`the guest did not answer within ${ctx.timeouts.boot} s of xl restore`, 'See domU-console.log.');
+    const after = await bootAndUptime(ctx);
+    if (after.bootId !== before.bootId)
+        return fail(`after ${how} the guest booted afresh (new boot id) instead of continuing`, 'See domU-console.log.');
+    if (!(after.uptime >= before.uptime))
+        return fail(`after ${how} the guest's uptime went back (${before.uptime} -> ${after.uptime} s)`, 'See domU-console.log.');
+    return pass(`after ${how} the guest continued the same boot (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s)`);
+}
+const saveRestore = {
+    id: 'domU.save-restore',
+    title: 'xl save then xl restore: the guest is alive and its uptime continued',
+    where: 'domU',
+    seed: 'Running a snapshot should be possible',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const before = await bootAndUptime(ctx);
+        const save = await ctx.run(['xl', 'save', GUEST.name, SAVE_FILE]);
+        if (save.code !== 0)
+            return fail(`xl save failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+        return restoreAndJudge(ctx, before, 'xl save and xl restore');
+    },
+};
+const coldMigration = {
+    id: 'domU.cold-migration',
+    title: 'Cold migration: a checkpoint (xl save -c), the domain destroyed, restored from the checkpoint file as another host would',
+    where: 'domU',
+    seed: "Cold migration: A cold migration of a VM between dom0's should be possible",
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const before = await bootAndUptime(ctx);
+        const save = await ctx.run(['xl', 'save', '-c', GUEST.name, SAVE_FILE]);
+        if (save.code !== 0)
+            return fail(`xl save -c failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+        await ctx.run(['xl', 'destroy', GUEST.name]);
+        return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
+    },
+};
+/** Why a live migration failed, in words, from xl's output and the hypervisor's build config. */
+function liveMigrationFailure(xlOutput, xenConfig) {
+    const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
+    if (/Failed to enable logdirty/i.test(xlOutput) && /# CONFIG_SHADOW_PAGING is not set/.test(xenConfig)) {
+        return {
+            message: 'Xen could not put the PV guest in log-dirty mode (EOPNOTSUPP): the hypervisor is built without shadow paging (# CONFIG_SHADOW_PAGING is not set), which live migration of PV guests needs',
+            remedy: 'Build the hypervisor with CONFIG_SHADOW_PAGING=y (the upstream default), or document that PV guests cannot be live-migrated with this build (HVM and PVH guests on HAP hardware can).',
+        };
+    }
+    return { message: `xl migrate failed: ${last}`, remedy: 'See the evidence and /var/log/xen in dom0.' };
+}
+const liveMigration = {
+    id: 'domU.live-migration',
+    title: 'xl migrate to localhost: the guest keeps running and its clock stays within 1 s of dom0',
+    where: 'domU',
+    seed: "Live migration: A live migration of a VM between dom0's should be possible. The clock should stay OK...",
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const before = await bootAndUptime(ctx);
+        // xl runs "<ssh command> localhost xl migrate-receive"; the run's key and dom0's own host key, pinned.
+        const ssh = `ssh -i ${GUEST.key} -o UserKnownHostsFile=${GUEST.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
+        const migrate = await ctx.run(['xl', 'migrate', '-s', ssh, GUEST.name, 'localhost']);
+        if (migrate.code !== 0) {
+            const config = await ctx.run(['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true']);
+            const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr, config.stdout);
+            await backUp(ctx);
+            return fail(message, remedy);
+        }
+        if (!(await backUp(ctx)))
+            return fail(`the guest did not answer within ${ctx.timeouts.boot} s of the migration`, 'See domU-console.log.');
+        const after = await bootAndUptime(ctx);
+        if (after.bootId !== before.bootId)
+            return fail('after xl migrate the guest booted afresh instead of continuing', 'See domU-console.log.');
+        const { offset } = await measureClock(ctx);
+        if (offset === undefined || offset > 1)
+            return fail(`after xl migrate the guest's clock is ${offset?.toFixed(2) ?? 'unreadable'} s off dom0's`, 'The guest must resync its clock from Xen after migration.');
+        return pass(`the guest kept running through xl migrate localhost; its clock is within ${offset.toFixed(2)} s of dom0's`);
+    },
+};
+const kernelUpdate = {
+    id: 'domU.kernel-update',
+    title: "Inside the guest, the kernel package's boot-config hook regenerates the config; after xl reboot the guest boots it",
+    where: 'domU',
+    seed: 'The distro should be able to update a kernel and build a valid boot config in a VM.',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const release = (await ctx.guest(['uname', '-r'])).stdout.trim();
+        const before = await bootAndUptime(ctx);
+        // A mark on the kernel command line tells the regenerated config from the old one after the reboot.
+        const mark = `xc.kernel-update=${before.bootId.slice(0, 8)}`;
+        await ctx.guest(['sh', '-c', 'printf "GRUB_CMDLINE_LINUX_DEFAULT=\\"%s\\"\\n" "$1" > /etc/default/grub.d/zz-xc-kernel-update.cfg', 'sh', mark]);
+        const hook = await ctx.guest(ctx.profile.kernelBootConfigHook(release));
+        if (hook.code !== 0)
+            return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}): ${hook.stderr.trim().split('\n').pop()}`, 'The boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices).');
+        const cfg = await ctx.guest(['grep', '-c', mark, ctx.profile.grubCfg]);
+        if (cfg.code !== 0)
+            return fail(`the regenerated ${ctx.profile.grubCfg} does not carry the new kernel command line`, 'See the hook\'s output.');
+        await ctx.run(['xl', 'reboot', GUEST.name]);
+        if (!(await backUp(ctx, before.bootId)))
+            return fail(`the guest did not come back within ${ctx.timeouts.boot} s of xl reboot with the regenerated config`, 'See domU-console.log: pygrub reads the guest\'s own grub.cfg.');
+        const cmdline = (await ctx.guest(['cat', '/proc/cmdline'])).stdout.trim();
+        if (!cmdline.includes(mark))
+            return fail(`the guest rebooted but not into the regenerated entry (its command line: ${cmdline})`, 'pygrub boots the default entry of the guest\'s grub.cfg: check GRUB_DEFAULT and the generated file.');
+        return pass(`the kernel's boot-config hook regenerated ${ctx.profile.grubCfg} in the guest; after xl reboot it booted the new entry (${mark} on its command line)`);
+    },
+};
+const guestShutdown = {
+    id: 'domU.shutdown',
+    title: 'xl shutdown -w finishes within the bound (timeout-shutdown); a guest that does not is destroyed',
+    where: 'domU',
+    seed: 'It can also ask the domU to run a shutdown much like the power button trigger does in ACPI.',
+    after: lifecycle_GUEST_UP,
+    changesGuest: true,
+    async run(ctx) {
+        const bound = ctx.timeouts.shutdown;
+        const started = Date.now();
+        const r = await ctx.run(['timeout', String(bound), 'xl', 'shutdown', '-w', GUEST.name]);
+        const took = (Date.now() - started) / 1000;
+        if (r.code === 124) {
+            await ctx.run(['xl', 'destroy', GUEST.name]);
+            return fail(`the guest was still running ${bound} s after xl shutdown -w; it was destroyed`, 'The guest must act on the Xen shutdown request (drivers/xen/manage.c watches control/shutdown); see domU-console.log for the stop job holding it.');
+        }
+        if (r.code !== 0)
+            return fail(`xl shutdown -w failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`, 'See the evidence.');
+        return pass(`the guest shut down ${took.toFixed(1)} s after xl shutdown -w (bound ${bound} s)`);
+    },
+};
+const lifecycleChecks = [
+    diskHotplug,
+    vcpuHotplug,
+    memoryHotplug,
+    sysrq,
+    saveRestore,
+    coldMigration,
+    liveMigration,
+    kernelUpdate,
+    guestShutdown,
+];
 
 ;// CONCATENATED MODULE: ./src/checks/dpkg.ts
 // What the package database says, for deb-based profiles: who owns a file,
@@ -35987,7 +37793,7 @@ class Lexer {
         return { t: 'word', word: { raw, literal: value, at }, line, subs };
     }
 }
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
+const shellscan_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 function parseTokens(toks, out, outer) {
     const stack = [...outer.map((f) => ({ ...f })), { kind: 'top', dead: false }];
@@ -36220,7 +38026,7 @@ function parseTokens(toks, out, outer) {
         }
         subsOf(tok);
         // leading assignments (VAR=value cmd ...) are not the command
-        if (ASSIGNMENT.test(w.raw))
+        if (shellscan_ASSIGNMENT.test(w.raw))
             continue;
         cmd = { words: [w], line: tok.line, func: funcName(), dead: isDead() };
         cmdInList = inList;
@@ -36318,7 +38124,7 @@ function headsOf(c, runners, vars) {
                     i++;
                     break;
                 }
-                if (name === 'env' && ASSIGNMENT.test(a)) {
+                if (name === 'env' && shellscan_ASSIGNMENT.test(a)) {
                     i++;
                     continue;
                 }
@@ -36698,7 +38504,7 @@ const memoryChecks = [tmem];
 
 
 const SEED_META = 'Meta packages';
-const SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
+const packaging_SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
 /** Where the xl man page is (a glob: any compression). */
 const XL_MAN_PAGE = '/usr/share/man/man1/xl.1*';
 const XENSTORE_READ = '/usr/bin/xenstore-read';
@@ -36750,7 +38556,7 @@ const xenstoreUtilsSeparate = {
     id: 'packaging.xenstore-utils-separate',
     title: 'The xenstore-* utilities are packaged apart from the full toolstack, and do not depend on it',
     where: 'dom0',
-    seed: SEED_XENSTORE,
+    seed: packaging_SEED_XENSTORE,
     after: ['boot.reaches-dom0'],
     async run(ctx) {
         const { tools, xenstoreUtils } = ctx.profile.xenPackages;
@@ -36994,6 +38800,8 @@ const shutdownChecks = [cleanShutdown];
 
 
 
+
+
 const CATALOGUE = [
     ...bootChecks,
     ...serviceChecks,
@@ -37004,9 +38812,16 @@ const CATALOGUE = [
     ...docsChecks,
     ...powerChecks,
     ...memoryChecks,
+    ...domUChecks,
+    ...lifecycleChecks,
     ...shutdownChecks,
 ];
 const CHECK_IDS = CATALOGUE.map((c) => c.id);
+/**
+ * Group names a `checks:` filter may use, by where the checks look:
+ * "host-before-reboot,dom0" is the dom0 half (no domU), "domU" the guest half.
+ */
+const CHECK_GROUPS = Object.fromEntries(['host-before-reboot', 'dom0', 'domU'].map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]));
 
 ;// CONCATENATED MODULE: ./src/config.ts
 /** How the report names an SSH target. */
@@ -37035,6 +38850,26 @@ class DebianProfile {
         'procps',
         // A default Debian install has man-db (priority important): man -w answers.
         'man-db',
+        // What the tool itself uses in dom0 to run a domU: a volume group for its
+        // disks, a DHCP server on the bridge it makes, ping and arping for the checks.
+        'lvm2',
+        'dnsmasq-base',
+        'iputils-ping',
+        'iputils-arping',
+    ];
+    /** The domU: a plain install that boots through its own GRUB config, and ethtool for the network checks. */
+    guestPackages = [
+        'linux-image-amd64',
+        'grub-pc',
+        'openssh-server',
+        'systemd-sysv',
+        'udev',
+        'kmod',
+        'initramfs-tools',
+        'iproute2',
+        'procps',
+        'iputils-ping',
+        'ethtool',
     ];
     id;
     title;
@@ -37088,6 +38923,10 @@ class DebianProfile {
         const seen = field('PRETTY_NAME') ?? `${id ?? 'an unknown system'} ${codename ?? ''}`.trim();
         return `the image is ${seen}, not ${this.title}; pass the distro the image is of, or an image of ${this.title}`;
     }
+    /** The hook linux-image-*'s postinst runs (through /etc/kernel/postinst.d) for the boot config. */
+    kernelBootConfigHook(release) {
+        return ['/etc/kernel/postinst.d/zz-update-grub', release, `/boot/vmlinuz-${release}`];
+    }
     bootConfigCommand() {
         return ['update-grub'];
     }
@@ -37128,586 +38967,6 @@ function profileFor(id) {
     if (!p)
         throw new Error(`no profile for ${id}`); // settings validated the id already
     return p;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/proc.ts
-// Runs programs on the runner: always an argv array, never a shell string,
-// always with a timeout that names the phase it belongs to.
-
-
-/** Every child we start, so a signal handler can end them all. */
-const children = new Set();
-/** Keep the last lines of long output for error messages. */
-function lastLines(text, n) {
-    return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
-}
-function run(argv, opts) {
-    const [cmd, ...args] = argv;
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
-            cwd: opts.cwd,
-            env: opts.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            // Own process group, so a timeout ends what the command started too.
-            detached: true,
-        });
-        children.add(child);
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => {
-            stdout += d.toString();
-            opts.onOutput?.(d.toString());
-        });
-        child.stderr.on('data', (d) => {
-            stderr += d.toString();
-            opts.onOutput?.(d.toString());
-        });
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            killGroup(child);
-        }, opts.timeoutMs);
-        child.on('error', (e) => {
-            clearTimeout(timer);
-            children.delete(child);
-            reject(new InfraError(opts.phase, `cannot run ${cmd}: ${e.message}`));
-        });
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            children.delete(child);
-            if (timedOut) {
-                reject(new InfraError(opts.phase, `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`));
-                return;
-            }
-            const result = { code: code ?? 128, stdout, stderr };
-            if (result.code !== 0 && !opts.allowFailure) {
-                const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
-                reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
-                return;
-            }
-            resolve(result);
-        });
-        child.stdin.on('error', () => { }); // a child that exits early closes its stdin
-        child.stdin.end(opts.input ?? '');
-    });
-}
-/** SIGTERM the child's whole process group, then SIGKILL if it lingers. */
-function killGroup(child, graceMs = 2000) {
-    if (child.pid === undefined || child.exitCode !== null)
-        return;
-    const pid = child.pid;
-    try {
-        process.kill(-pid, 'SIGTERM');
-    }
-    catch {
-        return;
-    }
-    setTimeout(() => {
-        try {
-            process.kill(-pid, 'SIGKILL');
-        }
-        catch {
-            /* already gone */
-        }
-    }, graceMs).unref();
-}
-function sleep(ms) {
-    return new Promise((r) => setTimeout(r, ms));
-}
-/**
- * Wait for p, but at most ms: true if p settled first. The timer is cleared
- * either way, so a long bound never keeps the process alive once p settled
- * (a plain race with sleep() would: the action's node then lingers after its run).
- */
-async function settlesWithin(p, ms) {
-    let timer;
-    const expired = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
-    try {
-        return await Promise.race([p.then(() => true, () => true), expired]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/diagnose.ts
-// Recognising what went wrong from what the machine printed, in words a
-// packager can act on. Pure functions of text, so each is unit tested.
-
-const PANIC = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*|Hardware Dom0 crashed[^\n]*/;
-/** The panic line a kernel or Xen printed on the serial console, or undefined. */
-function panicIn(serial) {
-    const m = PANIC.exec(serial);
-    return m ? m[0].replace(/\(XEN\)/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : undefined;
-}
-/** Why the package manager failed, when the output says something we can name; undefined otherwise. */
-function installFailureCause(output) {
-    if (/No space left on device|ENOSPC/.test(output)) {
-        return ("the Xen host's disk is full (No space left on device) while installing the candidates; " +
-            'the packages or their maintainer scripts write more than the disk has free: shrink them, or look for a script that fills the disk');
-    }
-    return undefined;
-}
-/**
- * The serial lines to show with an error: the last n, reaching back (up to
- * `reach` lines) to the first panic line when there is one, since a kernel's
- * call trace after its panic line is longer than n.
- */
-function errorTail(serial, n = 30, reach = 100) {
-    const lines = lastLines(serial, reach);
-    const panic = lines.findIndex((l) => PANIC.test(l));
-    const from = Math.max(0, panic >= 0 ? Math.min(panic, lines.length - n) : lines.length - n);
-    return lines.slice(from);
-}
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/quote.ts
-// The one way to build a command line for the remote POSIX shell (the Xen host over SSH).
-// Every word that reaches `sh -c` goes through shQuote; nothing else concatenates argv.
-/** Characters no POSIX shell treats specially, so a word made only of them may stay bare. */
-const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
-/** A bare `NAME=value` in command position is a variable assignment, not a word. */
-const quote_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-/** Reserved words change the grammar when bare in command position (`if`, `for`, ...). */
-const RESERVED = new Set(['case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while']);
-/** Quote one word so the remote shell hands it to the program byte for byte. */
-function shQuote(s) {
-    // argv is NUL-terminated: no quoting can carry a NUL through, so refuse rather than truncate.
-    if (s.includes('\0'))
-        throw new TypeError('shQuote: a shell word cannot contain a NUL byte');
-    if (SAFE.test(s) && !quote_ASSIGNMENT.test(s) && !RESERVED.has(s))
-        return s;
-    // Inside single quotes nothing is special; a quote itself ends, escapes and reopens them.
-    return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-/** Quote each word and join them with spaces: the command line `sh -c` will split back into argv. */
-function shJoin(argv) {
-    return argv.map(shQuote).join(' ');
-}
-
-;// CONCATENATED MODULE: ./src/transport/ssh.ts
-// One persistent SSH connection to the Xen host (OpenSSH's connection
-// sharing: a master process, then one cheap channel per command). We drive
-// the system's OpenSSH client rather than a JavaScript one: it is what the
-// runner and the user already trust, it pins host keys through known_hosts,
-// and it needs no native addon in the bundle.
-
-
-
-
-
-/** Why a connection could not be made, in words a user can act on. */
-function classifySshFailure(stderr) {
-    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
-        return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
-    }
-    if (/Permission denied/i.test(stderr))
-        return 'the host refused the key (Permission denied)';
-    if (/Connection refused/i.test(stderr))
-        return 'connection refused (no SSH server listening on that port)';
-    if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
-        return `host unreachable (${stderr.trim().split('\n').pop()})`;
-    }
-    if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
-        return 'the connection was closed before login (SSH server not ready)';
-    }
-    return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
-}
-/** Names the connected master process in the control directory, for the action's post step after a crash. */
-const MASTER_PIDFILE = 'ssh-master.pid';
-class SshConnection {
-    target;
-    master;
-    socket;
-    pidfile;
-    constructor(target, controlDir) {
-        this.target = target;
-        this.socket = external_node_path_namespaceObject.join(controlDir, 'ssh.sock');
-        this.pidfile = external_node_path_namespaceObject.join(controlDir, MASTER_PIDFILE);
-    }
-    /** Options shared by the master and every channel; no user config is read. */
-    baseArgs(connectTimeoutS = 10) {
-        const t = this.target;
-        return [
-            '-F', '/dev/null',
-            '-p', String(t.port),
-            '-i', t.keyFile,
-            '-o', 'IdentitiesOnly=yes',
-            '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
-            '-o', 'GlobalKnownHostsFile=/dev/null',
-            '-o', 'StrictHostKeyChecking=yes',
-            '-o', 'BatchMode=yes',
-            '-o', `ConnectTimeout=${connectTimeoutS}`,
-            // A host that stops answering for a minute is gone; a guest under TCG on a
-            // busy runner was seen to stall past 20 s and lose a live connection.
-            // (A host that goes away closes the connection: that is seen at once.)
-            '-o', 'ServerAliveInterval=10',
-            '-o', 'ServerAliveCountMax=6',
-            '-o', 'LogLevel=ERROR',
-            '-l', t.user,
-        ];
-    }
-    /** Open the shared connection, once; throws an InfraError naming why it failed. */
-    async connect(phase, timeoutMs, connectTimeoutS = 10) {
-        await this.disconnect();
-        await external_node_fs_namespaceObject.promises.rm(this.socket, { force: true });
-        const master = (0,external_node_child_process_namespaceObject.spawn)('ssh', [...this.baseArgs(connectTimeoutS), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-        children.add(master);
-        let stderr = '';
-        master.stderr.on('data', (d) => (stderr += d.toString()));
-        const exited = new Promise((r) => master.on('close', () => r()));
-        master.on('close', () => children.delete(master));
-        const deadline = Date.now() + timeoutMs;
-        while (Date.now() < deadline) {
-            if (master.exitCode !== null || master.signalCode !== null) {
-                await exited;
-                throw new InfraError(phase, classifySshFailure(stderr));
-            }
-            const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], {
-                phase,
-                timeoutMs: 5000,
-                allowFailure: true,
-            });
-            if (check.code === 0) {
-                this.master = master;
-                await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
-                return;
-            }
-            await settlesWithin(exited, 200);
-        }
-        killGroup(master);
-        throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
-    }
-    /** Keep trying to connect until the deadline: for a host that is still booting. */
-    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
-    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
-        const deadline = Date.now() + timeoutMs;
-        let last = 'no attempt made';
-        while (Date.now() < deadline) {
-            const dead = await stillBooting();
-            if (dead)
-                throw new InfraError(phase, dead);
-            try {
-                // While the host boots, a forwarded port accepts and then stays
-                // silent: a short handshake timeout notices sshd within seconds.
-                await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
-                return;
-            }
-            catch (e) {
-                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
-                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
-                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
-                    last = why;
-                if (process.env.XC_DEBUG)
-                    process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
-                // A wrong host key or a refused key will not mend itself by waiting.
-                if (/host key does not match|refused the key/.test(last))
-                    throw e;
-            }
-            await sleep(500);
-        }
-        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
-    }
-    /** Run a command line (already quoted with shJoin) over the shared connection. */
-    async exec(commandLine, opts) {
-        if (!this.master)
-            throw new InfraError(opts.phase, 'not connected to the host');
-        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true });
-        // 255 is ssh's own failure (the connection, not the command), unless the
-        // command itself exited 255: ask the master whether the connection lives.
-        if (res.code === 255 && !(await this.alive(opts.phase))) {
-            throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
-        }
-        if (res.code !== 0 && !opts.allowFailure) {
-            throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-        }
-        return res;
-    }
-    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
-    async closed(timeoutMs) {
-        const m = this.master;
-        if (!m || m.exitCode !== null || m.signalCode !== null)
-            return true;
-        let timer;
-        const gone = new Promise((r) => m.once('close', () => r(true)));
-        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-        try {
-            return await Promise.race([gone, late]);
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-    /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
-    async alive(phase) {
-        const m = this.master;
-        if (!m || m.exitCode !== null || m.signalCode !== null)
-            return false;
-        const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
-        return check.code === 0 && m.exitCode === null && m.signalCode === null;
-    }
-    get connected() {
-        return !!this.master && this.master.exitCode === null;
-    }
-    async disconnect() {
-        const m = this.master;
-        this.master = undefined;
-        await external_node_fs_namespaceObject.promises.rm(this.pidfile, { force: true });
-        if (m && m.exitCode === null) {
-            const closed = new Promise((r) => m.on('close', r));
-            killGroup(m, 1000);
-            await settlesWithin(closed, 3000);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/host/ssh-backed.ts
-// What every host reached over SSH shares, the VM on the runner and a user's
-// own machine alike: commands, file copies and the boot id go over one
-// SshConnection. A subclass adds how it reboots, what its console record is,
-// and what it knows about why a command failed.
-
-
-
-class SshBackedHost {
-    ssh;
-    constructor(ssh) {
-        this.ssh = ssh;
-    }
-    /** A failure of a command, with whatever the host knows about why (default: as it is). */
-    async explain(_phase, e) {
-        return e;
-    }
-    async run(argv, opts) {
-        try {
-            return await this.ssh.exec(shJoin(argv), opts);
-        }
-        catch (e) {
-            throw e instanceof InfraError ? await this.explain(opts.phase, e) : e;
-        }
-    }
-    async put(localPath, remotePath, opts) {
-        const data = await external_node_fs_namespaceObject.promises.readFile(localPath);
-        await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
-    }
-    async bootId(opts) {
-        return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/host/qemu.ts
-// The embedded default Xen host: a VM on the runner. It boots from its own
-// disk through SeaBIOS and the GRUB the distro installed, reading the disk's
-// own grub.cfg, so the boot config the candidate packages generate is what
-// boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
-
-
-
-
-
-
-
-
-
-
-const MEMORY = '3G';
-const CPUS = '2';
-/**
- * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
- * (Debian's default), which waits forever for a video card that is not there.
- */
-function machineArgs(accelArgs, vga = 'none') {
-    return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
-}
-/** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
-async function bootOnce(o) {
-    const res = await run([
-        'qemu-system-x86_64',
-        ...machineArgs(o.accelArgs),
-        '-no-reboot',
-        '-serial', 'stdio',
-        '-monitor', 'none',
-        '-drive', `file=${o.disk},if=virtio,format=raw,cache=unsafe`,
-        '-kernel', o.kernel,
-        '-initrd', o.initrd,
-        '-append', o.append,
-    ], { phase: o.phase, timeoutMs: o.timeoutMs, allowFailure: true });
-    if (res.code !== 0)
-        throw new InfraError(o.phase, `QEMU exited ${res.code}: ${lastLines(res.stderr, 3).join(' | ')}`, lastLines(res.stdout, 20));
-    return res.stdout;
-}
-async function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = external_node_net_.createServer();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
-}
-class QemuHost extends SshBackedHost {
-    o;
-    port;
-    target;
-    proc;
-    exited;
-    exitNote;
-    qemuStderr = '';
-    closing = false;
-    serialPath;
-    seedFile = '';
-    constructor(o, port) {
-        super(new SshConnection({
-            host: '127.0.0.1',
-            port,
-            user: 'root',
-            keyFile: external_node_path_namespaceObject.join(o.runDir, 'id_ed25519'),
-            knownHostsFile: external_node_path_namespaceObject.join(o.runDir, 'known_hosts'),
-        }, o.runDir));
-        this.o = o;
-        this.port = port;
-        this.target = `qemu (${o.accel.kind})`;
-        this.serialPath = external_node_path_namespaceObject.join(o.runDir, 'serial.log');
-    }
-    /** Start the VM and wait until SSH answers with the pinned host key. */
-    static async start(o) {
-        const port = await freePort();
-        const host = new QemuHost(o, port);
-        await host.prepare();
-        host.spawnQemu();
-        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
-        return host;
-    }
-    /** An ephemeral key for this run, handed over on the image's seed disk; the host key it names pinned. */
-    async prepare() {
-        const dir = this.o.runDir;
-        const { image } = this.o;
-        const phase = 'prepare the VM';
-        await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', external_node_path_namespaceObject.join(dir, 'id_ed25519')], {
-            phase,
-            timeoutMs: 10_000,
-        });
-        const seed = await image.seed(dir, await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'id_ed25519.pub'), 'utf8'));
-        this.seedFile = seed.file;
-        const [type, key] = seed.hostKey.split(/\s+/);
-        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
-        const size = image.overlayBytes ? [String(image.overlayBytes)] : [];
-        await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, external_node_path_namespaceObject.join(dir, 'disk.qcow2'), ...size], {
-            phase,
-            timeoutMs: 10_000,
-        });
-    }
-    spawnQemu() {
-        const dir = this.o.runDir;
-        this.exitNote = undefined;
-        this.qemuStderr = '';
-        const args = [
-            ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
-            // A reboot ends this QEMU and reboot() starts a fresh one (see there).
-            '-no-reboot',
-            '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
-            '-serial', 'chardev:serial0',
-            '-monitor', 'none',
-            '-pidfile', external_node_path_namespaceObject.join(dir, 'qemu.pid'),
-            '-drive', `file=${external_node_path_namespaceObject.join(dir, 'disk.qcow2')},if=virtio,format=qcow2,cache=unsafe`,
-            '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
-            // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
-            '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
-            '-device', 'virtio-net-pci,netdev=net0',
-        ];
-        this.o.log(`qemu: ${this.target}, SSH on 127.0.0.1:${this.port}, serial log ${this.serialPath}`);
-        const p = (0,external_node_child_process_namespaceObject.spawn)('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-        children.add(p);
-        p.stderr.on('data', (d) => (this.qemuStderr += d.toString()));
-        const exited = new Promise((r) => p.on('close', () => r()));
-        this.exited = exited;
-        p.on('close', (code, signal) => {
-            children.delete(p);
-            const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
-            this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
-            if (code === 0 && this.o.powerCycleOnReset && !this.closing) {
-                this.o.log('qemu: the guest reset; powering it on again from the same disk');
-                this.spawnQemu();
-            }
-        });
-        p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
-        this.proc = p;
-    }
-    /** Why the VM can no longer come up, or undefined while it may still. */
-    async deadReason() {
-        const panic = panicIn((await this.serialTail(100)).join('\n'));
-        if (panic)
-            return `the machine panicked: ${panic}`;
-        return this.exitNote;
-    }
-    /** A failed command on a VM that died or panicked says so, with the last serial lines. */
-    async explain(phase, e) {
-        if (e.serialTail.length > 0)
-            return e;
-        // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
-        if (/connection to the host was lost/.test(e.message))
-            await settlesWithin(this.exited, 2000);
-        const why = await this.deadReason();
-        const message = e.message.replace(`${phase}: `, '');
-        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.errorTail());
-    }
-    /**
-     * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
-     * fresh QEMU boots the same disk. Under TCG a warm reset inside one QEMU
-     * left GRUB taking minutes to load Xen (measured: 2.3 min for "Loading
-     * Xen" after the reset, 0.3 s from a fresh start); the boot config and
-     * the disk the machine comes back with are the same either way.
-     */
-    async reboot(opts) {
-        const before = await this.bootId(opts);
-        const deadline = Date.now() + opts.timeoutMs;
-        // The connection drops while the command runs: that is the point.
-        await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
-        await this.ssh.disconnect();
-        const down = await settlesWithin(this.exited, Math.max(1000, deadline - Date.now()));
-        if (!down)
-            throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
-        this.o.log('qemu: the guest reset; starting it again from the same disk');
-        this.spawnQemu();
-        const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
-        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
-            throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
-        });
-        const after = await this.bootId(opts);
-        if (after === before)
-            throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
-    }
-    /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
-    async shutdown(opts) {
-        await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
-        await this.ssh.disconnect();
-        const down = await settlesWithin(this.exited, opts.timeoutMs);
-        return { down, command: 'systemctl poweroff' };
-    }
-    async serialLog() {
-        return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
-    }
-    /** The serial lines an error carries (back to a panic line, if one is near the end). */
-    async errorTail() {
-        return errorTail(await this.serialLog());
-    }
-    async serialTail(n) {
-        return lastLines(await this.serialLog(), n);
-    }
-    async close() {
-        this.closing = true;
-        await this.ssh.disconnect();
-        const p = this.proc;
-        if (p && p.exitCode === null && p.signalCode === null) {
-            const closed = new Promise((r) => p.on('close', r));
-            killGroup(p, 3000);
-            await settlesWithin(closed, 5000);
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/host/ssh-files.ts
@@ -37889,334 +39148,6 @@ class SshHost extends SshBackedHost {
     async close() {
         await this.ssh.disconnect();
     }
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/image/debian-recipe.ts
-// What goes into a Debian base image besides the distro's own packages: a
-// serial console, a DHCP network, and a way to receive each run's SSH key.
-// These strings are part of the cache key, so changing them rebuilds the image.
-const ROOT_LABEL = 'xc-root';
-const SEED_LABEL = 'xc-seed';
-/** Printed on the serial console by the first boot when the boot loader is in place. */
-const BOOTLOADER_DONE = 'xc-bootloader-installed';
-/**
- * A machine set up for a serial console, as a Xen host in a rack is: GRUB,
- * Xen and dom0 all speak on the first UART, which QEMU writes to the serial
- * log. Sorted before the Xen package's own xen.cfg, which therefore still
- * decides GRUB_DEFAULT. Cloud images get it through cloud-init (see nocloud.ts).
- */
-const CONSOLE_FILE = {
-    path: '/etc/default/grub.d/xc-console.cfg',
-    mode: 0o644,
-    content: [
-        'GRUB_TIMEOUT=0',
-        'GRUB_TERMINAL="serial console"',
-        'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"',
-        'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200"',
-        'GRUB_CMDLINE_LINUX_DEFAULT=""',
-        // Under Xen the UART is the hypervisor's: dom0 speaks through hvc0.
-        'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0 earlyprintk=xen"',
-        'GRUB_CMDLINE_XEN="console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1536M,max:1536M"',
-        'GRUB_DISABLE_OS_PROBER=true',
-        '',
-    ].join('\n'),
-};
-const overlayFiles = [
-    { path: '/etc/hostname', mode: 0o644, content: 'xenhost\n' },
-    { path: '/etc/hosts', mode: 0o644, content: '127.0.0.1 localhost\n127.0.1.1 xenhost\n' },
-    { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
-    // QEMU's user network: its DNS forwarder is always 10.0.2.3.
-    { path: '/etc/resolv.conf', mode: 0o644, content: 'nameserver 10.0.2.3\n' },
-    {
-        path: '/etc/systemd/network/20-wired.network',
-        mode: 0o644,
-        content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
-    },
-    CONSOLE_FILE,
-    {
-        path: '/usr/local/sbin/xc-seed',
-        mode: 0o755,
-        content: `#!/bin/sh
-# Take this run's SSH public key from the small seed disk the runner attaches.
-dev=/dev/disk/by-label/${SEED_LABEL}
-i=0
-while [ ! -e "$dev" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-[ -e "$dev" ] || { echo "xc-seed: no seed disk"; exit 0; }
-mkdir -p /run/xc-seed
-mount -o ro "$dev" /run/xc-seed || exit 1
-install -d -m 700 /root/.ssh
-install -m 600 /run/xc-seed/authorized_keys /root/.ssh/authorized_keys
-umount /run/xc-seed
-echo "xc-seed: key installed"
-`,
-    },
-    {
-        path: '/etc/systemd/system/xc-seed.service',
-        mode: 0o644,
-        content: `[Unit]
-Description=xen-conformance: this run's SSH key from the seed disk
-After=systemd-udevd.service
-Before=ssh.service
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/xc-seed
-
-[Install]
-WantedBy=multi-user.target
-`,
-    },
-    {
-        // Runs once, on the first boot of a freshly built image: put GRUB in the
-        // disk's boot sector and generate its config, as the installer would.
-        path: '/usr/local/sbin/xc-install-bootloader',
-        mode: 0o755,
-        content: `#!/bin/sh
-set -e
-echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | debconf-set-selections
-grub-install /dev/vda
-update-grub
-sync
-echo ${BOOTLOADER_DONE} > /dev/ttyS0
-systemctl poweroff
-`,
-    },
-    {
-        path: '/etc/systemd/system/xc-install-bootloader.service',
-        mode: 0o644,
-        content: `[Unit]
-Description=xen-conformance: install the boot loader on the image's first boot
-ConditionKernelCommandLine=xc.install-bootloader
-After=local-fs.target
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/xc-install-bootloader
-StandardOutput=journal+console
-
-[Install]
-WantedBy=multi-user.target
-`,
-    },
-];
-/**
- * Shell lines run by mmdebstrap's customize hook, with the image root as $1.
- * Constants only: nothing from the runner's input is ever part of them.
- */
-function customizeScript(metaPackage, enable = ['systemd-networkd', 'xc-seed.service', 'xc-install-bootloader.service']) {
-    const inRoot = 'chroot "$1"';
-    const sim = (recommends) => `${inRoot} apt-get install -s -q -o APT::Install-Recommends=${recommends} ${metaPackage} | awk '/^Inst /{print $2}' | sort`;
-    return [
-        `${inRoot} systemctl enable ${enable.join(' ')}`,
-        // Timers that would wake up during a run and compete for the 2 CPUs.
-        `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
-        // Speed under TCG, where dpkg runs about ten times slower than here: what
-        // the Xen packages pull in only through Recommends (codecs, GL, GUI
-        // libraries of the system QEMU) is installed now, at native speed. Left
-        // to the run, inside the VM, are the Depends closure, every package with
-        // "xen" in its name and the device model itself, so a candidate that
-        // drops a dependency, or the Recommends on the device model, still shows.
-        `${sim(false)} > "$1"/tmp/xc-depends`,
-        `${sim(true)} > "$1"/tmp/xc-recommends`,
-        `comm -23 "$1"/tmp/xc-recommends "$1"/tmp/xc-depends | grep -v -e xen -e '^qemu-system' > "$1"/tmp/xc-preinstall || true`,
-        `${inRoot} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(cat "$1"/tmp/xc-preinstall)`,
-        `${inRoot} apt-mark auto $(cat "$1"/tmp/xc-preinstall) > /dev/null`,
-        `rm -f "$1"/tmp/xc-depends "$1"/tmp/xc-recommends "$1"/tmp/xc-preinstall`,
-        `${inRoot} apt-get clean`,
-        // Downloads belong on the host, at native speed: the archive's Xen packages
-        // and their dependencies wait in apt's cache; the install runs in the VM.
-        `${inRoot} apt-get install --download-only -y -q -o APT::Install-Recommends=true ${metaPackage}`,
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/image/build.ts
-// Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
-// the boot sector, no Xen), built once with mmdebstrap and kept on disk, keyed
-// by distro and recipe, so later runs only add a copy-on-write overlay.
-
-
-
-
-
-
-
-/** Bump when the way images are assembled changes, to rebuild every cached image. */
-const FORMAT = 1;
-const DISK_BYTES = 6 * 1024 ** 3;
-/**
- * A cached image is rebuilt after this long: it holds the archive's package
- * lists and Xen packages of the day it was built, and a baseline run should
- * test what the archive has now (security updates land every few weeks).
- */
-const MAX_AGE_DAYS = 7;
-const PART_OFFSET = 1024 * 1024;
-/** Our own base image: a plain install, a serial console, the seed service. */
-function debianRecipe(profile) {
-    return { name: profile.id, packages: profile.basePackages, files: overlayFiles, customize: customizeScript(profile.metaPackage) };
-}
-function recipeKey(profile, recipe = debianRecipe(profile)) {
-    // Field names and order as they always were, so cached images keep their keys.
-    const key = {
-        FORMAT,
-        DISK_BYTES,
-        id: recipe.name,
-        sources: profile.sources(),
-        packages: recipe.packages,
-        overlayFiles: recipe.files,
-        customize: recipe.customize,
-    };
-    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
-}
-/** The cached image for this profile, building it first when there is none. */
-async function baseImage(profile, opts, recipe = debianRecipe(profile)) {
-    const key = recipeKey(profile, recipe);
-    const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${recipe.name}-${key}`);
-    const cached = await readMeta(dir);
-    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
-    if (cached && ageDays > MAX_AGE_DAYS) {
-        opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
-    }
-    else if (cached) {
-        opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
-        return { ...cached, fresh: false };
-    }
-    opts.log(`base image: building ${profile.title} with mmdebstrap into ${dir}`);
-    await external_node_fs_namespaceObject.promises.mkdir(opts.cacheDir, { recursive: true });
-    const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
-    try {
-        const deadline = Date.now() + opts.timeoutMs;
-        const left = () => Math.max(1000, deadline - Date.now());
-        const root = external_node_path_namespaceObject.join(work, 'root');
-        const step = async (name, fn) => {
-            const t = Date.now();
-            const out = await fn();
-            opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
-            return out;
-        };
-        await step('mmdebstrap', () => mmdebstrap(profile, recipe, work, root, left()));
-        const hostKey = (await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
-        const { kernel, initrd } = await copyBootFiles(root, work);
-        const disk = external_node_path_namespaceObject.join(work, 'disk.raw');
-        await step('making the disk', () => makeDisk(root, disk, left()));
-        await external_node_fs_namespaceObject.promises.rm(root, { recursive: true, force: true });
-        // First boot: the distro's grub-install and update-grub make the disk bootable.
-        const serial = await step('first boot (grub-install, update-grub)', () => bootOnce({
-            disk,
-            kernel,
-            initrd,
-            append: `root=LABEL=${ROOT_LABEL} ro console=ttyS0,115200 xc.install-bootloader`,
-            accelArgs: opts.accelArgs,
-            timeoutMs: left(),
-            phase: 'build base image: install the boot loader',
-        }));
-        if (!serial.includes(BOOTLOADER_DONE)) {
-            throw new InfraError('build base image', 'the first boot did not install GRUB', serial.split('\n').slice(-20));
-        }
-        await external_node_fs_namespaceObject.promises.rm(kernel);
-        await external_node_fs_namespaceObject.promises.rm(initrd);
-        const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
-        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-        if (cached)
-            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
-        await external_node_fs_namespaceObject.promises.rename(work, dir).catch(async (e) => {
-            // Another run finished the same image first: use theirs.
-            if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST')
-                throw e;
-            await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
-        });
-        return { ...meta, disk: external_node_path_namespaceObject.join(dir, 'disk.raw'), fresh: true };
-    }
-    catch (e) {
-        await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
-        throw e;
-    }
-}
-async function readMeta(dir) {
-    try {
-        const meta = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'meta.json'), 'utf8'));
-        const disk = external_node_path_namespaceObject.join(dir, 'disk.raw');
-        await external_node_fs_namespaceObject.promises.access(disk);
-        return { ...meta, disk };
-    }
-    catch {
-        return undefined;
-    }
-}
-/** What QEMU boots from a built image: the run's key arrives on a small ext2 disk its xc-seed service reads. */
-function builtHostImage(image) {
-    return {
-        disk: image.disk,
-        format: 'raw',
-        cloud: false,
-        async seed(runDir, authorizedKey) {
-            const dir = external_node_path_namespaceObject.join(runDir, 'seed');
-            await external_node_fs_namespaceObject.promises.mkdir(dir);
-            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'authorized_keys'), authorizedKey);
-            const file = external_node_path_namespaceObject.join(runDir, 'seed.img');
-            await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', SEED_LABEL, '-d', dir, file, '1M'], { phase: 'prepare the VM', timeoutMs: 10_000 });
-            return { file, hostKey: image.hostKey };
-        },
-    };
-}
-async function mmdebstrap(profile, recipe, work, root, timeoutMs) {
-    // mmdebstrap runs an executable hook directly with the root as $1; the
-    // script holds no path of ours, only constants, so nothing from the runner
-    // is ever read by a shell.
-    const overlay = external_node_path_namespaceObject.join(work, 'overlay');
-    for (const f of recipe.files) {
-        const p = external_node_path_namespaceObject.join(overlay, f.path);
-        await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(p), { recursive: true });
-        await external_node_fs_namespaceObject.promises.writeFile(p, f.content, { mode: f.mode });
-    }
-    const hook = external_node_path_namespaceObject.join(work, 'customize');
-    const script = [
-        '#!/bin/sh',
-        'set -e',
-        'cp -a "$(dirname "$0")/overlay/." "$1/"',
-        ...recipe.customize,
-        '',
-    ].join('\n');
-    await external_node_fs_namespaceObject.promises.writeFile(hook, script, { mode: 0o755 });
-    await run([
-        'mmdebstrap',
-        '--variant=apt',
-        '--mode=root',
-        // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
-        '--skip=cleanup/apt/lists',
-        '--skip=cleanup/apt/cache',
-        `--include=${recipe.packages.join(',')}`,
-        `--customize-hook=${hook}`,
-        profile.suite,
-        root,
-        ...profile.sources(),
-    ], { phase: 'build base image: mmdebstrap', timeoutMs, cwd: work });
-}
-async function copyBootFiles(root, work) {
-    const boot = await external_node_fs_namespaceObject.promises.readdir(external_node_path_namespaceObject.join(root, 'boot'));
-    const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
-    const initrd = boot.find((f) => f.startsWith('initrd.img-'));
-    if (!vmlinuz || !initrd)
-        throw new InfraError('build base image', `no kernel or initrd in /boot (${boot.join(' ')})`);
-    const out = { kernel: external_node_path_namespaceObject.join(work, 'vmlinuz'), initrd: external_node_path_namespaceObject.join(work, 'initrd') };
-    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', vmlinuz), out.kernel);
-    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', initrd), out.initrd);
-    return out;
-}
-/** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
-async function makeDisk(root, disk, timeoutMs) {
-    const phase = 'build base image: make the disk';
-    const fh = await external_node_fs_namespaceObject.promises.open(disk, 'w');
-    await fh.truncate(DISK_BYTES);
-    await fh.close();
-    await run(['sfdisk', '--no-reread', '--no-tell-kernel', '--quiet', disk], {
-        phase,
-        timeoutMs,
-        input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
-    });
-    const blocks = (DISK_BYTES - PART_OFFSET) / 4096;
-    await run(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], { phase, timeoutMs });
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -39213,557 +40144,8 @@ async function inspect(file, url) {
     return { file, format: info.format, virtualBytes: info['virtual-size'] };
 }
 
-;// CONCATENATED MODULE: ./src/suite.ts
-
-
-function suite_withTimeout(p, ms, what) {
-    let timer;
-    const t = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish in ${Math.round(ms / 1000)} s`)), ms);
-    });
-    return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-/** How many checks run at once: they only wait on the host, over one shared SSH connection. */
-const CONCURRENCY = 4;
-async function runChecks(checks, o) {
-    const done = new Map();
-    const slots = semaphore(o.concurrency ?? CONCURRENCY);
-    // Each check starts once the checks it builds on have finished, and a slot is free.
-    for (const check of checks) {
-        const deps = (check.after ?? []).map((id) => done.get(id)).filter((p) => !!p);
-        done.set(check.id, Promise.all(deps).then(async () => {
-            const release = await slots();
-            try {
-                const result = await runOne(check, o, [...o.earlier, ...(await settled(done, check.after ?? []))]);
-                o.onResult?.(result);
-                return result;
-            }
-            finally {
-                release();
-            }
-        }));
-    }
-    // In catalogue order, whatever order they finished in.
-    return Promise.all(checks.map((c) => done.get(c.id)));
-}
-async function settled(done, ids) {
-    return Promise.all(ids.filter((id) => done.has(id)).map((id) => done.get(id)));
-}
-function semaphore(n) {
-    let free = n;
-    const waiting = [];
-    return async () => {
-        if (free > 0)
-            free--;
-        else
-            await new Promise((r) => waiting.push(r));
-        return () => {
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                free++;
-        };
-    };
-}
-async function runOne(check, o, known) {
-    const started = Date.now();
-    const evidence = [];
-    const base = { id: check.id, title: check.title, where: check.where, seed: check.seed, evidence };
-    const blocker = (check.after ?? []).map((id) => known.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
-    if (blocker)
-        return { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
-    const ctx = {
-        host: o.host,
-        profile: o.profile,
-        facts: o.facts,
-        timeoutMs: o.timeoutMs,
-        timeouts: o.timeouts,
-        async run(argv) {
-            const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
-            evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-            return r;
-        },
-        note(what, output) {
-            evidence.push({ command: what, output: excerpt(output) });
-        },
-    };
-    try {
-        const out = await suite_withTimeout(check.run(ctx), o.timeoutMs, `check ${check.id}`);
-        return { ...base, ...out, durationMs: Date.now() - started };
-    }
-    catch (e) {
-        const msg = e instanceof InfraError ? e.message : `the check could not run: ${e.message}`;
-        return { ...base, status: 'error', durationMs: Date.now() - started, message: msg };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/types.ts
-// The one shape every output is made from: report.json is this object,
-// summary.md, junit.xml and the annotations are pure functions of it.
-const STATUSES = ['pass', 'fail', 'warn', 'skip', 'not-applicable', 'error'];
-function totalsOf(checks) {
-    const t = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-    for (const c of checks)
-        t[c.status]++;
-    return t;
-}
-
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/report/json.ts
-/** report.json: the Report itself, so every other output can be rebuilt from it. */
-function toJson(report) {
-    return JSON.stringify(report, null, 2) + '\n';
-}
-
-;// CONCATENATED MODULE: ./src/report/junit.ts
-// junit.xml for CI test viewers: one <testsuite> per place a check looks.
-
-const GROUPS = ['host-before-reboot', 'dom0', 'domU'];
-// Serial consoles print ANSI colour codes; drop whole sequences, not just ESC,
-// so no "[0m" litter is left behind.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
-// Anything outside the XML 1.0 Char production (control chars other than
-// \t \n \r, lone surrogates, U+FFFE/U+FFFF) makes the whole file unparseable.
-const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-function xmlText(s) {
-    return s
-        .replace(ANSI, '')
-        .replace(NOT_XML_CHAR, '')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/'/g, '&apos;');
-}
-// Parsers normalise raw whitespace in attribute values to spaces; character
-// references keep multi-line messages intact.
-function xmlAttr(s) {
-    return xmlText(s).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
-}
-const secs = (ms) => (ms / 1000).toFixed(3);
-function evidenceText(evidence) {
-    return evidence
-        .map((e) => `$ ${e.command}${e.exitCode === undefined ? '' : `  (exit ${e.exitCode})`}\n${e.output}`)
-        .join('\n\n');
-}
-function testcase(c) {
-    const open = `    <testcase classname="${xmlAttr(c.where)}" name="${xmlAttr(`${c.id}: ${c.title}`)}" time="${secs(c.durationMs)}"`;
-    const evidence = evidenceText(c.evidence);
-    const inner = [];
-    switch (c.status) {
-        case 'fail': {
-            const body = [c.message, c.remedy && `Remedy: ${c.remedy}`, evidence].filter(Boolean).join('\n\n');
-            inner.push(`      <failure message="${xmlAttr(c.message)}" type="fail">${xmlText(body)}</failure>`);
-            break;
-        }
-        case 'error':
-            inner.push(`      <error message="${xmlAttr(c.message)}" type="error">${xmlText([c.message, evidence].filter(Boolean).join('\n\n'))}</error>`);
-            break;
-        case 'skip':
-        case 'not-applicable':
-            inner.push(`      <skipped message="${xmlAttr(`${c.status}: ${c.message}`)}"/>`);
-            break;
-    }
-    // JUnit has no "warning" outcome: a warn passes, and says so in its output.
-    const out = [c.status === 'warn' ? `WARN: ${c.message}` : '', evidence].filter(Boolean).join('\n\n');
-    if (out)
-        inner.push(`      <system-out>${xmlText(out)}</system-out>`);
-    return inner.length ? `${open}>\n${inner.join('\n')}\n    </testcase>` : `${open}/>`;
-}
-function counts(checks) {
-    const t = totalsOf(checks);
-    return {
-        tests: checks.length,
-        failures: t.fail,
-        errors: t.error,
-        skipped: t.skip + t['not-applicable'],
-        ms: checks.reduce((sum, c) => sum + c.durationMs, 0),
-    };
-}
-const countAttrs = (k) => `tests="${k.tests}" failures="${k.failures}" errors="${k.errors}" skipped="${k.skipped}" time="${secs(k.ms)}"`;
-function toJUnit(report) {
-    const name = xmlAttr(`xen-conformance ${report.distro}`);
-    const suites = [];
-    const all = { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 };
-    const add = (k) => {
-        all.tests += k.tests;
-        all.failures += k.failures;
-        all.errors += k.errors;
-        all.skipped += k.skipped;
-        all.ms += k.ms;
-    };
-    for (const where of GROUPS) {
-        const checks = report.checks.filter((c) => c.where === where);
-        if (!checks.length)
-            continue;
-        const k = counts(checks);
-        add(k);
-        suites.push(`  <testsuite name="${name} (${where})" ${countAttrs(k)}>\n${checks.map(testcase).join('\n')}\n  </testsuite>`);
-    }
-    // Often there are no checks at all when the infrastructure fails, so it gets
-    // its own suite: the run must still show up red in the viewer.
-    const infra = report.infraError;
-    if (infra) {
-        const k = { tests: 1, failures: 0, errors: 1, skipped: 0, ms: 0 };
-        add(k);
-        const body = [infra.message, infra.serialTail.length ? `Last serial lines:\n${infra.serialTail.join('\n')}` : ''].filter(Boolean).join('\n\n');
-        suites.push(`  <testsuite name="${name} (infrastructure)" ${countAttrs(k)}>\n` +
-            `    <testcase classname="infrastructure" name="${xmlAttr(`infrastructure: ${infra.phase}`)}" time="0.000">\n` +
-            `      <error message="${xmlAttr(infra.message)}" type="infrastructure">${xmlText(body)}</error>\n` +
-            `    </testcase>\n  </testsuite>`);
-    }
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${name}" ${countAttrs(all)}>\n${suites.join('\n')}${suites.length ? '\n' : ''}</testsuites>\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-// summary.md, also written to the GitHub job summary ($GITHUB_STEP_SUMMARY).
-
-const EMOJI = {
-    pass: '✅', fail: '❌', warn: '⚠️', skip: '⏭️', 'not-applicable': '➖', error: '💥',
-};
-// Serial logs and command output carry colour codes and other control bytes
-// that render as garbage; keep tabs and newlines.
-const clean = (s) => s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
-/** A table cell must stay on one line and not open a new column. */
-const cell = (s) => clean(s).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-/** Text placed inside HTML tags (the <summary> line). */
-const html = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/** A fence longer than any backtick run in the body, so output cannot close it early. */
-function fenced(body) {
-    const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}\n${body.replace(/\n$/, '')}\n${fence}`;
-}
-function headline(report) {
-    const t = totalsOf(report.checks);
-    if (report.infraError)
-        return `## 💥 infrastructure failed in phase ${report.infraError.phase}`;
-    if (t.fail || t.error) {
-        const parts = [t.fail && `${t.fail} failed`, t.error && `${t.error} errored`].filter(Boolean);
-        return `## ❌ ${parts.join(', ')}`;
-    }
-    return `## ✅ ${t.pass} passed`;
-}
-function evidenceBlock(e) {
-    const exit = e.exitCode === undefined ? '' : ` (exit ${e.exitCode})`;
-    return `\`${e.command.replace(/`/g, "'")}\`${exit}\n\n${fenced(clean(e.output))}`;
-}
-function details(c) {
-    const parts = [
-        `<details><summary>${EMOJI[c.status]} ${c.status} <code>${html(c.id)}</code> ${html(c.title)}</summary>`,
-        '', // markdown inside <details> needs a blank line after the summary
-        clean(c.message),
-    ];
-    if (c.remedy)
-        parts.push('', `**Remedy:** ${clean(c.remedy)}`);
-    for (const e of c.evidence)
-        parts.push('', evidenceBlock(e));
-    parts.push('', '</details>');
-    return parts.join('\n');
-}
-function toMarkdown(report) {
-    const t = totalsOf(report.checks);
-    const out = [headline(report), ''];
-    out.push(`**${t.pass}** pass · **${t.fail}** fail · **${t.warn}** warn · **${t.skip}** skip · ` +
-        `**${t['not-applicable']}** not-applicable · **${t.error}** error`, '', [
-        `Distro: ${report.distro}`,
-        `Xen seen: ${report.xenVersion ?? '—'}`,
-        `candidate Xen: ${report.candidateXenVersion ?? '—'}`,
-        `kernel: ${report.kernel ?? '—'}`,
-        `target: ${report.target}`,
-        `candidates: ${report.candidates.length}`,
-    ].join(' · '), '');
-    if (report.checks.length) {
-        out.push('| Status | Check | Title | Where | Duration (s) | Message |', '|---|---|---|---|---:|---|');
-        for (const c of report.checks) {
-            out.push(`| ${EMOJI[c.status]} ${c.status} | \`${cell(c.id)}\` | ${cell(c.title)} | ${c.where} | ` +
-                `${(c.durationMs / 1000).toFixed(1)} | ${cell(c.message)} |`);
-        }
-        out.push('');
-    }
-    const notable = report.checks.filter((c) => c.status === 'fail' || c.status === 'error' || c.status === 'warn');
-    for (const c of notable)
-        out.push(details(c), '');
-    const infra = report.infraError;
-    if (infra) {
-        out.push(`### 💥 Infrastructure error in phase ${infra.phase}`, '', clean(infra.message), '');
-        if (infra.serialTail.length) {
-            out.push(`Last ${infra.serialTail.length} serial lines:`, '', fenced(clean(infra.serialTail.join('\n'))), '');
-        }
-    }
-    if (report.phases.length) {
-        out.push('### Phase timings', '', '| Phase | Seconds | OK |', '|---|---:|---|');
-        for (const p of report.phases)
-            out.push(`| ${cell(p.phase)} | ${p.seconds.toFixed(1)} | ${p.ok ? '✅' : '❌'} |`);
-        const total = report.phases.reduce((sum, p) => sum + p.seconds, 0);
-        out.push(`| **total** | **${total.toFixed(1)}** | |`, '');
-    }
-    return out.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/write.ts
-
-
-
-
-
-/** Writes report.json, junit.xml and summary.md into outDir; returns their absolute paths. */
-async function writeReportFiles(report, outDir) {
-    const dir = external_node_path_default().resolve(outDir);
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const paths = {
-        json: external_node_path_default().join(dir, 'report.json'),
-        junit: external_node_path_default().join(dir, 'junit.xml'),
-        summary: external_node_path_default().join(dir, 'summary.md'),
-    };
-    await Promise.all([
-        (0,promises_namespaceObject.writeFile)(paths.json, toJson(report), 'utf8'),
-        (0,promises_namespaceObject.writeFile)(paths.junit, toJUnit(report), 'utf8'),
-        (0,promises_namespaceObject.writeFile)(paths.summary, toMarkdown(report), 'utf8'),
-    ]);
-    return paths;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline.ts
-// The flow, in one direction: settings -> base image -> boot -> install the
-// candidates -> regenerate the boot config -> checks before the reboot ->
-// reboot into Xen -> dom0 checks -> shut dom0 down -> report -> teardown. Nothing else.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const pipeline_TOOL = { name: 'xen-conformance', version: '0.1.0' };
-let cancelled;
-/** Stop the run now (a signal): every child ends, the phase under way fails, the report is still written. */
-function cancelRun(reason) {
-    cancelled = reason;
-    for (const c of children)
-        killGroup(c, 1000);
-}
-async function runConformance(p, hooks) {
-    const { config, candidates, accel } = p;
-    const profile = profileFor(config.distro);
-    const t0 = Date.now();
-    const phases = [];
-    const results = [];
-    const facts = {};
-    const wanted = (c) => config.checks === null || config.checks.includes(c.id);
-    const log = (line) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
-    let current = 'start';
-    const phase = async (name, fn) => {
-        current = name;
-        log(`${name} ...`);
-        const started = Date.now();
-        try {
-            const out = await fn();
-            phases.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: true });
-            log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-            return out;
-        }
-        catch (e) {
-            phases.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: false });
-            throw e;
-        }
-    };
-    const report = {
-        tool: pipeline_TOOL,
-        distro: profile.id,
-        target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${accel?.kind})`,
-        candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
-        startedAt: new Date(t0).toISOString(),
-        finishedAt: '',
-        phases,
-        checks: results,
-        totals: totalsOf([]),
-    };
-    const where = accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
-    log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
-    if (config.target.kind === 'ssh' && config.target.migrateTo) {
-        log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
-    }
-    cancelled = undefined;
-    const runDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-run-'));
-    hooks.onRunDir?.(runDir);
-    await external_node_fs_namespaceObject.promises.mkdir(config.outDir, { recursive: true });
-    const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
-    let host;
-    try {
-        const target = config.target;
-        if (target.kind === 'ssh') {
-            // The user's machine is up already: no image, no boot, a login.
-            host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
-        }
-        else {
-            if (!(profile instanceof DebianProfile))
-                throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-            if (!accel)
-                throw new InfraError('boot the base image', 'no accelerator was chosen');
-            const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log };
-            const image = await phase('base image', async () => config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, { ...imageOpts, accelArgs: accel.qemuArgs })));
-            host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }));
-        }
-        const h = host;
-        if (config.image)
-            await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
-        await phase('install candidates', () => installCandidates(h, p, config.outDir));
-        facts.hypervisorPackage = await installedHypervisor(h);
-        report.candidateXenVersion = facts.hypervisorPackage?.version;
-        await phase('regenerate boot config', async () => {
-            const opts = { phase: 'regenerate boot config', timeoutMs: config.timeouts.install * 1000 };
-            const r = await h.run(profile.bootConfigCommand(), opts);
-            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'boot-config.log'), r.stdout + r.stderr);
-            // The generated config itself, for the packager to read next to the verdicts.
-            const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
-            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'grub.cfg'), cfg.stdout);
-        });
-        const suite = (checks, timeoutMs = config.timeouts.check * 1000) => runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs, timeouts: config.timeouts, earlier: results, onResult: hooks.onResult });
-        results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));
-        // A run filtered to checks that look before the reboot needs no reboot.
-        if (CATALOGUE.some((c) => c.where !== 'host-before-reboot' && wanted(c))) {
-            facts.bootIdBeforeReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
-            const serialBefore = (await h.serialLog()).length;
-            await phase('reboot into Xen', () => h.reboot({ phase: 'reboot into Xen', timeoutMs: config.timeouts.reboot * 1000 }));
-            facts.bootIdAfterReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
-            facts.serialSinceReboot = (await h.serialLog()).slice(serialBefore);
-            await describeHost(h, report);
-            results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0' && !c.endsHost)))));
-            // Last: these shut the host down. Their own bound plus room to gather the evidence.
-            const enders = CATALOGUE.filter((c) => c.endsHost && wanted(c));
-            if (enders.length)
-                results.push(...(await phase('shut down dom0', () => suite(enders, (config.timeouts.shutdown + 30) * 1000))));
-        }
-    }
-    catch (e) {
-        const err = e instanceof InfraError ? e : new InfraError(current, e.stack ?? String(e));
-        report.infraError = {
-            phase: err.phase,
-            message: cancelled ? `cancelled (${cancelled}) during ${current}` : err.message,
-            serialTail: err.serialTail.length ? err.serialTail : ((await host?.serialTail(30)) ?? []),
-        };
-        log(`infrastructure failure: ${report.infraError.message}`);
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.writeFile(serialOut, (await host?.serialLog()) ?? '');
-        await host?.close();
-        await external_node_fs_namespaceObject.promises.rm(runDir, { recursive: true, force: true });
-    }
-    phases.push({ phase: 'total', seconds: (Date.now() - t0) / 1000, ok: !report.infraError });
-    report.finishedAt = new Date().toISOString();
-    report.totals = totalsOf(results);
-    const files = await writeReportFiles(report, config.outDir);
-    const exitCode = report.infraError ? 3 : report.totals.fail + report.totals.error > 0 ? 1 : 0;
-    return { report, files: { ...files, serial: serialOut }, exitCode };
-}
-/**
- * A cloud image is ready once cloud-init is done (it may still be writing
- * apt's sources), is the release the profile says, and has today's package
- * lists (an image's own are as old as the image).
- */
-async function prepareCloudImage(h, profile, timeouts, log) {
-    const phase = 'prepare the cloud image';
-    const status = await h.run(['cloud-init', 'status', '--wait', '--long'], { phase, timeoutMs: timeouts.boot * 1000, allowFailure: true });
-    if (status.code !== 0)
-        log(`cloud-init reported a problem (exit ${status.code}): ${lastLines(status.stdout + status.stderr, 4).join(' | ')}`);
-    const osRelease = await h.run(['cat', '/etc/os-release'], { phase, timeoutMs: 30_000 });
-    const wrong = profile.osReleaseMismatch(osRelease.stdout);
-    if (wrong)
-        throw new InfraError(phase, wrong);
-    await h.run(profile.refreshIndexCommand(), { phase, timeoutMs: timeouts.install * 1000 });
-}
-/** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
-async function installCandidates(h, p, outDir) {
-    const phase = 'install candidates';
-    const profile = profileFor(p.config.distro);
-    const timeoutMs = p.config.timeouts.install * 1000;
-    const dir = '/root/xc-candidates';
-    await h.run(['mkdir', '-p', dir], { phase, timeoutMs: 30_000 });
-    const remote = [];
-    for (const c of p.candidates) {
-        // Named from the package's own fields, so a hostile file name never reaches the host.
-        const name = `${dir}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
-        await h.put(c.path, name, { phase, timeoutMs });
-        remote.push(name);
-    }
-    const argv = profile.installCommand(remote.length ? remote : [profile.metaPackage]);
-    const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
-    if (r.code !== 0) {
-        // apt explains unmet dependencies on stdout and only concludes on stderr.
-        const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
-        const cause = installFailureCause(r.stdout + r.stderr);
-        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
-    }
-}
-async function installedHypervisor(h) {
-    const r = await h.run(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*'], {
-        phase: 'install candidates',
-        timeoutMs: 30_000,
-        allowFailure: true,
-    });
-    const line = r.stdout.split('\n').find((l) => /^ii\s+xen-hypervisor-\d/.test(l));
-    if (!line)
-        return undefined;
-    const [, name, version] = line.trim().split(/\s+/);
-    return { name, version };
-}
-async function describeHost(h, report) {
-    const opts = { phase: 'reboot into Xen', timeoutMs: 30_000, allowFailure: true };
-    report.kernel = (await h.run(['uname', '-r'], opts)).stdout.trim();
-    const info = await h.run(['xl', 'info'], opts);
-    report.xenVersion = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
-}
-
-;// CONCATENATED MODULE: ./src/host/accel.ts
-// KVM when it can run Xen, else TCG. Xen needs the CPU's virtualisation
-// extensions passed through (nested virtualisation): a /dev/kvm on a CPU that
-// does not show vmx or svm cannot run it (on this project's machines QEMU
-// stops with "KVM internal error, emulation failure").
-
-
-async function kvmUsable() {
-    try {
-        await external_node_fs_namespaceObject.promises.access('/dev/kvm', external_node_fs_namespaceObject.constants.R_OK | external_node_fs_namespaceObject.constants.W_OK);
-    }
-    catch {
-        return { ok: false, why: '/dev/kvm is missing or not writable' };
-    }
-    const cpuinfo = await external_node_fs_namespaceObject.promises.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-    if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo)) {
-        return { ok: false, why: 'the CPU shows no vmx/svm (no nested virtualisation), so KVM cannot run Xen' };
-    }
-    return { ok: true, why: '/dev/kvm is usable and the CPU has nested virtualisation' };
-}
-async function chooseAccel(wanted) {
-    const kvm = await kvmUsable();
-    if (wanted === 'kvm' && !kvm.ok) {
-        throw new InputError(`accel: kvm was asked for but ${kvm.why}; use accel: auto or tcg`);
-    }
-    if (wanted === 'kvm' || (wanted === 'auto' && kvm.ok)) {
-        return { kind: 'kvm', why: kvm.why, qemuArgs: ['-accel', 'kvm', '-cpu', 'host'] };
-    }
-    return {
-        kind: 'tcg',
-        why: wanted === 'tcg' ? 'asked for' : kvm.why,
-        // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen and lets it run HVM guests.
-        qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm'],
-    };
-}
-
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
@@ -43577,7 +43959,7 @@ async function checkReadableFile(file) {
 async function readDeb(file) {
     let stdout;
     try {
-        ({ stdout } = await packages_run('dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture'], {
+        ({ stdout } = await packages_run('dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends'], {
             env: { ...process.env, LC_ALL: 'C' }, // stable, English error lines
         }));
     }
@@ -43593,7 +43975,26 @@ async function readDeb(file) {
     if (!name || !version || !arch) {
         throw new InputError(`${show(file)} is not a Debian package (dpkg-deb: no Package, Version or Architecture field); rebuild it`);
     }
-    return { path: file, name, version, arch };
+    const depends = [field('Depends'), field('Pre-Depends')]
+        .flatMap((v) => (v ?? '').split(/[,|]/))
+        .map((d) => d.trim().split(/[\s(:]/)[0])
+        .filter(Boolean);
+    return { path: file, name, version, arch, depends };
+}
+/** The candidates a package needs from among the candidates (itself included), following Depends. */
+function candidateClosure(root, candidates) {
+    const byName = new Map(candidates.map((c) => [c.name, c]));
+    const out = new Map();
+    const visit = (name) => {
+        const c = byName.get(name);
+        if (!c || out.has(name))
+            return;
+        out.set(name, c);
+        for (const d of c.depends ?? [])
+            visit(d);
+    };
+    visit(root);
+    return [...out.values()];
 }
 /** Two files for one package name are fine only if they are the same package, byte for byte. */
 async function checkSameCandidate(a, b) {
@@ -43614,6 +44015,601 @@ function show(p) {
 function reason(err) {
     const e = err;
     return e.code ?? String(e.message ?? err).split('\n')[0];
+}
+
+;// CONCATENATED MODULE: ./src/suite.ts
+
+
+function suite_withTimeout(p, ms, what) {
+    let timer;
+    const t = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish in ${Math.round(ms / 1000)} s`)), ms);
+    });
+    return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+/** How many checks run at once: they only wait on the host, over one shared SSH connection. */
+const CONCURRENCY = 4;
+async function runChecks(checks, o) {
+    const done = new Map();
+    const slots = semaphore(o.concurrency ?? CONCURRENCY);
+    // Each check starts once the checks it builds on have finished, and a slot is free.
+    for (const check of checks) {
+        const deps = (check.after ?? []).map((id) => done.get(id)).filter((p) => !!p);
+        done.set(check.id, Promise.all(deps).then(async () => {
+            const release = await slots();
+            try {
+                const result = await runOne(check, o, [...o.earlier, ...(await settled(done, check.after ?? []))]);
+                o.onResult?.(result);
+                return result;
+            }
+            finally {
+                release();
+            }
+        }));
+    }
+    // In catalogue order, whatever order they finished in.
+    return Promise.all(checks.map((c) => done.get(c.id)));
+}
+async function settled(done, ids) {
+    return Promise.all(ids.filter((id) => done.has(id)).map((id) => done.get(id)));
+}
+function semaphore(n) {
+    let free = n;
+    const waiting = [];
+    return async () => {
+        if (free > 0)
+            free--;
+        else
+            await new Promise((r) => waiting.push(r));
+        return () => {
+            const next = waiting.shift();
+            if (next)
+                next();
+            else
+                free++;
+        };
+    };
+}
+async function runOne(check, o, known) {
+    const started = Date.now();
+    const evidence = [];
+    const base = { id: check.id, title: check.title, where: check.where, seed: check.seed, evidence };
+    const blocker = (check.after ?? []).map((id) => known.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
+    if (blocker)
+        return { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
+    const ctx = {
+        host: o.host,
+        profile: o.profile,
+        facts: o.facts,
+        timeoutMs: o.timeoutMs,
+        timeouts: o.timeouts,
+        async run(argv) {
+            const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
+            evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+            return r;
+        },
+        async guest(argv) {
+            const g = o.facts.guest;
+            if (!g?.up)
+                throw new Error('there is no running domU');
+            const r = await g.guest.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
+            evidence.push({ command: `(domU) ${argv.join(' ')}`, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+            return r;
+        },
+        note(what, output) {
+            evidence.push({ command: what, output: excerpt(output) });
+        },
+    };
+    try {
+        const out = await suite_withTimeout(check.run(ctx), o.timeoutMs, `check ${check.id}`);
+        return { ...base, ...out, durationMs: Date.now() - started };
+    }
+    catch (e) {
+        const msg = e instanceof InfraError ? e.message : `the check could not run: ${e.message}`;
+        return { ...base, status: 'error', durationMs: Date.now() - started, message: msg };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/types.ts
+// The one shape every output is made from: report.json is this object,
+// summary.md, junit.xml and the annotations are pure functions of it.
+const STATUSES = ['pass', 'fail', 'warn', 'skip', 'not-applicable', 'error'];
+function totalsOf(checks) {
+    const t = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+    for (const c of checks)
+        t[c.status]++;
+    return t;
+}
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+/** report.json: the Report itself, so every other output can be rebuilt from it. */
+function toJson(report) {
+    return JSON.stringify(report, null, 2) + '\n';
+}
+
+;// CONCATENATED MODULE: ./src/report/junit.ts
+// junit.xml for CI test viewers: one <testsuite> per place a check looks.
+
+const GROUPS = ['host-before-reboot', 'dom0', 'domU'];
+// Serial consoles print ANSI colour codes; drop whole sequences, not just ESC,
+// so no "[0m" litter is left behind.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
+// Anything outside the XML 1.0 Char production (control chars other than
+// \t \n \r, lone surrogates, U+FFFE/U+FFFF) makes the whole file unparseable.
+const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+function xmlText(s) {
+    return s
+        .replace(ANSI, '')
+        .replace(NOT_XML_CHAR, '')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&apos;');
+}
+// Parsers normalise raw whitespace in attribute values to spaces; character
+// references keep multi-line messages intact.
+function xmlAttr(s) {
+    return xmlText(s).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+const secs = (ms) => (ms / 1000).toFixed(3);
+function evidenceText(evidence) {
+    return evidence
+        .map((e) => `$ ${e.command}${e.exitCode === undefined ? '' : `  (exit ${e.exitCode})`}\n${e.output}`)
+        .join('\n\n');
+}
+function testcase(c) {
+    const open = `    <testcase classname="${xmlAttr(c.where)}" name="${xmlAttr(`${c.id}: ${c.title}`)}" time="${secs(c.durationMs)}"`;
+    const evidence = evidenceText(c.evidence);
+    const inner = [];
+    switch (c.status) {
+        case 'fail': {
+            const body = [c.message, c.remedy && `Remedy: ${c.remedy}`, evidence].filter(Boolean).join('\n\n');
+            inner.push(`      <failure message="${xmlAttr(c.message)}" type="fail">${xmlText(body)}</failure>`);
+            break;
+        }
+        case 'error':
+            inner.push(`      <error message="${xmlAttr(c.message)}" type="error">${xmlText([c.message, evidence].filter(Boolean).join('\n\n'))}</error>`);
+            break;
+        case 'skip':
+        case 'not-applicable':
+            inner.push(`      <skipped message="${xmlAttr(`${c.status}: ${c.message}`)}"/>`);
+            break;
+    }
+    // JUnit has no "warning" outcome: a warn passes, and says so in its output.
+    const out = [c.status === 'warn' ? `WARN: ${c.message}` : '', evidence].filter(Boolean).join('\n\n');
+    if (out)
+        inner.push(`      <system-out>${xmlText(out)}</system-out>`);
+    return inner.length ? `${open}>\n${inner.join('\n')}\n    </testcase>` : `${open}/>`;
+}
+function counts(checks) {
+    const t = totalsOf(checks);
+    return {
+        tests: checks.length,
+        failures: t.fail,
+        errors: t.error,
+        skipped: t.skip + t['not-applicable'],
+        ms: checks.reduce((sum, c) => sum + c.durationMs, 0),
+    };
+}
+const countAttrs = (k) => `tests="${k.tests}" failures="${k.failures}" errors="${k.errors}" skipped="${k.skipped}" time="${secs(k.ms)}"`;
+function toJUnit(report) {
+    const name = xmlAttr(`xen-conformance ${report.distro}`);
+    const suites = [];
+    const all = { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 };
+    const add = (k) => {
+        all.tests += k.tests;
+        all.failures += k.failures;
+        all.errors += k.errors;
+        all.skipped += k.skipped;
+        all.ms += k.ms;
+    };
+    for (const where of GROUPS) {
+        const checks = report.checks.filter((c) => c.where === where);
+        if (!checks.length)
+            continue;
+        const k = counts(checks);
+        add(k);
+        suites.push(`  <testsuite name="${name} (${where})" ${countAttrs(k)}>\n${checks.map(testcase).join('\n')}\n  </testsuite>`);
+    }
+    // Often there are no checks at all when the infrastructure fails, so it gets
+    // its own suite: the run must still show up red in the viewer.
+    const infra = report.infraError;
+    if (infra) {
+        const k = { tests: 1, failures: 0, errors: 1, skipped: 0, ms: 0 };
+        add(k);
+        const body = [infra.message, infra.serialTail.length ? `Last serial lines:\n${infra.serialTail.join('\n')}` : ''].filter(Boolean).join('\n\n');
+        suites.push(`  <testsuite name="${name} (infrastructure)" ${countAttrs(k)}>\n` +
+            `    <testcase classname="infrastructure" name="${xmlAttr(`infrastructure: ${infra.phase}`)}" time="0.000">\n` +
+            `      <error message="${xmlAttr(infra.message)}" type="infrastructure">${xmlText(body)}</error>\n` +
+            `    </testcase>\n  </testsuite>`);
+    }
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${name}" ${countAttrs(all)}>\n${suites.join('\n')}${suites.length ? '\n' : ''}</testsuites>\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// summary.md, also written to the GitHub job summary ($GITHUB_STEP_SUMMARY).
+
+const EMOJI = {
+    pass: '✅', fail: '❌', warn: '⚠️', skip: '⏭️', 'not-applicable': '➖', error: '💥',
+};
+// Serial logs and command output carry colour codes and other control bytes
+// that render as garbage; keep tabs and newlines.
+const clean = (s) => s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+/** A table cell must stay on one line and not open a new column. */
+const cell = (s) => clean(s).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+/** Text placed inside HTML tags (the <summary> line). */
+const html = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** A fence longer than any backtick run in the body, so output cannot close it early. */
+function fenced(body) {
+    const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}\n${body.replace(/\n$/, '')}\n${fence}`;
+}
+function headline(report) {
+    const t = totalsOf(report.checks);
+    if (report.infraError)
+        return `## 💥 infrastructure failed in phase ${report.infraError.phase}`;
+    if (t.fail || t.error) {
+        const parts = [t.fail && `${t.fail} failed`, t.error && `${t.error} errored`].filter(Boolean);
+        return `## ❌ ${parts.join(', ')}`;
+    }
+    return `## ✅ ${t.pass} passed`;
+}
+function evidenceBlock(e) {
+    const exit = e.exitCode === undefined ? '' : ` (exit ${e.exitCode})`;
+    return `\`${e.command.replace(/`/g, "'")}\`${exit}\n\n${fenced(clean(e.output))}`;
+}
+function details(c) {
+    const parts = [
+        `<details><summary>${EMOJI[c.status]} ${c.status} <code>${html(c.id)}</code> ${html(c.title)}</summary>`,
+        '', // markdown inside <details> needs a blank line after the summary
+        clean(c.message),
+    ];
+    if (c.remedy)
+        parts.push('', `**Remedy:** ${clean(c.remedy)}`);
+    for (const e of c.evidence)
+        parts.push('', evidenceBlock(e));
+    parts.push('', '</details>');
+    return parts.join('\n');
+}
+function toMarkdown(report) {
+    const t = totalsOf(report.checks);
+    const out = [headline(report), ''];
+    out.push(`**${t.pass}** pass · **${t.fail}** fail · **${t.warn}** warn · **${t.skip}** skip · ` +
+        `**${t['not-applicable']}** not-applicable · **${t.error}** error`, '', [
+        `Distro: ${report.distro}`,
+        `Xen seen: ${report.xenVersion ?? '—'}`,
+        `candidate Xen: ${report.candidateXenVersion ?? '—'}`,
+        `kernel: ${report.kernel ?? '—'}`,
+        `target: ${report.target}`,
+        `candidates: ${report.candidates.length}`,
+    ].join(' · '), '');
+    if (report.checks.length) {
+        out.push('| Status | Check | Title | Where | Duration (s) | Message |', '|---|---|---|---|---:|---|');
+        for (const c of report.checks) {
+            out.push(`| ${EMOJI[c.status]} ${c.status} | \`${cell(c.id)}\` | ${cell(c.title)} | ${c.where} | ` +
+                `${(c.durationMs / 1000).toFixed(1)} | ${cell(c.message)} |`);
+        }
+        out.push('');
+    }
+    const notable = report.checks.filter((c) => c.status === 'fail' || c.status === 'error' || c.status === 'warn');
+    for (const c of notable)
+        out.push(details(c), '');
+    const infra = report.infraError;
+    if (infra) {
+        out.push(`### 💥 Infrastructure error in phase ${infra.phase}`, '', clean(infra.message), '');
+        if (infra.serialTail.length) {
+            out.push(`Last ${infra.serialTail.length} serial lines:`, '', fenced(clean(infra.serialTail.join('\n'))), '');
+        }
+    }
+    if (report.phases.length) {
+        out.push('### Phase timings', '', '| Phase | Seconds | OK |', '|---|---:|---|');
+        for (const p of report.phases)
+            out.push(`| ${cell(p.phase)} | ${p.seconds.toFixed(1)} | ${p.ok ? '✅' : '❌'} |`);
+        const total = report.phases.reduce((sum, p) => sum + p.seconds, 0);
+        out.push(`| **total** | **${total.toFixed(1)}** | |`, '');
+    }
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/write.ts
+
+
+
+
+
+/** Writes report.json, junit.xml and summary.md into outDir; returns their absolute paths. */
+async function writeReportFiles(report, outDir) {
+    const dir = external_node_path_default().resolve(outDir);
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const paths = {
+        json: external_node_path_default().join(dir, 'report.json'),
+        junit: external_node_path_default().join(dir, 'junit.xml'),
+        summary: external_node_path_default().join(dir, 'summary.md'),
+    };
+    await Promise.all([
+        (0,promises_namespaceObject.writeFile)(paths.json, toJson(report), 'utf8'),
+        (0,promises_namespaceObject.writeFile)(paths.junit, toJUnit(report), 'utf8'),
+        (0,promises_namespaceObject.writeFile)(paths.summary, toMarkdown(report), 'utf8'),
+    ]);
+    return paths;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline.ts
+// The flow, in one direction: settings -> base image (and the domU's) -> boot
+// -> install the candidates -> regenerate the boot config -> checks before the
+// reboot -> reboot into Xen -> dom0 checks -> start the domU -> domU checks ->
+// domU lifecycle -> shut dom0 down -> report -> teardown. Nothing else.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const pipeline_TOOL = { name: 'xen-conformance', version: '0.1.0' };
+let cancelled;
+/** Stop the run now (a signal): every child ends, the phase under way fails, the report is still written. */
+function cancelRun(reason) {
+    cancelled = reason;
+    for (const c of children)
+        killGroup(c, 1000);
+}
+async function runConformance(p, hooks) {
+    const { config, candidates, accel } = p;
+    const profile = profileFor(config.distro);
+    const t0 = Date.now();
+    const phases = [];
+    const results = [];
+    const facts = {};
+    const wanted = (c) => config.checks === null || config.checks.includes(c.id);
+    const log = (line) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+    let current = 'start';
+    const phase = async (name, fn) => {
+        current = name;
+        log(`${name} ...`);
+        const started = Date.now();
+        try {
+            const out = await fn();
+            phases.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: true });
+            log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+            return out;
+        }
+        catch (e) {
+            phases.push({ phase: name, seconds: (Date.now() - started) / 1000, ok: false });
+            throw e;
+        }
+    };
+    const report = {
+        tool: pipeline_TOOL,
+        distro: profile.id,
+        target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${accel?.kind})`,
+        candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
+        startedAt: new Date(t0).toISOString(),
+        finishedAt: '',
+        phases,
+        checks: results,
+        totals: totalsOf([]),
+    };
+    const where = accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
+    log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
+    if (config.target.kind === 'ssh' && config.target.migrateTo) {
+        log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
+    }
+    cancelled = undefined;
+    const runDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-run-'));
+    hooks.onRunDir?.(runDir);
+    await external_node_fs_namespaceObject.promises.mkdir(config.outDir, { recursive: true });
+    const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
+    let host;
+    const guestWanted = CATALOGUE.some((c) => c.where === 'domU' && wanted(c));
+    let guestImage;
+    try {
+        const target = config.target;
+        if (target.kind === 'ssh') {
+            // The user's machine is up already: no image, no boot, a login.
+            host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+        }
+        else {
+            if (!(profile instanceof DebianProfile))
+                throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+            if (!accel)
+                throw new InfraError('boot the base image', 'no accelerator was chosen');
+            const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel.qemuArgs };
+            const image = await phase('base image', async () => config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, imageOpts)));
+            if (guestWanted)
+                guestImage = await phase('guest image', () => baseImage(profile, imageOpts, guestRecipe(profile)));
+            const guestDisk = guestImage?.disk;
+            host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
+        }
+        const h = host;
+        if (config.image)
+            await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
+        await phase('install candidates', () => installCandidates(h, p, config.outDir));
+        facts.hypervisorPackage = await installedHypervisor(h);
+        report.candidateXenVersion = facts.hypervisorPackage?.version;
+        await phase('regenerate boot config', async () => {
+            const opts = { phase: 'regenerate boot config', timeoutMs: config.timeouts.install * 1000 };
+            const r = await h.run(profile.bootConfigCommand(), opts);
+            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'boot-config.log'), r.stdout + r.stderr);
+            // The generated config itself, for the packager to read next to the verdicts.
+            const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
+            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'grub.cfg'), cfg.stdout);
+        });
+        const suite = (checks, timeoutMs = config.timeouts.check * 1000, concurrency) => runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs, timeouts: config.timeouts, earlier: results, onResult: hooks.onResult, concurrency });
+        /** The domU half: start the guest, the checks that look at it, then those that change it, one at a time. */
+        const runGuest = async (h) => {
+            const dom0 = results.find((r) => r.id === 'boot.reaches-dom0');
+            if (!guestImage)
+                facts.guestNotStarted = `the domU runs on the qemu target only so far (this run's target: ${report.target})`;
+            else if (dom0 && dom0.status !== 'pass')
+                facts.guestNotStarted = 'boot.reaches-dom0 did not pass: there is no dom0 to start a domU in';
+            else {
+                const image = guestImage;
+                facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
+                facts.guest = await phase('start the domU', () => startGuest(h, image.hostKey, config.timeouts));
+                if (facts.guest.bootSeconds !== undefined)
+                    log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
+            }
+            try {
+                results.push(...(await phase('domU checks', () => suite(CATALOGUE.filter((c) => c.where === 'domU' && !c.changesGuest)))));
+                // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's.
+                const lifecycle = CATALOGUE.filter((c) => c.changesGuest);
+                results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
+            }
+            finally {
+                if (facts.guest?.created)
+                    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'domU-console.log'), await guestConsole(h));
+            }
+        };
+        results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));
+        // A run filtered to checks that look before the reboot needs no reboot.
+        if (CATALOGUE.some((c) => c.where !== 'host-before-reboot' && wanted(c))) {
+            facts.bootIdBeforeReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
+            const serialBefore = (await h.serialLog()).length;
+            await phase('reboot into Xen', () => h.reboot({ phase: 'reboot into Xen', timeoutMs: config.timeouts.reboot * 1000 }));
+            facts.bootIdAfterReboot = await h.bootId({ phase: 'reboot into Xen', timeoutMs: 30_000 });
+            facts.serialSinceReboot = (await h.serialLog()).slice(serialBefore);
+            await describeHost(h, report);
+            results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0' && !c.endsHost)))));
+            if (guestWanted)
+                await runGuest(h);
+            // Last: these shut the host down. Their own bound plus room to gather the evidence.
+            const enders = CATALOGUE.filter((c) => c.endsHost && wanted(c));
+            if (enders.length)
+                results.push(...(await phase('shut down dom0', () => suite(enders, (config.timeouts.shutdown + 30) * 1000))));
+        }
+    }
+    catch (e) {
+        const err = e instanceof InfraError ? e : new InfraError(current, e.stack ?? String(e));
+        report.infraError = {
+            phase: err.phase,
+            message: cancelled ? `cancelled (${cancelled}) during ${current}` : err.message,
+            serialTail: err.serialTail.length ? err.serialTail : ((await host?.serialTail(30)) ?? []),
+        };
+        log(`infrastructure failure: ${report.infraError.message}`);
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.writeFile(serialOut, (await host?.serialLog()) ?? '');
+        await host?.close();
+        await external_node_fs_namespaceObject.promises.rm(runDir, { recursive: true, force: true });
+    }
+    phases.push({ phase: 'total', seconds: (Date.now() - t0) / 1000, ok: !report.infraError });
+    report.finishedAt = new Date().toISOString();
+    report.totals = totalsOf(results);
+    const files = await writeReportFiles(report, config.outDir);
+    const exitCode = report.infraError ? 3 : report.totals.fail + report.totals.error > 0 ? 1 : 0;
+    return { report, files: { ...files, serial: serialOut }, exitCode };
+}
+/**
+ * A cloud image is ready once cloud-init is done (it may still be writing
+ * apt's sources), is the release the profile says, and has today's package
+ * lists (an image's own are as old as the image).
+ */
+async function prepareCloudImage(h, profile, timeouts, log) {
+    const phase = 'prepare the cloud image';
+    const status = await h.run(['cloud-init', 'status', '--wait', '--long'], { phase, timeoutMs: timeouts.boot * 1000, allowFailure: true });
+    if (status.code !== 0)
+        log(`cloud-init reported a problem (exit ${status.code}): ${lastLines(status.stdout + status.stderr, 4).join(' | ')}`);
+    const osRelease = await h.run(['cat', '/etc/os-release'], { phase, timeoutMs: 30_000 });
+    const wrong = profile.osReleaseMismatch(osRelease.stdout);
+    if (wrong)
+        throw new InfraError(phase, wrong);
+    await h.run(profile.refreshIndexCommand(), { phase, timeoutMs: timeouts.install * 1000 });
+}
+const CANDIDATE_DIR = '/root/xc-candidates';
+/** Where a candidate lands on the host: named from the package's own fields, so a hostile file name never reaches it. */
+function remotePath(c) {
+    return `${CANDIDATE_DIR}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
+}
+/** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
+async function installCandidates(h, p, outDir) {
+    const phase = 'install candidates';
+    const profile = profileFor(p.config.distro);
+    const timeoutMs = p.config.timeouts.install * 1000;
+    await h.run(['mkdir', '-p', CANDIDATE_DIR], { phase, timeoutMs: 30_000 });
+    const remote = [];
+    for (const c of p.candidates) {
+        const name = remotePath(c);
+        await h.put(c.path, name, { phase, timeoutMs });
+        remote.push(name);
+    }
+    const argv = profile.installCommand(remote.length ? remote : [profile.metaPackage]);
+    const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
+    if (r.code !== 0) {
+        // apt explains unmet dependencies on stdout and only concludes on stderr.
+        const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
+        const cause = installFailureCause(r.stdout + r.stderr);
+        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
+    }
+}
+async function installedHypervisor(h) {
+    const r = await h.run(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*'], {
+        phase: 'install candidates',
+        timeoutMs: 30_000,
+        allowFailure: true,
+    });
+    const line = r.stdout.split('\n').find((l) => /^ii\s+xen-hypervisor-\d/.test(l));
+    if (!line)
+        return undefined;
+    const [, name, version] = line.trim().split(/\s+/);
+    return { name, version };
+}
+async function describeHost(h, report) {
+    const opts = { phase: 'reboot into Xen', timeoutMs: 30_000, allowFailure: true };
+    report.kernel = (await h.run(['uname', '-r'], opts)).stdout.trim();
+    const info = await h.run(['xl', 'info'], opts);
+    report.xenVersion = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
+}
+
+;// CONCATENATED MODULE: ./src/host/accel.ts
+// KVM when it can run Xen, else TCG. Xen needs the CPU's virtualisation
+// extensions passed through (nested virtualisation): a /dev/kvm on a CPU that
+// does not show vmx or svm cannot run it (on this project's machines QEMU
+// stops with "KVM internal error, emulation failure").
+
+
+async function kvmUsable() {
+    try {
+        await external_node_fs_namespaceObject.promises.access('/dev/kvm', external_node_fs_namespaceObject.constants.R_OK | external_node_fs_namespaceObject.constants.W_OK);
+    }
+    catch {
+        return { ok: false, why: '/dev/kvm is missing or not writable' };
+    }
+    const cpuinfo = await external_node_fs_namespaceObject.promises.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+    if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo)) {
+        return { ok: false, why: 'the CPU shows no vmx/svm (no nested virtualisation), so KVM cannot run Xen' };
+    }
+    return { ok: true, why: '/dev/kvm is usable and the CPU has nested virtualisation' };
+}
+async function chooseAccel(wanted) {
+    const kvm = await kvmUsable();
+    if (wanted === 'kvm' && !kvm.ok) {
+        throw new InputError(`accel: kvm was asked for but ${kvm.why}; use accel: auto or tcg`);
+    }
+    if (wanted === 'kvm' || (wanted === 'auto' && kvm.ok)) {
+        return { kind: 'kvm', why: kvm.why, qemuArgs: ['-accel', 'kvm', '-cpu', 'host'] };
+    }
+    return {
+        kind: 'tcg',
+        why: wanted === 'tcg' ? 'asked for' : kvm.why,
+        // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen and lets it run HVM guests.
+        qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm'],
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -53223,7 +54219,7 @@ function schema(ctx) {
         packages: schemas_string()
             .optional()
             .transform((v) => patternLines(v ? [v] : [])),
-        checks: field((v, fail) => parseChecks(v, ctx.knownChecks, fail)),
+        checks: field((v, fail) => parseChecks(v, ctx.knownChecks, ctx.checkGroups ?? {}, fail)),
         'out-dir': dir(DEFAULT_OUT_DIR),
         accel: field((v, fail) => {
             const a = (v ?? 'auto').toLowerCase();
@@ -53396,11 +54392,12 @@ function imagePairProblem(url, sha256) {
 function settings_cloudImage(url, sha256) {
     return url !== undefined && sha256 !== undefined ? { url, sha256 } : undefined;
 }
-/** Comma- or newline-separated ids, in the order given, each once; none means all checks. */
-function parseChecks(v, known, fail) {
-    const ids = [...new Set((v ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean))];
-    if (ids.length === 0)
+/** Comma- or newline-separated ids or group names, in the order given, each once; none means all checks. */
+function parseChecks(v, known, groups, fail) {
+    const words = [...new Set((v ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean))];
+    if (words.length === 0)
         return null;
+    const ids = [...new Set(words.flatMap((w) => (Object.hasOwn(groups, w) ? groups[w] : [w])))];
     const unknown = ids.find((id) => !known.includes(id));
     if (unknown !== undefined) {
         const near = nearMatches(unknown, known);
@@ -53483,6 +54480,7 @@ async function prepare(raw, cwd = process.cwd()) {
     const { config, packagePatterns } = parseSettings(raw, {
         knownDistros: DISTRO_IDS,
         knownChecks: CHECK_IDS,
+        checkGroups: CHECK_GROUPS,
         cwd,
         defaultCacheDir: defaultCacheDir(),
     });

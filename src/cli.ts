@@ -10,7 +10,7 @@ import { prepare } from './prepare.js';
 import { toMarkdown } from './report/summary.js';
 import { type RawSettings, SETTING_NAMES } from './settings.js';
 
-const USAGE = `usage: xen-conformance run [--distro debian-12] [--packages <file or glob>]... [--checks <id,...>] [--out DIR]
+const USAGE = `usage: xen-conformance run [--distro debian-12] [--packages <file or glob>]... [--checks <id or group,...>] [--out DIR]
        [--accel auto|kvm|tcg] [--timeout-{image,boot,install,reboot,check,shutdown} SECONDS] [--cache-dir DIR]
        [--target qemu|ssh --ssh-host HOST [--ssh-user root] [--ssh-port 22] --ssh-key FILE --ssh-known-hosts FILE [--migrate-to HOST[:PORT]]]
        [--image-url URL --image-sha256 HEX]`;

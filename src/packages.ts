@@ -15,6 +15,8 @@ export interface Candidate {
   name: string;
   version: string;
   arch: string;
+  /** Names in Depends and Pre-Depends (alternatives and versions dropped): which candidates go together into the domU. */
+  depends?: string[];
 }
 
 export interface ResolveOptions {
@@ -120,7 +122,7 @@ async function checkReadableFile(file: string): Promise<void> {
 async function readDeb(file: string): Promise<Candidate> {
   let stdout: string;
   try {
-    ({ stdout } = await run('dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture'], {
+    ({ stdout } = await run('dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends'], {
       env: { ...process.env, LC_ALL: 'C' }, // stable, English error lines
     }));
   } catch (err) {
@@ -134,7 +136,25 @@ async function readDeb(file: string): Promise<Candidate> {
   if (!name || !version || !arch) {
     throw new InputError(`${show(file)} is not a Debian package (dpkg-deb: no Package, Version or Architecture field); rebuild it`);
   }
-  return { path: file, name, version, arch };
+  const depends = [field('Depends'), field('Pre-Depends')]
+    .flatMap((v) => (v ?? '').split(/[,|]/))
+    .map((d) => d.trim().split(/[\s(:]/)[0])
+    .filter(Boolean);
+  return { path: file, name, version, arch, depends };
+}
+
+/** The candidates a package needs from among the candidates (itself included), following Depends. */
+export function candidateClosure(root: string, candidates: Candidate[]): Candidate[] {
+  const byName = new Map(candidates.map((c) => [c.name, c]));
+  const out = new Map<string, Candidate>();
+  const visit = (name: string) => {
+    const c = byName.get(name);
+    if (!c || out.has(name)) return;
+    out.set(name, c);
+    for (const d of c.depends ?? []) visit(d);
+  };
+  visit(root);
+  return [...out.values()];
 }
 
 /** Two files for one package name are fine only if they are the same package, byte for byte. */

@@ -1,6 +1,7 @@
-// The flow, in one direction: settings -> base image -> boot -> install the
-// candidates -> regenerate the boot config -> checks before the reboot ->
-// reboot into Xen -> dom0 checks -> shut dom0 down -> report -> teardown. Nothing else.
+// The flow, in one direction: settings -> base image (and the domU's) -> boot
+// -> install the candidates -> regenerate the boot config -> checks before the
+// reboot -> reboot into Xen -> dom0 checks -> start the domU -> domU checks ->
+// domU lifecycle -> shut dom0 down -> report -> teardown. Nothing else.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,11 +16,12 @@ import type { AccelChoice } from './host/accel.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
-import { baseImage, builtHostImage } from './image/build.js';
+import { type BaseImage, baseImage, builtHostImage, guestRecipe } from './image/build.js';
+import { guestConsole, startGuest } from './guest/guest.js';
 import { cloudImage } from './image/cloud.js';
 import type { HostImage } from './image/image.js';
 import type { DistroProfile } from './distro/profile.js';
-import type { Candidate } from './packages.js';
+import { type Candidate, candidateClosure } from './packages.js';
 import { children, killGroup, lastLines } from './proc.js';
 import { runChecks } from './suite.js';
 import { type CheckResult, type PhaseTiming, type Report, totalsOf } from './report/types.js';
@@ -101,6 +103,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   await fs.mkdir(config.outDir, { recursive: true });
   const serialOut = path.join(config.outDir, 'serial.log');
   let host: Host | undefined;
+  const guestWanted = CATALOGUE.some((c) => c.where === 'domU' && wanted(c));
+  let guestImage: BaseImage | undefined;
   try {
     const target = config.target;
     if (target.kind === 'ssh') {
@@ -109,11 +113,13 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     } else {
       if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
       if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
-      const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log };
+      const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel.qemuArgs };
       const image: HostImage = await phase('base image', async () =>
-        config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, { ...imageOpts, accelArgs: accel.qemuArgs })),
+        config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, imageOpts)),
       );
-      host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, bootTimeoutMs: config.timeouts.boot * 1000, log }));
+      if (guestWanted) guestImage = await phase('guest image', () => baseImage(profile, imageOpts, guestRecipe(profile)));
+      const guestDisk = guestImage?.disk;
+      host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
     }
     const h: Host = host;
     if (config.image) await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
@@ -128,8 +134,28 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
       await fs.writeFile(path.join(config.outDir, 'grub.cfg'), cfg.stdout);
     });
-    const suite = (checks: Check[], timeoutMs = config.timeouts.check * 1000) =>
-      runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs, timeouts: config.timeouts, earlier: results, onResult: hooks.onResult });
+    const suite = (checks: Check[], timeoutMs = config.timeouts.check * 1000, concurrency?: number) =>
+      runChecks(checks.filter(wanted), { host: h, profile, facts, timeoutMs, timeouts: config.timeouts, earlier: results, onResult: hooks.onResult, concurrency });
+    /** The domU half: start the guest, the checks that look at it, then those that change it, one at a time. */
+    const runGuest = async (h: Host) => {
+      const dom0 = results.find((r) => r.id === 'boot.reaches-dom0');
+      if (!guestImage) facts.guestNotStarted = `the domU runs on the qemu target only so far (this run's target: ${report.target})`;
+      else if (dom0 && dom0.status !== 'pass') facts.guestNotStarted = 'boot.reaches-dom0 did not pass: there is no dom0 to start a domU in';
+      else {
+        const image = guestImage;
+        facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
+        facts.guest = await phase('start the domU', () => startGuest(h, image.hostKey, config.timeouts));
+        if (facts.guest.bootSeconds !== undefined) log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
+      }
+      try {
+        results.push(...(await phase('domU checks', () => suite(CATALOGUE.filter((c) => c.where === 'domU' && !c.changesGuest)))));
+        // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's.
+        const lifecycle = CATALOGUE.filter((c) => c.changesGuest);
+        results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
+      } finally {
+        if (facts.guest?.created) await fs.writeFile(path.join(config.outDir, 'domU-console.log'), await guestConsole(h));
+      }
+    };
     results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));
 
     // A run filtered to checks that look before the reboot needs no reboot.
@@ -141,6 +167,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       facts.serialSinceReboot = (await h.serialLog()).slice(serialBefore);
       await describeHost(h, report);
       results.push(...(await phase('dom0 checks', () => suite(CATALOGUE.filter((c) => c.where === 'dom0' && !c.endsHost)))));
+      if (guestWanted) await runGuest(h);
       // Last: these shut the host down. Their own bound plus room to gather the evidence.
       const enders = CATALOGUE.filter((c) => c.endsHost && wanted(c));
       if (enders.length) results.push(...(await phase('shut down dom0', () => suite(enders, (config.timeouts.shutdown + 30) * 1000))));
@@ -181,17 +208,22 @@ async function prepareCloudImage(h: Host, profile: DistroProfile, timeouts: RunC
   await h.run(profile.refreshIndexCommand(), { phase, timeoutMs: timeouts.install * 1000 });
 }
 
+const CANDIDATE_DIR = '/root/xc-candidates';
+
+/** Where a candidate lands on the host: named from the package's own fields, so a hostile file name never reaches it. */
+function remotePath(c: Candidate): string {
+  return `${CANDIDATE_DIR}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
+}
+
 /** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
 async function installCandidates(h: Host, p: Prepared, outDir: string): Promise<void> {
   const phase = 'install candidates';
   const profile = profileFor(p.config.distro);
   const timeoutMs = p.config.timeouts.install * 1000;
-  const dir = '/root/xc-candidates';
-  await h.run(['mkdir', '-p', dir], { phase, timeoutMs: 30_000 });
+  await h.run(['mkdir', '-p', CANDIDATE_DIR], { phase, timeoutMs: 30_000 });
   const remote: string[] = [];
   for (const c of p.candidates) {
-    // Named from the package's own fields, so a hostile file name never reaches the host.
-    const name = `${dir}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
+    const name = remotePath(c);
     await h.put(c.path, name, { phase, timeoutMs });
     remote.push(name);
   }

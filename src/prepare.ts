@@ -3,7 +3,7 @@
 // the SSH target's key and known_hosts.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHECK_IDS } from './checks/index.js';
+import { CHECK_GROUPS, CHECK_IDS } from './checks/index.js';
 import { DISTRO_IDS, profileFor } from './distro/index.js';
 import { chooseAccel } from './host/accel.js';
 import { checkSshInput } from './host/ssh-files.js';
@@ -20,6 +20,7 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
   const { config, packagePatterns } = parseSettings(raw, {
     knownDistros: DISTRO_IDS,
     knownChecks: CHECK_IDS,
+    checkGroups: CHECK_GROUPS,
     cwd,
     defaultCacheDir: defaultCacheDir(),
   });

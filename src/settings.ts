@@ -39,6 +39,8 @@ export interface RawSettings {
 export interface SettingsContext {
   knownDistros: string[];
   knownChecks: string[];
+  /** Names that stand for several checks (where they look: dom0, domU, ...). */
+  checkGroups?: Record<string, string[]>;
   /** Relative paths are resolved here. */
   cwd: string;
   defaultCacheDir: string;
@@ -122,7 +124,7 @@ function schema(ctx: SettingsContext) {
         .string()
         .optional()
         .transform((v) => patternLines(v ? [v] : [])),
-      checks: field((v, fail) => parseChecks(v, ctx.knownChecks, fail)),
+      checks: field((v, fail) => parseChecks(v, ctx.knownChecks, ctx.checkGroups ?? {}, fail)),
       'out-dir': dir(DEFAULT_OUT_DIR),
       accel: field((v, fail): Accel => {
         const a = (v ?? 'auto').toLowerCase();
@@ -305,10 +307,11 @@ function cloudImage(url: string | undefined, sha256: string | undefined): CloudI
   return url !== undefined && sha256 !== undefined ? { url, sha256 } : undefined;
 }
 
-/** Comma- or newline-separated ids, in the order given, each once; none means all checks. */
-function parseChecks(v: string | undefined, known: string[], fail: (m: string) => never): string[] | null {
-  const ids = [...new Set((v ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean))];
-  if (ids.length === 0) return null;
+/** Comma- or newline-separated ids or group names, in the order given, each once; none means all checks. */
+function parseChecks(v: string | undefined, known: string[], groups: Record<string, string[]>, fail: (m: string) => never): string[] | null {
+  const words = [...new Set((v ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean))];
+  if (words.length === 0) return null;
+  const ids = [...new Set(words.flatMap((w) => (Object.hasOwn(groups, w) ? groups[w] : [w])))];
   const unknown = ids.find((id) => !known.includes(id));
   if (unknown !== undefined) {
     const near = nearMatches(unknown, known);

@@ -92,6 +92,13 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
       evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
       return r;
     },
+    async guest(argv) {
+      const g = o.facts.guest;
+      if (!g?.up) throw new Error('there is no running domU');
+      const r = await g.guest.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
+      evidence.push({ command: `(domU) ${argv.join(' ')}`, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+      return r;
+    },
     note(what, output) {
       evidence.push({ command: what, output: excerpt(output) });
     },

@@ -3,6 +3,7 @@
 // (a check whose foundation failed is skipped with that reason, never passed).
 import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
+import type { GuestStart } from '../guest/guest.js';
 import type { Host } from '../host/host.js';
 import type { RunResult } from '../proc.js';
 import type { Evidence, Status, Where } from '../report/types.js';
@@ -15,6 +16,12 @@ export interface RunFacts {
   hypervisorPackage?: { name: string; version: string };
   /** The serial console from the reboot into Xen on. */
   serialSinceReboot?: string;
+  /** How bringing up the domU went (undefined: it was not started; see guestNotStarted). */
+  guest?: GuestStart;
+  /** Why no domU was started on this target. */
+  guestNotStarted?: string;
+  /** Candidate files in dom0 that the domU installs for domU.xenstore-utils (empty: the archive's). */
+  guestCandidates?: string[];
 }
 
 export interface CheckContext {
@@ -26,6 +33,8 @@ export interface CheckContext {
   timeouts: Timeouts;
   /** Run argv on the host, recorded as evidence; a non-zero exit is returned, not thrown. */
   run(argv: readonly string[]): Promise<RunResult>;
+  /** Run argv in the domU (through dom0), recorded as evidence; throws when there is no domU. */
+  guest(argv: readonly string[]): Promise<RunResult>;
   /** Record something that is not a command (a log excerpt). */
   note(what: string, output: string): void;
 }
@@ -45,6 +54,8 @@ export interface Check {
   after?: string[];
   /** Runs after every other check, in a phase of its own: it shuts the host down. */
   endsHost?: boolean;
+  /** Changes the domU (hot-plug, save, migrate, reboot): runs alone, after the domU checks that only look. */
+  changesGuest?: boolean;
   run(ctx: CheckContext): Promise<Outcome>;
 }
 
@@ -52,6 +63,8 @@ export const pass = (message: string): Outcome => ({ status: 'pass', message });
 export const fail = (message: string, remedy: string): Outcome => ({ status: 'fail', message, remedy });
 export const warn = (message: string, remedy?: string): Outcome => ({ status: 'warn', message, remedy });
 export const notApplicable = (message: string): Outcome => ({ status: 'not-applicable', message });
+/** Not judged here, for a reason of the environment (no IOMMU, no domU on this target), never for a failure. */
+export const skip = (message: string): Outcome => ({ status: 'skip', message });
 
 /** Keep evidence short enough for a job summary: the head and tail of long output. */
 export function excerpt(text: string, maxLines = 40, maxChars = 4000): string {

@@ -3,6 +3,8 @@ import { bootChecks } from './boot.js';
 import type { Check } from './check.js';
 import { deviceModelChecks } from './devicemodel.js';
 import { docsChecks } from './docs.js';
+import { domUChecks } from './domu.js';
+import { lifecycleChecks } from './lifecycle.js';
 import { dom0Checks } from './dom0.js';
 import { hotplugChecks } from './hotplug.js';
 import { memoryChecks } from './memory.js';
@@ -21,6 +23,15 @@ export const CATALOGUE: Check[] = [
   ...docsChecks,
   ...powerChecks,
   ...memoryChecks,
+  ...domUChecks,
+  ...lifecycleChecks,
   ...shutdownChecks,
 ];
 export const CHECK_IDS = CATALOGUE.map((c) => c.id);
+/**
+ * Group names a `checks:` filter may use, by where the checks look:
+ * "host-before-reboot,dom0" is the dom0 half (no domU), "domU" the guest half.
+ */
+export const CHECK_GROUPS: Record<string, string[]> = Object.fromEntries(
+  (['host-before-reboot', 'dom0', 'domU'] as const).map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]),
+);

@@ -29,6 +29,26 @@ export class DebianProfile implements DistroProfile {
     'procps',
     // A default Debian install has man-db (priority important): man -w answers.
     'man-db',
+    // What the tool itself uses in dom0 to run a domU: a volume group for its
+    // disks, a DHCP server on the bridge it makes, ping and arping for the checks.
+    'lvm2',
+    'dnsmasq-base',
+    'iputils-ping',
+    'iputils-arping',
+  ];
+  /** The domU: a plain install that boots through its own GRUB config, and ethtool for the network checks. */
+  readonly guestPackages = [
+    'linux-image-amd64',
+    'grub-pc',
+    'openssh-server',
+    'systemd-sysv',
+    'udev',
+    'kmod',
+    'initramfs-tools',
+    'iproute2',
+    'procps',
+    'iputils-ping',
+    'ethtool',
   ];
   readonly id: string;
   readonly title: string;
@@ -85,6 +105,11 @@ export class DebianProfile implements DistroProfile {
     if (id === 'debian' && codename === this.suite) return undefined;
     const seen = field('PRETTY_NAME') ?? `${id ?? 'an unknown system'} ${codename ?? ''}`.trim();
     return `the image is ${seen}, not ${this.title}; pass the distro the image is of, or an image of ${this.title}`;
+  }
+
+  /** The hook linux-image-*'s postinst runs (through /etc/kernel/postinst.d) for the boot config. */
+  kernelBootConfigHook(release: string): string[] {
+    return ['/etc/kernel/postinst.d/zz-update-grub', release, `/boot/vmlinuz-${release}`];
   }
 
   bootConfigCommand(): string[] {

@@ -13,6 +13,8 @@ export interface DistroProfile {
   metaPackage: string;
   /** Packages of a plain install: stock kernel, SSH server, the boot loader; no Xen. */
   basePackages: string[];
+  /** Packages of the domU's plain install (its own kernel and boot loader config). */
+  guestPackages: string[];
   /** Where the boot loader's generated config lives. */
   grubCfg: string;
   /**
@@ -47,6 +49,8 @@ export interface DistroProfile {
   refreshIndexCommand(): string[];
   /** Why the host's /etc/os-release names another release than this profile's, or undefined. */
   osReleaseMismatch(osRelease: string): string | undefined;
+  /** argv, run in a guest, of what a kernel package runs to regenerate the boot config for this kernel release. */
+  kernelBootConfigHook(release: string): string[];
   /** argv, run on the Xen host, that regenerates the boot config with the distro's own tool. */
   bootConfigCommand(): string[];
   /** Where the hypervisor package puts its version: read from the candidate's package name. */

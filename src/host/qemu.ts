@@ -81,7 +81,15 @@ export interface QemuHostOptions {
    * machine that another program reboots over SSH. Not with reboot().
    */
   powerCycleOnReset?: boolean;
+  /**
+   * The domU's disk image: attached read-only (serial xc-guest-image) with a
+   * blank disk for its volume group (serial xc-lvm), both named by id in dom0.
+   */
+  guestDisk?: string;
 }
+
+/** Sparse: the domU's volume group holds its disk and a small one to hot-plug. */
+const LVM_DISK_BYTES = 4 * 1024 ** 3;
 
 export class QemuHost extends SshBackedHost {
   readonly target: string;
@@ -141,6 +149,20 @@ export class QemuHost extends SshBackedHost {
       phase,
       timeoutMs: 10_000,
     });
+    if (this.o.guestDisk) {
+      await run(['qemu-img', 'create', '-q', '-f', 'qcow2', path.join(dir, 'lvm.qcow2'), String(LVM_DISK_BYTES)], { phase, timeoutMs: 10_000 });
+    }
+  }
+
+  /** The domU's disks, when there is a domU: named by serial, so dom0 finds them under /dev/disk/by-id. */
+  private guestDiskArgs(): string[] {
+    if (!this.o.guestDisk) return [];
+    return [
+      '-drive', `file=${this.o.guestDisk},if=none,id=guest,format=raw,readonly=on`,
+      '-device', 'virtio-blk-pci,drive=guest,serial=xc-guest-image',
+      '-drive', `file=${path.join(this.o.runDir, 'lvm.qcow2')},if=none,id=lvm,format=qcow2,cache=unsafe`,
+      '-device', 'virtio-blk-pci,drive=lvm,serial=xc-lvm',
+    ];
   }
 
   private spawnQemu(): void {
@@ -155,8 +177,11 @@ export class QemuHost extends SshBackedHost {
       '-serial', 'chardev:serial0',
       '-monitor', 'none',
       '-pidfile', path.join(dir, 'qemu.pid'),
-      '-drive', `file=${path.join(dir, 'disk.qcow2')},if=virtio,format=qcow2,cache=unsafe`,
+      // bootindex: SeaBIOS would otherwise try the first disk on the PCI bus, which may be another.
+      '-drive', `file=${path.join(dir, 'disk.qcow2')},if=none,id=root,format=qcow2,cache=unsafe`,
+      '-device', 'virtio-blk-pci,drive=root,bootindex=0',
       '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
+      ...this.guestDiskArgs(),
       // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
       '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
       '-device', 'virtio-net-pci,netdev=net0',

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { DebianProfile } from '../distro/debian.js';
 import { InfraError } from '../errors.js';
 import { run } from '../proc.js';
-import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL, customizeScript, overlayFiles } from './debian-recipe.js';
+import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL, customizeScript, guestCustomizeScript, guestFiles, overlayFiles } from './debian-recipe.js';
 import { bootOnce } from '../host/qemu.js';
 import type { HostImage } from './image.js';
 
@@ -20,7 +20,8 @@ export const DISK_BYTES = 6 * 1024 ** 3;
  * test what the archive has now (security updates land every few weeks).
  */
 export const MAX_AGE_DAYS = 7;
-const PART_OFFSET = 1024 * 1024;
+/** Where the disk's one partition starts (a mount in dom0 needs it: the guest's disk has no partition device there). */
+export const PART_OFFSET = 1024 * 1024;
 
 export interface BaseImage {
   /** Raw disk with an MBR, one ext4 partition, GRUB installed by the distro's own tools. */
@@ -42,6 +43,8 @@ export interface Recipe {
   files: ImageFile[];
   /** Lines of mmdebstrap's customize hook (see customizeScript). */
   customize: string[];
+  /** Size of the sparse disk (default DISK_BYTES). */
+  diskBytes?: number;
 }
 
 /** Our own base image: a plain install, a serial console, the seed service. */
@@ -49,11 +52,22 @@ export function debianRecipe(profile: DebianProfile): Recipe {
   return { name: profile.id, packages: profile.basePackages, files: overlayFiles, customize: customizeScript(profile.metaPackage) };
 }
 
+/** The domU's image: the same release, small, booted by pygrub inside the Xen host. */
+export function guestRecipe(profile: DebianProfile): Recipe {
+  return {
+    name: `${profile.id}-guest`,
+    packages: profile.guestPackages,
+    files: guestFiles,
+    customize: guestCustomizeScript(profile.xenPackages.xenstoreUtils),
+    diskBytes: 2 * 1024 ** 3,
+  };
+}
+
 export function recipeKey(profile: DebianProfile, recipe: Recipe = debianRecipe(profile)): string {
   // Field names and order as they always were, so cached images keep their keys.
   const key = {
     FORMAT,
-    DISK_BYTES,
+    DISK_BYTES: recipe.diskBytes ?? DISK_BYTES,
     id: recipe.name,
     sources: profile.sources(),
     packages: recipe.packages,
@@ -99,7 +113,7 @@ export async function baseImage(profile: DebianProfile, opts: ImageOptions, reci
     const hostKey = (await fs.readFile(path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
     const { kernel, initrd } = await copyBootFiles(root, work);
     const disk = path.join(work, 'disk.raw');
-    await step('making the disk', () => makeDisk(root, disk, left()));
+    await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left()));
     await fs.rm(root, { recursive: true, force: true });
     // First boot: the distro's grub-install and update-grub make the disk bootable.
     const serial = await step('first boot (grub-install, update-grub)', () => bootOnce({
@@ -208,17 +222,17 @@ async function copyBootFiles(root: string, work: string): Promise<{ kernel: stri
 }
 
 /** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
-async function makeDisk(root: string, disk: string, timeoutMs: number): Promise<void> {
+async function makeDisk(root: string, disk: string, bytes: number, timeoutMs: number): Promise<void> {
   const phase = 'build base image: make the disk';
   const fh = await fs.open(disk, 'w');
-  await fh.truncate(DISK_BYTES);
+  await fh.truncate(bytes);
   await fh.close();
   await run(['sfdisk', '--no-reread', '--no-tell-kernel', '--quiet', disk], {
     phase,
     timeoutMs,
     input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
   });
-  const blocks = (DISK_BYTES - PART_OFFSET) / 4096;
+  const blocks = (bytes - PART_OFFSET) / 4096;
   await run(
     ['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)],
     { phase, timeoutMs },

@@ -36,6 +36,42 @@ export const CONSOLE_FILE: ImageFile = {
   ].join('\n'),
 };
 
+/** The first boot of a freshly built image puts GRUB in place with the distro's own tools. */
+const BOOTLOADER_FILES: ImageFile[] = [
+  {
+    // Runs once, on the first boot of a freshly built image: put GRUB in the
+    // disk's boot sector and generate its config, as the installer would.
+    path: '/usr/local/sbin/xc-install-bootloader',
+    mode: 0o755,
+    content: `#!/bin/sh
+set -e
+echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | debconf-set-selections
+grub-install /dev/vda
+update-grub
+sync
+echo ${BOOTLOADER_DONE} > /dev/ttyS0
+systemctl poweroff
+`,
+  },
+  {
+    path: '/etc/systemd/system/xc-install-bootloader.service',
+    mode: 0o644,
+    content: `[Unit]
+Description=xen-conformance: install the boot loader on the image's first boot
+ConditionKernelCommandLine=xc.install-bootloader
+After=local-fs.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/xc-install-bootloader
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+`,
+  },
+];
+
 export const overlayFiles: ImageFile[] = [
   { path: '/etc/hostname', mode: 0o644, content: 'xenhost\n' },
   { path: '/etc/hosts', mode: 0o644, content: '127.0.0.1 localhost\n127.0.1.1 xenhost\n' },
@@ -81,38 +117,7 @@ ExecStart=/usr/local/sbin/xc-seed
 WantedBy=multi-user.target
 `,
   },
-  {
-    // Runs once, on the first boot of a freshly built image: put GRUB in the
-    // disk's boot sector and generate its config, as the installer would.
-    path: '/usr/local/sbin/xc-install-bootloader',
-    mode: 0o755,
-    content: `#!/bin/sh
-set -e
-echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | debconf-set-selections
-grub-install /dev/vda
-update-grub
-sync
-echo ${BOOTLOADER_DONE} > /dev/ttyS0
-systemctl poweroff
-`,
-  },
-  {
-    path: '/etc/systemd/system/xc-install-bootloader.service',
-    mode: 0o644,
-    content: `[Unit]
-Description=xen-conformance: install the boot loader on the image's first boot
-ConditionKernelCommandLine=xc.install-bootloader
-After=local-fs.target
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/xc-install-bootloader
-StandardOutput=journal+console
-
-[Install]
-WantedBy=multi-user.target
-`,
-  },
+  ...BOOTLOADER_FILES,
 ];
 
 /**
@@ -146,5 +151,40 @@ export function customizeScript(
     // Downloads belong on the host, at native speed: the archive's Xen packages
     // and their dependencies wait in apt's cache; the install runs in the VM.
     `${inRoot} apt-get install --download-only -y -q -o APT::Install-Recommends=true ${metaPackage}`,
+  ];
+}
+
+/** The domU's own address on the bridge the tool makes in dom0 (see guest/guest.ts). */
+export const GUEST_HOSTNAME = 'xcguest';
+
+/**
+ * The domU: the same release as a plain install, booted by pygrub from its
+ * own disk and its own GRUB config, with its console on hvc0 as a PV guest's is.
+ * Built like the base image, so its first boot's update-grub writes that config.
+ */
+export const guestFiles: ImageFile[] = [
+  { path: '/etc/hostname', mode: 0o644, content: `${GUEST_HOSTNAME}\n` },
+  { path: '/etc/hosts', mode: 0o644, content: `127.0.0.1 localhost\n127.0.1.1 ${GUEST_HOSTNAME}\n` },
+  { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
+  {
+    path: '/etc/systemd/network/20-wired.network',
+    mode: 0o644,
+    content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
+  },
+  {
+    path: '/etc/default/grub.d/xc-guest.cfg',
+    mode: 0o644,
+    content: ['GRUB_TIMEOUT=0', 'GRUB_CMDLINE_LINUX="console=hvc0"', 'GRUB_CMDLINE_LINUX_DEFAULT=""', 'GRUB_DISABLE_OS_PROBER=true', ''].join('\n'),
+  },
+  ...BOOTLOADER_FILES,
+];
+
+/** The guest's customize hook: its services, and the xenstore utilities waiting in apt's cache (the guest has no archive). */
+export function guestCustomizeScript(xenstoreUtils: string): string[] {
+  const inRoot = 'chroot "$1"';
+  return [
+    `${inRoot} systemctl enable systemd-networkd xc-install-bootloader.service`,
+    `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+    `${inRoot} apt-get install --download-only -y -q ${xenstoreUtils}`,
   ];
 }

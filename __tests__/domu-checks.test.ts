@@ -1,0 +1,308 @@
+// The domU checks' judgement, through the real suite against a fake dom0 that
+// answers as Debian 12's did in a real run (see README), then with one thing
+// broken: each check fails for its own reason. The real guest is in e2e/.
+import type { Check, RunFacts } from '../src/checks/check.js';
+import {
+  checksumOffload,
+  clockAlarms,
+  clockOffset,
+  consoleHvc0,
+  guestBoots,
+  guestClock,
+  guestInitramfs,
+  guestXenstoreUtils,
+  interfaceWithMac,
+  pciPassthrough,
+  phyLvm,
+  vifOnBridge,
+} from '../src/checks/domu.js';
+import { LIST_INITRAMFS } from '../src/checks/dom0.js';
+import { followsWithin, guestShutdown, liveMigrationFailure, sysrq, vcpuHotplug } from '../src/checks/lifecycle.js';
+import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
+import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
+import { candidateClosure } from '../src/packages.js';
+import { shJoin } from '../src/quote.js';
+import { runChecks } from '../src/suite.js';
+import { type Answers, fakeHost, runCheck, suiteOptions } from './helpers/fakeHost.js';
+
+const RELEASE = '6.1.0-56-amd64';
+const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args].join(' ');
+/** The key the fake dom0 knows a command run in the guest by. */
+const inGuest = (...argv: string[]) => new Guest(fakeHost()).sshArgv(argv).join(' ');
+
+function guestRun(answers: Answers, more: Partial<RunFacts> = {}) {
+  const host = fakeHost(answers);
+  const facts: RunFacts = { guest: { created: true, up: true, bootSeconds: 58, steps: [], guest: new Guest(host) }, ...more };
+  // Bounded as the pipeline bounds lifecycle checks: some poll the guest for a while.
+  return { host, run: async (check: Check) => (await runChecks([check], suiteOptions(host, { facts, timeoutMs: 60_000 })))[0] };
+}
+
+describe('the guest is reached through dom0 with one quoting', () => {
+  test('a hostile argument reaches the guest as one word inside the argv dom0 runs', () => {
+    const argv = new Guest(fakeHost()).sshArgv(['echo', "a b'; rm -rf / $(id)"]);
+    expect(argv.slice(-2)).toEqual([`root@${GUEST.ip}`, shJoin(['echo', "a b'; rm -rf / $(id)"])]);
+    expect(argv).toContain('StrictHostKeyChecking=yes');
+  });
+
+  test('the xl config is PV through pygrub, a phy: LVM disk and a vif on the bridge', () => {
+    const cfg = xlConfig();
+    expect(cfg).toMatch(/^type = "pv"$/m);
+    expect(cfg).toMatch(/^bootloader = "pygrub"$/m);
+    expect(cfg).toContain(`"phy:/dev/${GUEST.vg}/${GUEST.lv},xvda,w"`);
+    expect(cfg).toContain(`bridge=${GUEST.bridge}`);
+    expect(cfg).toMatch(/^vcpus = 1$/m);
+    expect(cfg).toMatch(/^maxvcpus = 2$/m);
+  });
+});
+
+describe('domU.boots', () => {
+  test('a guest that never came up fails with the reason and every step as evidence', async () => {
+    const host = fakeHost();
+    const r = await runCheck(guestBoots, host, {
+      guest: {
+        created: true,
+        up: false,
+        problem: 'the guest did not answer over SSH within 300 s of xl create (timeout-boot)',
+        steps: [{ command: 'xl create /etc/xen/xc-guest.cfg', exitCode: 0, output: 'Parsing config' }],
+        guest: new Guest(host),
+      },
+    });
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/did not answer over SSH/);
+    expect(r.remedy).toMatch(/domU-console\.log/);
+    expect(r.evidence.map((e) => e.command)).toContain('(dom0) xl create /etc/xen/xc-guest.cfg');
+  });
+
+  test('no domU on this target is a skip with the reason, never a pass', async () => {
+    const r = await runCheck(guestBoots, fakeHost(), { guestNotStarted: 'the domU runs on the qemu target only so far' });
+    expect(r.status).toBe('skip');
+    expect(r.message).toMatch(/qemu target only/);
+  });
+
+  test('up and multi-user passes; up but degraded to rescue fails', async () => {
+    expect((await guestRun({ [inGuest('systemctl', 'is-active', 'multi-user.target')]: { stdout: 'active\n' } }).run(guestBoots)).status).toBe('pass');
+    const r = await guestRun({ [inGuest('systemctl', 'is-active', 'multi-user.target')]: { code: 3, stdout: 'inactive\n' } }).run(guestBoots);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/multi-user\.target is inactive/);
+  });
+});
+
+describe('net.vif-on-bridge', () => {
+  test('a vif hotplug script that exits 1 makes xl create fail: the check names it', async () => {
+    const host = fakeHost();
+    const out = [
+      'libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: /etc/xen/scripts/vif-bridge online [1234] exited with error status 1',
+      'libxl: error: libxl_device.c:1286:device_hotplug_child_death_cb: script: /etc/xen/scripts/vif-bridge failed; error detected.',
+      'libxl: error: libxl_create.c:1863:domcreate_attach_devices: Domain 1:unable to add vif devices',
+    ].join('\n');
+    const r = await runCheck(vifOnBridge, host, {
+      guest: { created: false, up: false, problem: 'xl create failed (exit 3)', steps: [{ command: 'xl create /etc/xen/xc-guest.cfg', exitCode: 3, output: out }], guest: new Guest(host) },
+    });
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/vif-bridge/);
+    expect(r.remedy).toMatch(/hotplug script/);
+  });
+
+  test('the vif on the bridge passes; a vif left off it fails', async () => {
+    const base = { 'xl domid xc-guest': { stdout: '1\n' } };
+    const on = '4: vif1.0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master xenbr0 state UP';
+    expect((await guestRun({ ...base, 'ip -o link show master xenbr0': { stdout: on } }).run(vifOnBridge)).status).toBe('pass');
+    const r = await guestRun({ ...base, 'ip -o link show master xenbr0': { stdout: '' } }).run(vifOnBridge);
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('vif1.0 is not a port of xenbr0');
+  });
+});
+
+describe('storage.phy-lvm', () => {
+  const backend = 'xenstore-read /local/domain/0/backend/vbd/1/51712/params';
+  const io = (code: number) => ({
+    [inGuest('sh', '-c', 'set -e; head -c 4194304 /dev/urandom > /var/tmp/xc-io; a=$(sha256sum < /var/tmp/xc-io); sync; echo 3 > /proc/sys/vm/drop_caches; b=$(sha256sum < /var/tmp/xc-io); rm /var/tmp/xc-io; [ "$a" = "$b" ] && findmnt -no SOURCE /')]: { code, stdout: '/dev/xvda1\n' },
+  });
+  test('blkback serving the volume and a guest that reads back what it wrote passes', async () => {
+    const r = await guestRun({ 'xl domid xc-guest': { stdout: '1' }, [backend]: { stdout: '/dev/xcvg/xc-guest' }, ...io(0) }).run(phyLvm);
+    expect(r.status).toBe('pass');
+  });
+  test('no vbd backend (qdisk instead of blkback) fails naming blkback', async () => {
+    const r = await guestRun({ 'xl domid xc-guest': { stdout: '1' }, ...io(0) }).run(phyLvm);
+    expect(r.status).toBe('fail');
+    expect(r.remedy).toMatch(/blkback/);
+  });
+  test('a write that does not read back fails', async () => {
+    const r = await guestRun({ 'xl domid xc-guest': { stdout: '1' }, [backend]: { stdout: '/dev/xcvg/xc-guest' }, ...io(1) }).run(phyLvm);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/write and read back/);
+  });
+});
+
+describe('domU.console-hvc0', () => {
+  const getty = (state: string) => ({ [inGuest('systemctl', 'is-active', 'serial-getty@hvc0.service')]: { stdout: `${state}\n` } });
+  const shown = (text: string) => ({ [`tail -c 2000 ${GUEST.consoleLog}`]: { stdout: text } });
+  test('a getty and a login prompt (through terminal escapes) pass', async () => {
+    expect((await guestRun({ ...getty('active'), ...shown('\x1b[0m\r\nDebian GNU/Linux 12 xcguest hvc0\r\n\r\nxcguest login: ') }).run(consoleHvc0)).status).toBe('pass');
+  });
+  test('no getty on hvc0 fails naming it', async () => {
+    const r = await guestRun({ ...getty('inactive'), ...shown('[  OK  ] Reached target multi-user.target\n') }).run(consoleHvc0);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/serial-getty@hvc0\.service is inactive; xl console shows no login prompt/);
+  });
+});
+
+describe('domU.clock', () => {
+  const clockKey = sh('date +%s.%N; "$@"; date +%s.%N', ...new Guest(fakeHost()).sshArgv(['date', '+%s.%N']));
+  const answers = (src: string, log: string, times: string) => ({
+    [inGuest('cat', '/sys/devices/system/clocksource/clocksource0/current_clocksource')]: { stdout: `${src}\n` },
+    [inGuest('journalctl', '-b', '--no-pager', '-o', 'cat', '-p', 'warning')]: { stdout: log },
+    [clockKey]: { stdout: times },
+  });
+  test('the offset is how far the guest reading lies outside dom0 window', () => {
+    expect(clockOffset('100.0\n100.5\n101.2\n')).toBe(0);
+    expect(clockOffset('100.0\n98.5\n101.0\n')).toBeCloseTo(1.5);
+    expect(clockOffset('100.0\n103.0\n101.0\n')).toBeCloseTo(2);
+    expect(clockOffset('garbage')).toBeUndefined();
+  });
+  test('hardware-clock alarms are told from other warnings', () => {
+    expect(clockAlarms('rtc_cmos: probe of rtc_cmos failed with error -38\ncfg80211: failed to load regulatory.db\nhwclock: Cannot access the Hardware Clock via any known method.')).toEqual([
+      'rtc_cmos: probe of rtc_cmos failed with error -38',
+      'hwclock: Cannot access the Hardware Clock via any known method.',
+    ]);
+  });
+  test('xen clocksource, a quiet boot and a clock inside the window pass', async () => {
+    expect((await guestRun(answers('xen', 'cfg80211: failed to load regulatory.db\n', '100.0\n100.4\n100.9\n')).run(guestClock)).status).toBe('pass');
+  });
+  test('a guest 3 s behind fails with the offset; a tsc clocksource and an RTC alarm fail', async () => {
+    const r = await guestRun(answers('xen', '', '100.0\n97.0\n100.9\n')).run(guestClock);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/3\.00 s off dom0's/);
+    const r2 = await guestRun(answers('tsc', 'hwclock: Cannot access the Hardware Clock via any known method.', '100.0\n100.1\n100.2\n')).run(guestClock);
+    expect(r2.message).toMatch(/clocksource is tsc, not xen; the boot log raises hardware-clock alarms/);
+  });
+});
+
+describe('domU.xenstore-utils', () => {
+  const install = (targets: string[]) => inGuest('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', ...targets);
+  const tools = inGuest('dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package}\\n', 'xen-utils*', 'xen-hypervisor*');
+  const name = (out: string) => ({ [inGuest('xenstore-read', 'name')]: { stdout: out } });
+  test("the archive's package alone, and xenstore-read name answering, pass", async () => {
+    const r = await guestRun({ [install(['xenstore-utils'])]: {}, [tools]: { code: 1 }, ...name('xc-guest\n') }).run(guestXenstoreUtils);
+    expect(r.status).toBe('pass');
+  });
+  test('a candidate that depends on the toolstack cannot install alone in the guest: fail naming it', async () => {
+    const file = '/root/xc-candidates/xenstore-utils_4.17_amd64.deb';
+    const g = new Guest(fakeHost());
+    const r = await guestRun(
+      {
+        [['scp', ...g.sshOptions(), file, `root@${GUEST.ip}:/root/`].join(' ')]: {},
+        [install(['/root/xenstore-utils_4.17_amd64.deb'])]: { code: 100, stdout: ' xenstore-utils : Depends: xen-utils-4.17 but it is not installable\nE: Unable to correct problems, you have held broken packages.\n' },
+      },
+      { guestCandidates: [file] },
+    ).run(guestXenstoreUtils);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/cannot be installed alone .*Depends: xen-utils-4\.17/);
+  });
+  test('an install that drags the toolstack in fails; a wrong name fails', async () => {
+    const r = await guestRun({ [install(['xenstore-utils'])]: {}, [tools]: { stdout: 'ii  xen-utils-4.17\n' }, ...name('xc-guest\n') }).run(guestXenstoreUtils);
+    expect(r.message).toMatch(/pulled in xen-utils-4\.17/);
+    const r2 = await guestRun({ [install(['xenstore-utils'])]: {}, [tools]: { code: 1 }, ...name('') }).run(guestXenstoreUtils);
+    expect(r2.status).toBe('fail');
+    expect(r2.message).toMatch(/xenstore-read name/);
+  });
+  test("the guest's candidate set follows Depends among the candidates only", () => {
+    const c = (name: string, depends: string[] = []) => ({ path: `/x/${name}.deb`, name, version: '1', arch: 'amd64', depends });
+    const set = [c('xenstore-utils', ['libc6', 'libxenstore4']), c('libxenstore4', ['libc6', 'libxentoolcore1']), c('libxentoolcore1'), c('xen-utils-4.17', ['libxenstore4'])];
+    expect(candidateClosure('xenstore-utils', set).map((x) => x.name)).toEqual(['xenstore-utils', 'libxenstore4', 'libxentoolcore1']);
+    expect(candidateClosure('xenstore-utils', [])).toEqual([]);
+  });
+});
+
+describe('domU.pv-net parsing', () => {
+  test('the interface with the vif MAC, and the checksum offload state', () => {
+    const links = '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n2: enX0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    link/ether 00:16:3e:58:43:01 brd ff:ff:ff:ff:ff:ff';
+    expect(interfaceWithMac(links, GUEST.mac)).toBe('enX0');
+    expect(interfaceWithMac(links, '00:16:3e:00:00:99')).toBeUndefined();
+    expect(checksumOffload('Features for enX0:\nrx-checksumming: on [fixed]\ntx-checksumming: on\n\ttx-checksum-ipv4: on\n')).toEqual({ rx: 'on', tx: 'on' });
+    expect(checksumOffload('no features')).toEqual({ rx: undefined, tx: undefined });
+  });
+});
+
+describe('domU.initramfs-pv-drivers', () => {
+  const answers = (listing: string, config = 'CONFIG_XEN_BLKDEV_FRONTEND=m\nCONFIG_XEN_NETDEV_FRONTEND=m\n') => ({
+    [inGuest('uname', '-r')]: { stdout: `${RELEASE}\n` },
+    [inGuest('grep', '-E', '^CONFIG_(XEN_BLKDEV_FRONTEND|XEN_NETDEV_FRONTEND)=', `/boot/config-${RELEASE}`)]: { stdout: config },
+    [sh('"$@" > /var/tmp/xc-guest-initrd', ...new Guest(fakeHost()).sshArgv(['cat', `/boot/initrd.img-${RELEASE}`]))]: {},
+    [sh(LIST_INITRAMFS, '/var/tmp/xc-guest-initrd', 'lsinitramfs')]: { stdout: listing },
+    'rm -f /var/tmp/xc-guest-initrd': {},
+  });
+  const both = `usr/lib/modules/${RELEASE}/kernel/drivers/block/xen-blkfront.ko\nusr/lib/modules/${RELEASE}/kernel/drivers/net/xen-netfront.ko\nentries 2000\n`;
+  test('both frontends in the guest initramfs pass', async () => {
+    expect((await guestRun(answers(both)).run(guestInitramfs)).status).toBe('pass');
+  });
+  test('a guest initramfs without xen-netfront (MODULES=dep) fails naming it', async () => {
+    const r = await guestRun(answers(`usr/lib/modules/${RELEASE}/kernel/drivers/block/xen-blkfront.ko\nentries 900\n`)).run(guestInitramfs);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/lacks xen-netfront/);
+  });
+});
+
+describe('domU.pci-passthrough', () => {
+  const config = (line: string) => ({ [inGuest('sh', '-c', 'grep -E "^CONFIG_XEN_PCIDEV_FRONTEND=" /boot/config-$(uname -r) || echo none')]: { stdout: line } });
+  const iommu = (line: string) => ({ [sh('xl dmesg | grep -i "I/O virtualisation" || true')]: { stdout: line } });
+  test('no IOMMU is a skip that still reports the guest kernel option', async () => {
+    const r = await guestRun({ ...config('CONFIG_XEN_PCIDEV_FRONTEND=m\n'), ...iommu('(XEN) I/O virtualisation disabled\n') }).run(pciPassthrough);
+    expect(r.status).toBe('skip');
+    expect(r.message).toMatch(/no IOMMU.*XEN_PCIDEV_FRONTEND=m/);
+  });
+  test('a guest kernel stripped of pcifront fails whatever the hardware', async () => {
+    const r = await guestRun({ ...config('none\n'), ...iommu('(XEN) I/O virtualisation disabled\n') }).run(pciPassthrough);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/lacks CONFIG_XEN_PCIDEV_FRONTEND/);
+  });
+});
+
+describe('lifecycle', () => {
+  const cpus = (online: string, present = '0-1') => ({ stdout: `${online}\n${present}\n` });
+  test('a vCPU the kernel noticed but nothing onlined fails with the udev remedy', async () => {
+    const key = inGuest('cat', '/sys/devices/system/cpu/online', '/sys/devices/system/cpu/present');
+    const r = await guestRun({ [key]: cpus('0'), 'xl vcpu-set xc-guest 2': {}, 'xl vcpu-set xc-guest 1': {} }).run(vcpuHotplug);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/noticed vCPU 1 \(present 0-1\) but nothing brought it online/);
+    expect(r.remedy).toMatch(/udev rule/);
+  }, 60_000);
+
+  test('memory follows within 10 %', () => {
+    expect(followsWithin(-131072, -131072)).toBe(true);
+    expect(followsWithin(-120000, -131072)).toBe(true);
+    expect(followsWithin(0, -131072)).toBe(false);
+  });
+
+  test('sysrq that never reaches the guest fails', async () => {
+    const count = inGuest('sh', '-c', 'dmesg | grep -c "Emergency Sync" || true');
+    const r = await guestRun({ [count]: { stdout: '0\n' }, 'xl sysrq xc-guest s': {} }).run(sysrq);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/no new "Emergency Sync"/);
+  }, 60_000);
+
+  test('a live migration refused for want of shadow paging says so', () => {
+    const out = 'xc: error: Failed to enable logdirty: 95,22,0 (22 = Invalid argument): Internal error\nMigration failed, failed to suspend at sender.';
+    const { message, remedy } = liveMigrationFailure(out, '/boot/xen-4.17-amd64.config:# CONFIG_SHADOW_PAGING is not set\n');
+    expect(message).toMatch(/without shadow paging/);
+    expect(remedy).toMatch(/CONFIG_SHADOW_PAGING=y/);
+    expect(liveMigrationFailure('migration target: Domain creation failed (code -3).', '').message).toMatch(/^xl migrate failed: migration target: Domain creation failed/);
+  });
+
+  test('a guest that ignores xl shutdown is bounded, reported and destroyed', async () => {
+    const { host, run } = guestRun({ 'timeout 120 xl shutdown -w xc-guest': { code: 124 }, 'xl destroy xc-guest': {} });
+    const r = await run(guestShutdown);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/still running 120 s after xl shutdown -w; it was destroyed/);
+    expect(host.calls).toContain('xl destroy xc-guest');
+  });
+});
+
+describe('check groups', () => {
+  test('dom0 and domU groups split the catalogue by where the checks look', () => {
+    const all = [...CHECK_GROUPS['host-before-reboot'], ...CHECK_GROUPS.dom0, ...CHECK_GROUPS.domU];
+    expect(all.sort()).toEqual([...CHECK_IDS].sort());
+    expect(CHECK_GROUPS.domU).toContain('domU.live-migration');
+    expect(CHECK_GROUPS.domU).toContain('net.vif-on-bridge');
+  });
+});

@@ -1,0 +1,301 @@
+// What dom0 does to a running guest: hot-plug disks, vCPUs and memory, sysrq,
+// save/restore, migration, a reboot into a regenerated boot config, and
+// shutdown. Each changes the guest, so they run one at a time, in this order,
+// after the domU checks that only look; each leaves the guest running except
+// the last.
+import { GUEST, lvPath } from '../guest/guest.js';
+import { type Check, type CheckContext, fail, pass } from './check.js';
+import { measureClock } from './domu.js';
+
+const GUEST_UP = ['domU.boots'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll fn every second until it returns something, for at most `seconds`. */
+async function until<T>(seconds: number, fn: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined || Date.now() > deadline) return v;
+    await sleep(1000);
+  }
+}
+
+async function bootAndUptime(ctx: CheckContext): Promise<{ bootId: string; uptime: number }> {
+  const r = await ctx.guest(['sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime']);
+  const [bootId, up] = r.stdout.trim().split('\n');
+  if (r.code !== 0 || !bootId) throw new Error('the guest is not answering (an earlier check may have left it down)');
+  return { bootId, uptime: Number(up) };
+}
+
+/** Wait for the guest to answer again after dom0 restarted or moved it. */
+async function backUp(ctx: CheckContext, notThisBoot?: string): Promise<string | undefined> {
+  return ctx.facts.guest!.guest.waitUp(ctx.timeouts.boot * 1000, `check (waiting for the domU)`, notThisBoot);
+}
+
+export const diskHotplug: Check = {
+  id: 'domU.disk-hotplug',
+  title: 'xl block-attach a second volume: the guest sees it, writes and reads it; xl block-detach removes it cleanly',
+  where: 'domU',
+  seed: 'Disks are of course also hot-pluggable and hot-removable.',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const attach = await ctx.run(['xl', 'block-attach', GUEST.name, `phy:${lvPath(GUEST.extraLv)},xvdb,w`]);
+    if (attach.code !== 0) return fail(`xl block-attach failed: ${attach.stderr.trim().split('\n').pop()}`, 'See /var/log/xen/xl-*.log and the block hotplug script.');
+    const seen = await ctx.guest(['sh', '-c', 'for i in $(seq 40); do [ -b /dev/xvdb ] && exit 0; sleep 0.5; done; exit 1']);
+    if (seen.code !== 0) {
+      await ctx.run(['xl', 'block-detach', GUEST.name, 'xvdb']);
+      return fail('the guest did not see /dev/xvdb within 20 s of xl block-attach', 'blkfront in the guest must pick up new devices from xenstore.');
+    }
+    const io = await ctx.guest([
+      'sh', '-c',
+      'set -e; head -c 1048576 /dev/urandom > /var/tmp/xc-blk; dd if=/var/tmp/xc-blk of=/dev/xvdb bs=64k oflag=direct status=none; dd if=/dev/xvdb bs=64k count=16 iflag=direct status=none | cmp - /var/tmp/xc-blk; rm /var/tmp/xc-blk',
+    ]);
+    const detach = await ctx.run(['xl', 'block-detach', GUEST.name, 'xvdb']);
+    const gone = await ctx.guest(['sh', '-c', 'for i in $(seq 40); do [ -b /dev/xvdb ] || exit 0; sleep 0.5; done; exit 1']);
+    const problems = [
+      ...(io.code === 0 ? [] : ['the guest could not write and read back 1 MiB on /dev/xvdb']),
+      ...(detach.code === 0 ? [] : [`xl block-detach failed: ${detach.stderr.trim().split('\n').pop()}`]),
+      ...(gone.code === 0 ? [] : ['/dev/xvdb was still in the guest 20 s after xl block-detach']),
+    ];
+    if (problems.length) return fail(problems.join('; '), 'See the guest kernel log (blkfront) and /var/log/xen in dom0.');
+    return pass('xvdb appeared in the guest, 1 MiB written and read back intact, and it went away on block-detach');
+  },
+};
+
+async function onlineCpus(ctx: CheckContext): Promise<{ online: string; present: string }> {
+  const r = await ctx.guest(['cat', '/sys/devices/system/cpu/online', '/sys/devices/system/cpu/present']);
+  const [online = '', present = ''] = r.stdout.trim().split('\n');
+  return { online, present };
+}
+
+export const vcpuHotplug: Check = {
+  id: 'domU.vcpu-hotplug',
+  title: 'Started with 1 of 2 vCPUs: xl vcpu-set 2 and back to 1, and the guest\'s online CPUs follow',
+  where: 'domU',
+  seed: 'CPU hotplug: The domU kernel has to notice, and make use of these resources.',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const before = await onlineCpus(ctx);
+    await ctx.run(['xl', 'vcpu-set', GUEST.name, '2']);
+    const up = await until(10, async () => ((await onlineCpus(ctx)).online === '0-1' ? true : undefined));
+    const after = await onlineCpus(ctx);
+    await ctx.run(['xl', 'vcpu-set', GUEST.name, '1']);
+    const down = await until(10, async () => ((await onlineCpus(ctx)).online === '0' ? true : undefined));
+    if (!up) {
+      const noticed = after.present === '0-1';
+      return fail(
+        noticed
+          ? `after xl vcpu-set 2 the guest's kernel noticed vCPU 1 (present ${after.present}) but nothing brought it online (online ${after.online}, was ${before.online})`
+          : `after xl vcpu-set 2 the guest did not notice vCPU 1 (present ${after.present}, online ${after.online})`,
+        noticed
+          ? 'Online hot-added CPUs in the guest: a udev rule such as SUBSYSTEM=="cpu", ACTION=="add", TEST=="online", ATTR{online}=="0", ATTR{online}="1", or CONFIG_XEN_... auto-onlining.'
+          : 'The guest kernel needs Xen vCPU hotplug (CONFIG_XEN_PV with HOTPLUG_CPU).',
+      );
+    }
+    if (!down) return fail('after xl vcpu-set 1 the guest still had vCPU 1 online', 'The guest must let vCPU 1 go offline when Xen asks.');
+    return pass(`online CPUs went ${before.online} -> 0-1 -> 0 with xl vcpu-set`);
+  },
+};
+
+async function memTotalKb(ctx: CheckContext): Promise<number> {
+  const r = await ctx.guest(['grep', '^MemTotal:', '/proc/meminfo']);
+  return Number(/(\d+)/.exec(r.stdout)?.[1] ?? NaN);
+}
+
+/** Did MemTotal move by the change in the target, within 10 %? */
+export function followsWithin(deltaKb: number, expectedKb: number): boolean {
+  return Math.abs(deltaKb - expectedKb) <= Math.abs(expectedKb) * 0.1;
+}
+
+export const memoryHotplug: Check = {
+  id: 'domU.memory-hotplug',
+  title: "xl mem-set down and back up within maxmem: the guest's MemTotal follows within 10%",
+  where: 'domU',
+  seed: 'Memory hotplug: Make sure your guest kernel notices it',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const full = GUEST.memoryMb;
+    const low = full - 128;
+    const start = await memTotalKb(ctx);
+    const expected = -128 * 1024;
+    await ctx.run(['xl', 'mem-set', GUEST.name, `${low}m`]);
+    const down = await until(20, async () => {
+      const m = await memTotalKb(ctx);
+      return followsWithin(m - start, expected) ? m : undefined;
+    });
+    const lowSeen = await memTotalKb(ctx);
+    await ctx.run(['xl', 'mem-set', GUEST.name, `${full}m`]);
+    const up = await until(20, async () => {
+      const m = await memTotalKb(ctx);
+      return Math.abs(m - start) <= 0.1 * Math.abs(expected) ? m : undefined;
+    });
+    const end = await memTotalKb(ctx);
+    if (!down) return fail(`after xl mem-set ${low}m MemTotal went ${start} -> ${lowSeen} kB, not down by about ${-expected} kB`, 'The guest kernel needs the Xen balloon driver (XEN_BALLOON).');
+    if (!up) return fail(`after xl mem-set ${full}m MemTotal stayed at ${end} kB (was ${start} kB before)`, 'The balloon driver must give memory back to the guest up to maxmem (XEN_BALLOON, and XEN_BALLOON_MEMORY_HOTPLUG beyond the boot size).');
+    return pass(`MemTotal ${start} -> ${down} -> ${up} kB with xl mem-set ${low}m and ${full}m`);
+  },
+};
+
+export const sysrq: Check = {
+  id: 'domU.sysrq',
+  title: 'xl sysrq <dom> s shows up in the guest\'s kernel log',
+  where: 'domU',
+  seed: 'Xen Eventchannels: It can for example trigger a sysrq to the DomU',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const count = async () => Number((await ctx.guest(['sh', '-c', 'dmesg | grep -c "Emergency Sync" || true'])).stdout.trim() || 0);
+    const before = await count();
+    const r = await ctx.run(['xl', 'sysrq', GUEST.name, 's']);
+    if (r.code !== 0) return fail(`xl sysrq failed: ${r.stderr.trim()}`, 'See xl dmesg.');
+    const seen = await until(10, async () => ((await count()) > before ? true : undefined));
+    if (!seen) return fail('10 s after xl sysrq s the guest kernel log has no new "Emergency Sync"', 'The guest kernel needs MAGIC_SYSRQ and the Xen sysrq watch (drivers/xen/manage.c); check kernel.sysrq.');
+    return pass('the guest kernel logged "Emergency Sync" after xl sysrq s');
+  },
+};
+
+const SAVE_FILE = '/var/tmp/xc-guest.save';
+
+/** save/restore and cold migration: the guest comes back with the same boot and a later uptime. */
+async function restoreAndJudge(ctx: CheckContext, before: { bootId: string; uptime: number }, how: string) {
+  const restore = await ctx.run(['xl', 'restore', SAVE_FILE]);
+  await ctx.run(['rm', '-f', SAVE_FILE]);
+  if (restore.code !== 0) return fail(`xl restore after ${how} failed: ${restore.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+  const id = await backUp(ctx);
+  if (!id) return fail(`the guest did not answer within ${ctx.timeouts.boot} s of xl restore`, 'See domU-console.log.');
+  const after = await bootAndUptime(ctx);
+  if (after.bootId !== before.bootId) return fail(`after ${how} the guest booted afresh (new boot id) instead of continuing`, 'See domU-console.log.');
+  if (!(after.uptime >= before.uptime)) return fail(`after ${how} the guest's uptime went back (${before.uptime} -> ${after.uptime} s)`, 'See domU-console.log.');
+  return pass(`after ${how} the guest continued the same boot (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s)`);
+}
+
+export const saveRestore: Check = {
+  id: 'domU.save-restore',
+  title: 'xl save then xl restore: the guest is alive and its uptime continued',
+  where: 'domU',
+  seed: 'Running a snapshot should be possible',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const before = await bootAndUptime(ctx);
+    const save = await ctx.run(['xl', 'save', GUEST.name, SAVE_FILE]);
+    if (save.code !== 0) return fail(`xl save failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+    return restoreAndJudge(ctx, before, 'xl save and xl restore');
+  },
+};
+
+export const coldMigration: Check = {
+  id: 'domU.cold-migration',
+  title: 'Cold migration: a checkpoint (xl save -c), the domain destroyed, restored from the checkpoint file as another host would',
+  where: 'domU',
+  seed: "Cold migration: A cold migration of a VM between dom0's should be possible",
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const before = await bootAndUptime(ctx);
+    const save = await ctx.run(['xl', 'save', '-c', GUEST.name, SAVE_FILE]);
+    if (save.code !== 0) return fail(`xl save -c failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+    await ctx.run(['xl', 'destroy', GUEST.name]);
+    return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
+  },
+};
+
+/** Why a live migration failed, in words, from xl's output and the hypervisor's build config. */
+export function liveMigrationFailure(xlOutput: string, xenConfig: string): { message: string; remedy: string } {
+  const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
+  if (/Failed to enable logdirty/i.test(xlOutput) && /# CONFIG_SHADOW_PAGING is not set/.test(xenConfig)) {
+    return {
+      message: 'Xen could not put the PV guest in log-dirty mode (EOPNOTSUPP): the hypervisor is built without shadow paging (# CONFIG_SHADOW_PAGING is not set), which live migration of PV guests needs',
+      remedy: 'Build the hypervisor with CONFIG_SHADOW_PAGING=y (the upstream default), or document that PV guests cannot be live-migrated with this build (HVM and PVH guests on HAP hardware can).',
+    };
+  }
+  return { message: `xl migrate failed: ${last}`, remedy: 'See the evidence and /var/log/xen in dom0.' };
+}
+
+export const liveMigration: Check = {
+  id: 'domU.live-migration',
+  title: 'xl migrate to localhost: the guest keeps running and its clock stays within 1 s of dom0',
+  where: 'domU',
+  seed: "Live migration: A live migration of a VM between dom0's should be possible. The clock should stay OK...",
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const before = await bootAndUptime(ctx);
+    // xl runs "<ssh command> localhost xl migrate-receive"; the run's key and dom0's own host key, pinned.
+    const ssh = `ssh -i ${GUEST.key} -o UserKnownHostsFile=${GUEST.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
+    const migrate = await ctx.run(['xl', 'migrate', '-s', ssh, GUEST.name, 'localhost']);
+    if (migrate.code !== 0) {
+      const config = await ctx.run(['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true']);
+      const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr, config.stdout);
+      await backUp(ctx);
+      return fail(message, remedy);
+    }
+    if (!(await backUp(ctx))) return fail(`the guest did not answer within ${ctx.timeouts.boot} s of the migration`, 'See domU-console.log.');
+    const after = await bootAndUptime(ctx);
+    if (after.bootId !== before.bootId) return fail('after xl migrate the guest booted afresh instead of continuing', 'See domU-console.log.');
+    const { offset } = await measureClock(ctx);
+    if (offset === undefined || offset > 1) return fail(`after xl migrate the guest's clock is ${offset?.toFixed(2) ?? 'unreadable'} s off dom0's`, 'The guest must resync its clock from Xen after migration.');
+    return pass(`the guest kept running through xl migrate localhost; its clock is within ${offset.toFixed(2)} s of dom0's`);
+  },
+};
+
+export const kernelUpdate: Check = {
+  id: 'domU.kernel-update',
+  title: "Inside the guest, the kernel package's boot-config hook regenerates the config; after xl reboot the guest boots it",
+  where: 'domU',
+  seed: 'The distro should be able to update a kernel and build a valid boot config in a VM.',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const release = (await ctx.guest(['uname', '-r'])).stdout.trim();
+    const before = await bootAndUptime(ctx);
+    // A mark on the kernel command line tells the regenerated config from the old one after the reboot.
+    const mark = `xc.kernel-update=${before.bootId.slice(0, 8)}`;
+    await ctx.guest(['sh', '-c', 'printf "GRUB_CMDLINE_LINUX_DEFAULT=\\"%s\\"\\n" "$1" > /etc/default/grub.d/zz-xc-kernel-update.cfg', 'sh', mark]);
+    const hook = await ctx.guest(ctx.profile.kernelBootConfigHook(release));
+    if (hook.code !== 0) return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}): ${hook.stderr.trim().split('\n').pop()}`, 'The boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices).');
+    const cfg = await ctx.guest(['grep', '-c', mark, ctx.profile.grubCfg]);
+    if (cfg.code !== 0) return fail(`the regenerated ${ctx.profile.grubCfg} does not carry the new kernel command line`, 'See the hook\'s output.');
+    await ctx.run(['xl', 'reboot', GUEST.name]);
+    if (!(await backUp(ctx, before.bootId))) return fail(`the guest did not come back within ${ctx.timeouts.boot} s of xl reboot with the regenerated config`, 'See domU-console.log: pygrub reads the guest\'s own grub.cfg.');
+    const cmdline = (await ctx.guest(['cat', '/proc/cmdline'])).stdout.trim();
+    if (!cmdline.includes(mark)) return fail(`the guest rebooted but not into the regenerated entry (its command line: ${cmdline})`, 'pygrub boots the default entry of the guest\'s grub.cfg: check GRUB_DEFAULT and the generated file.');
+    return pass(`the kernel's boot-config hook regenerated ${ctx.profile.grubCfg} in the guest; after xl reboot it booted the new entry (${mark} on its command line)`);
+  },
+};
+
+export const guestShutdown: Check = {
+  id: 'domU.shutdown',
+  title: 'xl shutdown -w finishes within the bound (timeout-shutdown); a guest that does not is destroyed',
+  where: 'domU',
+  seed: 'It can also ask the domU to run a shutdown much like the power button trigger does in ACPI.',
+  after: GUEST_UP,
+  changesGuest: true,
+  async run(ctx) {
+    const bound = ctx.timeouts.shutdown;
+    const started = Date.now();
+    const r = await ctx.run(['timeout', String(bound), 'xl', 'shutdown', '-w', GUEST.name]);
+    const took = (Date.now() - started) / 1000;
+    if (r.code === 124) {
+      await ctx.run(['xl', 'destroy', GUEST.name]);
+      return fail(`the guest was still running ${bound} s after xl shutdown -w; it was destroyed`, 'The guest must act on the Xen shutdown request (drivers/xen/manage.c watches control/shutdown); see domU-console.log for the stop job holding it.');
+    }
+    if (r.code !== 0) return fail(`xl shutdown -w failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`, 'See the evidence.');
+    return pass(`the guest shut down ${took.toFixed(1)} s after xl shutdown -w (bound ${bound} s)`);
+  },
+};
+
+export const lifecycleChecks: Check[] = [
+  diskHotplug,
+  vcpuHotplug,
+  memoryHotplug,
+  sysrq,
+  saveRestore,
+  coldMigration,
+  liveMigration,
+  kernelUpdate,
+  guestShutdown,
+];

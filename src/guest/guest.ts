@@ -1,0 +1,224 @@
+// The domU: the distro's own guest image on an LVM volume in dom0, booted by
+// pygrub from its own GRUB config, on a bridge the tool makes with a DHCP
+// server the tool runs, reached over SSH from dom0. Every command reaches the
+// guest as one word quoted by shJoin inside the argv dom0 runs.
+import type { ExecOptions, Host } from '../host/host.js';
+import { PART_OFFSET } from '../image/build.js';
+import type { RunResult } from '../proc.js';
+import { shJoin } from '../quote.js';
+
+export const GUEST = {
+  name: 'xc-guest',
+  mac: '00:16:3e:58:43:01',
+  ip: '10.99.0.2',
+  dom0Ip: '10.99.0.1',
+  bridge: 'xenbr0',
+  vg: 'xcvg',
+  lv: 'xc-guest',
+  /** A second volume, hot-plugged by domU.disk-hotplug. */
+  extraLv: 'xc-guest-extra',
+  memoryMb: 384,
+  cfg: '/etc/xen/xc-guest.cfg',
+  key: '/root/.ssh/xc-guest',
+  knownHosts: '/root/.ssh/xc-guest-known-hosts',
+  /** What `xl console` showed, captured under script(1) (xl console wants a terminal). */
+  consoleLog: '/var/log/xc-guest-console.log',
+  /** Where dom0 sees the disks QemuHost attaches (by serial). */
+  imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
+  lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
+} as const;
+
+export const lvPath = (lv: string) => `/dev/${GUEST.vg}/${lv}`;
+
+/** The guest's xl config: PV, pygrub, a phy: LVM disk (blkback), a vif on the tool's bridge. */
+export function xlConfig(): string {
+  return [
+    `name = "${GUEST.name}"`,
+    'type = "pv"',
+    'bootloader = "pygrub"',
+    `memory = ${GUEST.memoryMb}`,
+    `maxmem = ${GUEST.memoryMb}`,
+    'vcpus = 1',
+    'maxvcpus = 2',
+    `disk = [ "phy:${lvPath(GUEST.lv)},xvda,w" ]`,
+    `vif = [ "mac=${GUEST.mac},bridge=${GUEST.bridge}" ]`,
+    'on_reboot = "restart"',
+    '',
+  ].join('\n');
+}
+
+/** The guest as dom0 reaches it. */
+export class Guest {
+  constructor(private readonly host: Host) {}
+
+  /** argv dom0 runs to run argv in the guest: ssh with the run's key and the guest's pinned host key. */
+  sshArgv(argv: readonly string[]): string[] {
+    return ['ssh', ...this.sshOptions(), `root@${GUEST.ip}`, shJoin(argv)];
+  }
+
+  /** Options for ssh and scp alike. */
+  sshOptions(): string[] {
+    return [
+      '-q', '-i', GUEST.key,
+      '-o', `UserKnownHostsFile=${GUEST.knownHosts}`,
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'ConnectTimeout=5',
+      '-o', 'ServerAliveInterval=5',
+      '-o', 'ServerAliveCountMax=6',
+    ];
+  }
+
+  run(argv: readonly string[], opts: ExecOptions): Promise<RunResult> {
+    return this.host.run(this.sshArgv(argv), opts);
+  }
+
+  /**
+   * Wait until the guest answers over SSH with a boot id other than `notThis`;
+   * returns the boot id, or undefined when the time ran out.
+   */
+  async waitUp(timeoutMs: number, phase: string, notThis?: string): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const r = await this.run(['cat', '/proc/sys/kernel/random/boot_id'], { phase, timeoutMs: 20_000, allowFailure: true }).catch(() => undefined);
+      const id = r?.code === 0 ? r.stdout.trim() : '';
+      if (id && id !== notThis) return id;
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+    return undefined;
+  }
+}
+
+/** One step of bringing the guest up, as the report shows it. */
+export interface StartStep {
+  command: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface GuestStart {
+  /** The domain was created (xl create succeeded). */
+  created: boolean;
+  /** SSH answered within the bound. */
+  up: boolean;
+  /** Seconds from `xl create` to SSH answering. */
+  bootSeconds?: number;
+  /** Why it is not up, in words. */
+  problem?: string;
+  steps: StartStep[];
+  guest: Guest;
+}
+
+/**
+ * Shell for dom0, constants only: the bridge with dom0's address and a DHCP
+ * server that always gives the guest's MAC the guest's address.
+ */
+export const NETWORK_SCRIPT = [
+  'set -e',
+  `ip link show ${GUEST.bridge} >/dev/null 2>&1 || ip link add ${GUEST.bridge} type bridge`,
+  `ip addr replace ${GUEST.dom0Ip}/24 dev ${GUEST.bridge}`,
+  `ip link set ${GUEST.bridge} up`,
+  'systemctl stop xc-dnsmasq.service 2>/dev/null || true',
+  [
+    'systemd-run --unit xc-dnsmasq.service dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0',
+    `--bind-interfaces --interface=${GUEST.bridge} --except-interface=lo`,
+    `--dhcp-range=${GUEST.ip},${GUEST.ip},1h --dhcp-host=${GUEST.mac},${GUEST.ip}`,
+    '--dhcp-leasefile=/run/xc-dnsmasq.leases',
+  ].join(' '),
+].join('\n');
+
+/** The volume group on the blank disk, the guest's volume filled from its image, and a small one to hot-plug. */
+export const STORAGE_SCRIPT = [
+  'set -e',
+  `pvcreate -q -y ${GUEST.lvmDevice}`,
+  `vgcreate -q ${GUEST.vg} ${GUEST.lvmDevice}`,
+  `lvcreate -q -y -n ${GUEST.lv} -L $(($(blockdev --getsize64 ${GUEST.imageDevice}) / 1048576))M ${GUEST.vg}`,
+  `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
+  `dd if=${GUEST.imageDevice} of=${lvPath(GUEST.lv)} bs=4M conv=sparse status=none`,
+  'sync',
+].join('\n');
+
+/**
+ * This run's key for dom0 -> guest (and dom0 -> dom0, which `xl migrate
+ * localhost` goes through), put into the guest's disk before it boots.
+ * $1: the guest's pinned host key ("type key").
+ */
+export const KEY_SCRIPT = [
+  'set -e',
+  `rm -f ${GUEST.key} ${GUEST.key}.pub`,
+  `ssh-keygen -q -t ed25519 -N '' -C xc-guest -f ${GUEST.key}`,
+  'mnt=$(mktemp -d)',
+  `mount -o offset=${PART_OFFSET} ${lvPath(GUEST.lv)} "$mnt"`,
+  'install -d -m 700 "$mnt/root/.ssh"',
+  `install -m 600 ${GUEST.key}.pub "$mnt/root/.ssh/authorized_keys"`,
+  'umount "$mnt"; rmdir "$mnt"',
+  'install -d -m 700 /root/.ssh',
+  `cat ${GUEST.key}.pub >> /root/.ssh/authorized_keys`,
+  `printf '%s %s\\nlocalhost %s\\n' ${GUEST.ip} "$1" "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" > ${GUEST.knownHosts}`,
+].join('\n');
+
+/** xl console wants a terminal: script(1) gives it one, and it reattaches after every reboot, restore or migration. */
+export const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
+
+/** What dom0 needs to run the guest. */
+const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl'];
+
+/**
+ * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
+ * never answers) are returned, not thrown: they are the domU checks' verdicts.
+ * A lost dom0 still throws (the host's InfraError).
+ */
+export async function startGuest(h: Host, guestHostKey: string, timeouts: { check: number; boot: number }): Promise<GuestStart> {
+  const phase = 'start the domU';
+  const guest = new Guest(h);
+  const steps: StartStep[] = [];
+  const start: GuestStart = { created: false, up: false, steps, guest };
+  const step = async (label: string, argv: readonly string[], input?: string): Promise<RunResult> => {
+    const r = await h.run(argv, { phase, timeoutMs: timeouts.check * 1000, allowFailure: true, input });
+    steps.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim() });
+    return r;
+  };
+  const missing = await step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
+  if (missing.stdout.trim()) {
+    start.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping)`;
+    return start;
+  }
+  for (const [label, script, args] of [
+    ['the bridge and the DHCP server', NETWORK_SCRIPT, []],
+    ['the volume group and the guest volume', STORAGE_SCRIPT, []],
+    ["this run's key into the guest", KEY_SCRIPT, [guestHostKey]],
+  ] as const) {
+    const r = await step(label, ['sh', '-c', script, 'sh', ...args]);
+    if (r.code !== 0) {
+      start.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
+      return start;
+    }
+  }
+  await step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
+  const t0 = Date.now();
+  const created = await step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
+  if (created.code !== 0) {
+    start.problem = `xl create failed (exit ${created.code}): ${lastLine(created.stderr || created.stdout)}`;
+    return start;
+  }
+  start.created = true;
+  await step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
+  const id = await guest.waitUp(timeouts.boot * 1000, phase);
+  if (!id) {
+    start.problem = `the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`;
+    return start;
+  }
+  start.up = true;
+  start.bootSeconds = (Date.now() - t0) / 1000;
+  return start;
+}
+
+/** The guest's console as captured so far (for the out dir and the console check). */
+export async function guestConsole(h: Host): Promise<string> {
+  const r = await h.run(['cat', GUEST.consoleLog], { phase: 'collect the domU console', timeoutMs: 30_000, allowFailure: true });
+  return r.code === 0 ? r.stdout : '';
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').filter((l) => !/^WARNING:root:/.test(l)).pop() ?? '';
+}
