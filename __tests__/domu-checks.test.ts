@@ -17,7 +17,7 @@ import {
   vifOnBridge,
 } from '../src/checks/domu.js';
 import { LIST_INITRAMFS } from '../src/checks/dom0.js';
-import { followsWithin, guestShutdown, liveMigrationFailure, sysrq, vcpuHotplug } from '../src/checks/lifecycle.js';
+import { followsWithin, guestShutdown, liveMigration, liveMigrationFailure, sysrq, vcpuHotplug } from '../src/checks/lifecycle.js';
 import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
 import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
 import { candidateClosure } from '../src/packages.js';
@@ -245,11 +245,11 @@ describe('domU.initramfs-pv-drivers', () => {
 
 describe('domU.pci-passthrough', () => {
   const config = (line: string) => ({ [inGuest('sh', '-c', 'grep -E "^CONFIG_XEN_PCIDEV_FRONTEND=" /boot/config-$(uname -r) || echo none')]: { stdout: line } });
-  const iommu = (line: string) => ({ [sh('xl dmesg | grep -i "I/O virtualisation" || true')]: { stdout: line } });
+  const iommu = (line: string) => ({ [['sh', '-c', 'xl dmesg | grep -i "I/O virtualisation" || true'].join(' ')]: { stdout: line } });
   test('no IOMMU is a skip that still reports the guest kernel option', async () => {
     const r = await guestRun({ ...config('CONFIG_XEN_PCIDEV_FRONTEND=m\n'), ...iommu('(XEN) I/O virtualisation disabled\n') }).run(pciPassthrough);
     expect(r.status).toBe('skip');
-    expect(r.message).toMatch(/no IOMMU.*XEN_PCIDEV_FRONTEND=m/);
+    expect(r.message).toMatch(/no IOMMU here \(\(XEN\) I\/O virtualisation disabled\).*XEN_PCIDEV_FRONTEND=m/);
   });
   test('a guest kernel stripped of pcifront fails whatever the hardware', async () => {
     const r = await guestRun({ ...config('none\n'), ...iommu('(XEN) I/O virtualisation disabled\n') }).run(pciPassthrough);
@@ -287,6 +287,14 @@ describe('lifecycle', () => {
     expect(message).toMatch(/without shadow paging/);
     expect(remedy).toMatch(/CONFIG_SHADOW_PAGING=y/);
     expect(liveMigrationFailure('migration target: Domain creation failed (code -3).', '').message).toMatch(/^xl migrate failed: migration target: Domain creation failed/);
+  });
+
+  test('a PV live migration the hypervisor cannot do (no shadow paging) fails without being attempted', async () => {
+    const { host, run } = guestRun({ [['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true'].join(' ')]: { stdout: '/boot/xen-4.17-amd64.config:# CONFIG_SHADOW_PAGING is not set\n' } });
+    const r = await run(liveMigration);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/^not attempted: the hypervisor is built without shadow paging/);
+    expect(host.calls.some((c) => c.startsWith('xl migrate'))).toBe(false);
   });
 
   test('a guest that ignores xl shutdown is bounded, reported and destroyed', async () => {

@@ -70,7 +70,15 @@ describe('shutdownTrouble', () => {
     expect(t.slowJobs).toEqual(['xendomains.service']);
     expect(t.failures).toEqual(['systemd[1]: xendomains.service: Stopping timed out. Killing.']);
   });
+  test("reads systemd's progress line too (Job <unit>/stop running), as Debian 12's console shows it", () => {
+    // As captured from a real run: the line is redrawn after a cursor move (ESC M), with a spinner.
+    const line = (t: string) => `\x1bM\r\x1b[K[\x1b[0;1;31m***   \x1b[0m] Job xendomains.service/stop running (${t} / 5min)\r\n`;
+    const t = shutdownTrouble(line('1min 40s') + line('1min 41s'));
+    expect(t.waitingJobs).toEqual(['xendomains.service']);
+    // Shown for any job that waits a few seconds: no warning by itself in a shutdown that ended in time.
+    expect(t.slowJobs).toEqual([]);
+  });
   test('a clean shutdown has neither', () => {
-    expect(shutdownTrouble('[  OK  ] Stopped xen.service.\n[   98.1] reboot: Power down\n')).toEqual({ slowJobs: [], failures: [] });
+    expect(shutdownTrouble('[  OK  ] Stopped xen.service.\n[   98.1] reboot: Power down\n')).toEqual({ slowJobs: [], waitingJobs: [], failures: [] });
   });
 });

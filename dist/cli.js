@@ -34266,14 +34266,19 @@ const coldMigration = {
         return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
     },
 };
+const NO_SHADOW = {
+    message: 'the hypervisor is built without shadow paging (# CONFIG_SHADOW_PAGING is not set), and log-dirty mode for a PV guest, which live migration needs, is shadow paging',
+    remedy: 'Build the hypervisor with CONFIG_SHADOW_PAGING=y (the upstream default), or document that PV guests cannot be live-migrated with this build (HVM and PVH guests on HAP hardware can).',
+};
+/** The hypervisor's build config says PV guests cannot be live-migrated. */
+function lacksShadowPaging(xenConfig) {
+    return /# CONFIG_SHADOW_PAGING is not set/.test(xenConfig);
+}
 /** Why a live migration failed, in words, from xl's output and the hypervisor's build config. */
 function liveMigrationFailure(xlOutput, xenConfig) {
     const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
-    if (/Failed to enable logdirty/i.test(xlOutput) && /# CONFIG_SHADOW_PAGING is not set/.test(xenConfig)) {
-        return {
-            message: 'Xen could not put the PV guest in log-dirty mode (EOPNOTSUPP): the hypervisor is built without shadow paging (# CONFIG_SHADOW_PAGING is not set), which live migration of PV guests needs',
-            remedy: 'Build the hypervisor with CONFIG_SHADOW_PAGING=y (the upstream default), or document that PV guests cannot be live-migrated with this build (HVM and PVH guests on HAP hardware can).',
-        };
+    if (/Failed to enable logdirty/i.test(xlOutput) && lacksShadowPaging(xenConfig)) {
+        return { message: `Xen could not put the PV guest in log-dirty mode (EOPNOTSUPP): ${NO_SHADOW.message}`, remedy: NO_SHADOW.remedy };
     }
     return { message: `xl migrate failed: ${last}`, remedy: 'See the evidence and /var/log/xen in dom0.' };
 }
@@ -34285,12 +34290,16 @@ const liveMigration = {
     after: lifecycle_GUEST_UP,
     changesGuest: true,
     async run(ctx) {
+        const config = await ctx.run(['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true']);
+        // Bound to fail for a PV guest (an attempt was seen to end in "Failed to enable logdirty", EOPNOTSUPP),
+        // and a failed attempt leaves debris that then held up xendomains' stop: not tried.
+        if (lacksShadowPaging(config.stdout))
+            return fail(`not attempted: ${NO_SHADOW.message}`, NO_SHADOW.remedy);
         const before = await bootAndUptime(ctx);
         // xl runs "<ssh command> localhost xl migrate-receive"; the run's key and dom0's own host key, pinned.
         const ssh = `ssh -i ${GUEST.key} -o UserKnownHostsFile=${GUEST.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
         const migrate = await ctx.run(['xl', 'migrate', '-s', ssh, GUEST.name, 'localhost']);
         if (migrate.code !== 0) {
-            const config = await ctx.run(['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true']);
             const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr, config.stdout);
             await backUp(ctx);
             return fail(message, remedy);
@@ -35804,13 +35813,18 @@ function shutdownTrouble(console) {
     const slow = new Set();
     for (const m of clean.matchAll(/A stop job is running for (.+?) \(\d/g))
         slow.add(m[1].trim());
+    // systemd's progress line, redrawn while any job waits a few seconds: "Job xendomains.service/stop running (1min 40s / 5min)".
+    // It names what a shutdown that never ended was waiting for; in a shutdown that ended in time it is no alarm.
+    const waiting = new Set();
+    for (const m of clean.matchAll(/Job (\S+)\/stop running \(/g))
+        waiting.add(m[1].trim());
     const failures = [
         ...new Set(clean
             .split('\n')
             .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic/i.test(l))
             .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim())),
     ];
-    return { slowJobs: [...slow], failures };
+    return { slowJobs: [...slow], waitingJobs: [...waiting], failures };
 }
 const cleanShutdown = {
     id: 'dom0.clean-shutdown',
@@ -35829,11 +35843,12 @@ const cleanShutdown = {
         const { down, command } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
         const seconds = (Date.now() - started) / 1000;
         const console = (await ctx.host.serialLog()).slice(before);
-        const { slowJobs, failures } = shutdownTrouble(console);
-        ctx.note('console during the shutdown (stop jobs and failures)', [...slowJobs.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
-        const jobs = slowJobs.length ? `; stop jobs that held it up: ${slowJobs.join(', ')}` : '';
+        const { slowJobs, waitingJobs, failures } = shutdownTrouble(console);
+        const holding = [...new Set([...slowJobs, ...waitingJobs])];
+        ctx.note('console during the shutdown (stop jobs and failures)', [...holding.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
+        const jobs = holding.length ? `; stop jobs that held it up: ${holding.join(', ')}` : '';
         if (!down) {
-            return fail(`dom0 was still shutting down ${bound} s after ${command}${jobs}`, `Make every stop job finish well within ${bound} s with no domain running: ${slowJobs.length ? slowJobs.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`);
+            return fail(`dom0 was still shutting down ${bound} s after ${command}${jobs}`, `Make every stop job finish well within ${bound} s with no domain running: ${holding.length ? holding.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`);
         }
         if (failures.length || slowJobs.length) {
             return warn(`dom0 shut down in ${seconds.toFixed(1)} s, but: ${[...failures.slice(0, 3), ...slowJobs.map((j) => `slow stop job: ${j}`)].join('; ')}`, "Read the end of serial.log: each line names the unit whose stop failed or waited.");
@@ -35887,6 +35902,8 @@ function sshTargetName(t) {
 ;// CONCATENATED MODULE: ./src/distro/debian.ts
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const DEBIAN_SECURITY = 'http://deb.debian.org/debian-security';
+/** A plain install, for the Xen host and the domU alike: stock kernel, SSH server, the boot loader. */
+const PLAIN_INSTALL = ['linux-image-amd64', 'grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
 class DebianProfile {
     family = 'debian';
     arch = 'amd64';
@@ -35894,15 +35911,7 @@ class DebianProfile {
     metaPackage = 'xen-system-amd64';
     grubCfg = '/boot/grub/grub.cfg';
     basePackages = [
-        'linux-image-amd64',
-        'grub-pc',
-        'openssh-server',
-        'systemd-sysv',
-        'udev',
-        'kmod',
-        'initramfs-tools',
-        'iproute2',
-        'procps',
+        ...PLAIN_INSTALL,
         // A default Debian install has man-db (priority important): man -w answers.
         'man-db',
         // What the tool itself uses in dom0 to run a domU: a volume group for its
@@ -35913,19 +35922,7 @@ class DebianProfile {
         'iputils-arping',
     ];
     /** The domU: a plain install that boots through its own GRUB config, and ethtool for the network checks. */
-    guestPackages = [
-        'linux-image-amd64',
-        'grub-pc',
-        'openssh-server',
-        'systemd-sysv',
-        'udev',
-        'kmod',
-        'initramfs-tools',
-        'iproute2',
-        'procps',
-        'iputils-ping',
-        'ethtool',
-    ];
+    guestPackages = [...PLAIN_INSTALL, 'iputils-ping', 'ethtool'];
     id;
     title;
     suite;
@@ -44471,8 +44468,11 @@ async function runConformance(p, hooks) {
                 results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
             }
             finally {
-                if (facts.guest?.created)
+                if (facts.guest?.created) {
                     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'domU-console.log'), await guestConsole(h));
+                    // A guest a check left running would hold up dom0's shutdown: that is domU.shutdown's verdict, not dom0's.
+                    await h.run(['sh', '-c', `xl domid ${GUEST.name} >/dev/null 2>&1 && xl destroy ${GUEST.name} || true`], { phase: 'domU lifecycle', timeoutMs: 60_000, allowFailure: true });
+                }
             }
         };
         results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));

@@ -17,7 +17,7 @@ import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
 import { type BaseImage, baseImage, builtHostImage, guestRecipe } from './image/build.js';
-import { guestConsole, startGuest } from './guest/guest.js';
+import { GUEST, guestConsole, startGuest } from './guest/guest.js';
 import { cloudImage } from './image/cloud.js';
 import type { HostImage } from './image/image.js';
 import type { DistroProfile } from './distro/profile.js';
@@ -153,7 +153,11 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
         const lifecycle = CATALOGUE.filter((c) => c.changesGuest);
         results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
       } finally {
-        if (facts.guest?.created) await fs.writeFile(path.join(config.outDir, 'domU-console.log'), await guestConsole(h));
+        if (facts.guest?.created) {
+          await fs.writeFile(path.join(config.outDir, 'domU-console.log'), await guestConsole(h));
+          // A guest a check left running would hold up dom0's shutdown: that is domU.shutdown's verdict, not dom0's.
+          await h.run(['sh', '-c', `xl domid ${GUEST.name} >/dev/null 2>&1 && xl destroy ${GUEST.name} || true`], { phase: 'domU lifecycle', timeoutMs: 60_000, allowFailure: true });
+        }
       }
     };
     results.push(...(await phase('checks before reboot', () => suite(CATALOGUE.filter((c) => c.where === 'host-before-reboot')))));

@@ -8,10 +8,14 @@ import { type Check, fail, pass, warn } from './check.js';
 const SEED = 'init scripts: xencommons';
 
 /** systemd's words, on the console, for a stop that is slow or went wrong. */
-export function shutdownTrouble(console: string): { slowJobs: string[]; failures: string[] } {
+export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJobs: string[]; failures: string[] } {
   const clean = console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   const slow = new Set<string>();
   for (const m of clean.matchAll(/A stop job is running for (.+?) \(\d/g)) slow.add(m[1].trim());
+  // systemd's progress line, redrawn while any job waits a few seconds: "Job xendomains.service/stop running (1min 40s / 5min)".
+  // It names what a shutdown that never ended was waiting for; in a shutdown that ended in time it is no alarm.
+  const waiting = new Set<string>();
+  for (const m of clean.matchAll(/Job (\S+)\/stop running \(/g)) waiting.add(m[1].trim());
   const failures = [
     ...new Set(
       clean
@@ -20,7 +24,7 @@ export function shutdownTrouble(console: string): { slowJobs: string[]; failures
         .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim()),
     ),
   ];
-  return { slowJobs: [...slow], failures };
+  return { slowJobs: [...slow], waitingJobs: [...waiting], failures };
 }
 
 export const cleanShutdown: Check = {
@@ -40,13 +44,14 @@ export const cleanShutdown: Check = {
     const { down, command } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
     const seconds = (Date.now() - started) / 1000;
     const console = (await ctx.host.serialLog()).slice(before);
-    const { slowJobs, failures } = shutdownTrouble(console);
-    ctx.note('console during the shutdown (stop jobs and failures)', [...slowJobs.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
-    const jobs = slowJobs.length ? `; stop jobs that held it up: ${slowJobs.join(', ')}` : '';
+    const { slowJobs, waitingJobs, failures } = shutdownTrouble(console);
+    const holding = [...new Set([...slowJobs, ...waitingJobs])];
+    ctx.note('console during the shutdown (stop jobs and failures)', [...holding.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
+    const jobs = holding.length ? `; stop jobs that held it up: ${holding.join(', ')}` : '';
     if (!down) {
       return fail(
         `dom0 was still shutting down ${bound} s after ${command}${jobs}`,
-        `Make every stop job finish well within ${bound} s with no domain running: ${slowJobs.length ? slowJobs.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`,
+        `Make every stop job finish well within ${bound} s with no domain running: ${holding.length ? holding.join(', ') : "the services' stop actions"} (xendomains: bound its waits by XENDOMAINS_STOP_MAXWAIT and skip them when no domain runs; give units a TimeoutStopSec).`,
       );
     }
     if (failures.length || slowJobs.length) {

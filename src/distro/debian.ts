@@ -11,6 +11,9 @@ interface DebianRelease {
 export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 export const DEBIAN_SECURITY = 'http://deb.debian.org/debian-security';
 
+/** A plain install, for the Xen host and the domU alike: stock kernel, SSH server, the boot loader. */
+const PLAIN_INSTALL = ['linux-image-amd64', 'grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
+
 export class DebianProfile implements DistroProfile {
   readonly family = 'debian' as const;
   readonly arch = 'amd64';
@@ -18,15 +21,7 @@ export class DebianProfile implements DistroProfile {
   readonly metaPackage = 'xen-system-amd64';
   readonly grubCfg = '/boot/grub/grub.cfg';
   readonly basePackages = [
-    'linux-image-amd64',
-    'grub-pc',
-    'openssh-server',
-    'systemd-sysv',
-    'udev',
-    'kmod',
-    'initramfs-tools',
-    'iproute2',
-    'procps',
+    ...PLAIN_INSTALL,
     // A default Debian install has man-db (priority important): man -w answers.
     'man-db',
     // What the tool itself uses in dom0 to run a domU: a volume group for its
@@ -37,19 +32,7 @@ export class DebianProfile implements DistroProfile {
     'iputils-arping',
   ];
   /** The domU: a plain install that boots through its own GRUB config, and ethtool for the network checks. */
-  readonly guestPackages = [
-    'linux-image-amd64',
-    'grub-pc',
-    'openssh-server',
-    'systemd-sysv',
-    'udev',
-    'kmod',
-    'initramfs-tools',
-    'iproute2',
-    'procps',
-    'iputils-ping',
-    'ethtool',
-  ];
+  readonly guestPackages = [...PLAIN_INSTALL, 'iputils-ping', 'ethtool'];
   readonly id: string;
   readonly title: string;
   readonly suite: string;
