@@ -180,11 +180,11 @@ describe('Debian 12 under QEMU', () => {
         'xen-utils-common': async (root) => {
           // serial-clean: a unit, enabled at boot, whose ExecStart is a path the package does not ship (upstream's unit, Debian's paths).
           const unit = '/lib/systemd/system/xen-qemu-dom0-disk-backend.service';
+          await fs.mkdir(path.join(root, 'lib/systemd/system/multi-user.target.wants'), { recursive: true });
           await fs.writeFile(
             path.join(root, unit),
             '[Unit]\nDescription=qemu for xen dom0 disk backend\n\n[Service]\nType=simple\nExecStart=/usr/lib/xen/bin/qemu-system-i386 -xen-domid 0 -xen-attach -name dom0 -nographic -M xenpv -daemonize\n\n[Install]\nWantedBy=multi-user.target\n',
           );
-          await fs.mkdir(path.join(root, 'lib/systemd/system/multi-user.target.wants'), { recursive: true });
           await fs.symlink(unit, path.join(root, 'lib/systemd/system/multi-user.target.wants/xen-qemu-dom0-disk-backend.service'));
           // net.vif-on-bridge: the vif hotplug script exits 1, so no domU can have a network (nor be created).
           const vifBridge = path.join(root, 'etc/xen/scripts/vif-bridge');
