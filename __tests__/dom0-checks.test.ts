@@ -17,15 +17,13 @@ import { RC_LINKS, serviceChecks, servicesEnabled, servicesRunning } from '../sr
 import { profileFor } from '../src/distro/index.js';
 import type { CheckResult } from '../src/report/types.js';
 import { runChecks } from '../src/suite.js';
-import { type Answers, fakeHost, runCheck } from './helpers/fakeHost.js';
+import { type Answers, fakeHost, runCheck, sh } from './helpers/fakeHost.js';
 import { scriptsDump } from './helpers/xenScripts.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const profile = profileFor('debian-12');
 const RELEASE = '6.1.0-56-amd64';
 
-/** The key the fake host knows a `sh -c SCRIPT sh ARGS...` call by. */
-const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args].join(' ');
 
 const XL_INFO = (major = 4, minor = 17, version = `${major}.${minor}.7`) =>
   [

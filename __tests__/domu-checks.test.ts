@@ -23,10 +23,9 @@ import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
 import { candidateClosure } from '../src/packages.js';
 import { shJoin } from '../src/quote.js';
 import { runChecks } from '../src/suite.js';
-import { type Answers, fakeHost, runCheck, suiteOptions } from './helpers/fakeHost.js';
+import { type Answers, fakeHost, runCheck, sh, suiteOptions } from './helpers/fakeHost.js';
 
 const RELEASE = '6.1.0-56-amd64';
-const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args].join(' ');
 /** The key the fake dom0 knows a command run in the guest by. */
 const inGuest = (...argv: string[]) => new Guest(fakeHost()).sshArgv(argv).join(' ');
 

@@ -35494,6 +35494,22 @@ const CONSOLE_FILE = {
         '',
     ].join('\n'),
 };
+/** A machine's name, in /etc/hostname and /etc/hosts. */
+function machineName(name) {
+    return [
+        { path: '/etc/hostname', mode: 0o644, content: `${name}\n` },
+        { path: '/etc/hosts', mode: 0o644, content: `127.0.0.1 localhost\n127.0.1.1 ${name}\n` },
+    ];
+}
+const FSTAB_FILE = { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` };
+/** DHCP on the first wired interface: QEMU's user network for the host, the tool's bridge for the domU. */
+const WIRED_NETWORK_FILE = {
+    path: '/etc/systemd/network/20-wired.network',
+    mode: 0o644,
+    content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
+};
+/** Timers that would wake up during a run and compete for the 2 CPUs. */
+const MASK_TIMERS = 'systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer';
 /** The first boot of a freshly built image puts GRUB in place with the distro's own tools. */
 const BOOTLOADER_FILES = [
     {
@@ -35530,16 +35546,11 @@ WantedBy=multi-user.target
     },
 ];
 const overlayFiles = [
-    { path: '/etc/hostname', mode: 0o644, content: 'xenhost\n' },
-    { path: '/etc/hosts', mode: 0o644, content: '127.0.0.1 localhost\n127.0.1.1 xenhost\n' },
-    { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
+    ...machineName('xenhost'),
+    FSTAB_FILE,
     // QEMU's user network: its DNS forwarder is always 10.0.2.3.
     { path: '/etc/resolv.conf', mode: 0o644, content: 'nameserver 10.0.2.3\n' },
-    {
-        path: '/etc/systemd/network/20-wired.network',
-        mode: 0o644,
-        content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
-    },
+    WIRED_NETWORK_FILE,
     CONSOLE_FILE,
     {
         path: '/usr/local/sbin/xc-seed',
@@ -35585,8 +35596,7 @@ function customizeScript(metaPackage, enable = ['systemd-networkd', 'xc-seed.ser
     const sim = (recommends) => `${inRoot} apt-get install -s -q -o APT::Install-Recommends=${recommends} ${metaPackage} | awk '/^Inst /{print $2}' | sort`;
     return [
         `${inRoot} systemctl enable ${enable.join(' ')}`,
-        // Timers that would wake up during a run and compete for the 2 CPUs.
-        `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+        `${inRoot} ${MASK_TIMERS}`,
         // Speed under TCG, where dpkg runs about ten times slower than here: what
         // the Xen packages pull in only through Recommends (codecs, GL, GUI
         // libraries of the system QEMU) is installed now, at native speed. Left
@@ -35605,7 +35615,7 @@ function customizeScript(metaPackage, enable = ['systemd-networkd', 'xc-seed.ser
         `${inRoot} apt-get install --download-only -y -q -o APT::Install-Recommends=true ${metaPackage}`,
     ];
 }
-/** The domU's own address on the bridge the tool makes in dom0 (see guest/guest.ts). */
+/** The domU's host name (its address is in guest/guest.ts). */
 const GUEST_HOSTNAME = 'xcguest';
 /**
  * The domU: the same release as a plain install, booted by pygrub from its
@@ -35613,14 +35623,9 @@ const GUEST_HOSTNAME = 'xcguest';
  * Built like the base image, so its first boot's update-grub writes that config.
  */
 const guestFiles = [
-    { path: '/etc/hostname', mode: 0o644, content: `${GUEST_HOSTNAME}\n` },
-    { path: '/etc/hosts', mode: 0o644, content: `127.0.0.1 localhost\n127.0.1.1 ${GUEST_HOSTNAME}\n` },
-    { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
-    {
-        path: '/etc/systemd/network/20-wired.network',
-        mode: 0o644,
-        content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
-    },
+    ...machineName(GUEST_HOSTNAME),
+    FSTAB_FILE,
+    WIRED_NETWORK_FILE,
     {
         path: '/etc/default/grub.d/xc-guest.cfg',
         mode: 0o644,
@@ -35633,7 +35638,7 @@ function guestCustomizeScript(xenstoreUtils) {
     const inRoot = 'chroot "$1"';
     return [
         `${inRoot} systemctl enable systemd-networkd xc-install-bootloader.service`,
-        `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+        `${inRoot} ${MASK_TIMERS}`,
         `${inRoot} apt-get install --download-only -y -q ${xenstoreUtils}`,
     ];
 }
@@ -36337,6 +36342,7 @@ async function makeDisk(root, disk, bytes, timeoutMs) {
 ;// CONCATENATED MODULE: ./src/guest/guest.ts
 
 
+
 const GUEST = {
     name: 'xc-guest',
     mac: '00:16:3e:58:43:01',
@@ -36410,7 +36416,7 @@ class Guest {
             const id = r?.code === 0 ? r.stdout.trim() : '';
             if (id && id !== notThis)
                 return id;
-            await new Promise((res) => setTimeout(res, 2000));
+            await sleep(2000);
         }
         return undefined;
     }
@@ -36628,6 +36634,13 @@ const LIST_INITRAMFS = [
     'printf "%s\\n" "$out" | grep -E "/xen-(blk|net)front\\.ko" || true',
     'echo "entries $(printf "%s\\n" "$out" | wc -l)"',
 ].join('\n');
+/** The PV frontends that neither the kernel builds in nor the initramfs carries, and where each one is. */
+function pvDriversIn(builtIn, inImage) {
+    return {
+        missing: PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module)),
+        found: PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`).join(', '),
+    };
+}
 /** Module names (xen-blkfront...) whose .ko (plain, .xz, .zst, .gz) a listing holds. */
 function modulesInListing(listing) {
     const found = new Set();
@@ -36660,12 +36673,11 @@ const initramfsDrivers = {
                 throw new Error(`${ctx.profile.initramfs.list.join(' ')} ${image} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
             inImage = modulesInListing(r.stdout);
         }
-        const missing = PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module));
+        const { missing, found } = pvDriversIn(builtIn, inImage);
         if (missing.length) {
             return fail(`${image} lacks ${missing.map((d) => d.module).join(' and ')} and the kernel does not build ${missing.length > 1 ? 'them' : 'it'} in (${missing.map((d) => `CONFIG_${d.option}=${cfg.options.get(d.option) ?? 'missing'}`).join(', ')})`, 'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most includes drivers/block and drivers/net, or a hook adding xen-blkfront and xen-netfront; dracut: add_drivers+=" xen-blkfront xen-netfront "), or build them in (=y).');
         }
-        const how = PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`);
-        return pass(`${how.join(', ')} (${image})`);
+        return pass(`${found} (${image})`);
     },
 };
 const dom0Checks = [kernelConfig, initramfsDrivers];
@@ -36684,6 +36696,7 @@ const SEED_NET = 'The paravirtualized network drivers need to work and be enable
 const domu_SEED_PV = 'Make sure the PV drivers working and are activated in the default OS install';
 const SEED_PCI = 'It should be possible to delegate a PCI device.';
 const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
+/** What every other domU check builds on. */
 const GUEST_UP = ['domU.boots'];
 const ESC = /\x1b\[[0-9;?]*[A-Za-z=>]|\x1b[()][A-Z0-9]|\r/g;
 const guestBoots = {
@@ -36710,7 +36723,7 @@ const guestBoots = {
         return pass(`the guest reached multi-user.target and answered over SSH ${s.bootSeconds?.toFixed(0)} s after xl create`);
     },
 };
-/** The vif's name in dom0: vif<domid>.<n>. */
+/** The guest's domain id (its vif in dom0 is vif<domid>.0), or undefined when the domain is gone. */
 async function guestDomid(ctx) {
     const r = await ctx.run(['xl', 'domid', GUEST.name]);
     return r.code === 0 ? r.stdout.trim() : undefined;
@@ -36970,12 +36983,11 @@ const guestInitramfs = {
         await ctx.run(['rm', '-f', '/var/tmp/xc-guest-initrd']);
         if (list.code !== 0)
             throw new Error(`listing the guest's initramfs failed (exit ${list.code})`);
-        const inImage = modulesInListing(list.stdout);
-        const missing = PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module)).map((d) => d.module);
+        const { missing, found } = pvDriversIn(builtIn, modulesInListing(list.stdout));
         if (missing.length) {
-            return fail(`the guest's ${image} lacks ${missing.join(' and ')}, which its kernel does not build in`, 'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most; dracut: add_drivers+=" xen-blkfront xen-netfront ").');
+            return fail(`the guest's ${image} lacks ${missing.map((d) => d.module).join(' and ')}, which its kernel does not build in`, 'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most; dracut: add_drivers+=" xen-blkfront xen-netfront ").');
         }
-        return pass(`${PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`).join(', ')} (${image} in the guest)`);
+        return pass(`${found} (${image} in the guest)`);
     },
 };
 const pciPassthrough = {
@@ -37018,8 +37030,7 @@ const domUChecks = [guestBoots, vifOnBridge, phyLvm, consoleHvc0, guestClock, gu
 
 
 
-const lifecycle_GUEST_UP = ['domU.boots'];
-const lifecycle_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /** Poll fn every second until it returns something, for at most `seconds`. */
 async function until(seconds, fn) {
     const deadline = Date.now() + seconds * 1000;
@@ -37027,7 +37038,7 @@ async function until(seconds, fn) {
         const v = await fn();
         if (v !== undefined || Date.now() > deadline)
             return v;
-        await lifecycle_sleep(1000);
+        await sleep(1000);
     }
 }
 async function bootAndUptime(ctx) {
@@ -37046,7 +37057,7 @@ const diskHotplug = {
     title: 'xl block-attach a second volume: the guest sees it, writes and reads it; xl block-detach removes it cleanly',
     where: 'domU',
     seed: 'Disks are of course also hot-pluggable and hot-removable.',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const attach = await ctx.run(['xl', 'block-attach', GUEST.name, `phy:${lvPath(GUEST.extraLv)},xvdb,w`]);
@@ -37083,7 +37094,7 @@ const vcpuHotplug = {
     title: 'Started with 1 of 2 vCPUs: xl vcpu-set 2 and back to 1, and the guest\'s online CPUs follow',
     where: 'domU',
     seed: 'CPU hotplug: The domU kernel has to notice, and make use of these resources.',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const before = await onlineCpus(ctx);
@@ -37118,7 +37129,7 @@ const memoryHotplug = {
     title: "xl mem-set down and back up within maxmem: the guest's MemTotal follows within 10%",
     where: 'domU',
     seed: 'Memory hotplug: Make sure your guest kernel notices it',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const full = GUEST.memoryMb;
@@ -37149,7 +37160,7 @@ const sysrq = {
     title: 'xl sysrq <dom> s shows up in the guest\'s kernel log',
     where: 'domU',
     seed: 'Xen Eventchannels: It can for example trigger a sysrq to the DomU',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const count = async () => Number((await ctx.guest(['sh', '-c', 'dmesg | grep -c "Emergency Sync" || true'])).stdout.trim() || 0);
@@ -37185,7 +37196,7 @@ const saveRestore = {
     title: 'xl save then xl restore: the guest is alive and its uptime continued',
     where: 'domU',
     seed: 'Running a snapshot should be possible',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const before = await bootAndUptime(ctx);
@@ -37200,7 +37211,7 @@ const coldMigration = {
     title: 'Cold migration: a checkpoint (xl save -c), the domain destroyed, restored from the checkpoint file as another host would',
     where: 'domU',
     seed: "Cold migration: A cold migration of a VM between dom0's should be possible",
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const before = await bootAndUptime(ctx);
@@ -37232,7 +37243,7 @@ const liveMigration = {
     title: 'xl migrate to localhost: the guest keeps running and its clock stays within 1 s of dom0',
     where: 'domU',
     seed: "Live migration: A live migration of a VM between dom0's should be possible. The clock should stay OK...",
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const config = await ctx.run(['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true']);
@@ -37265,7 +37276,7 @@ const kernelUpdate = {
     title: "Inside the guest, the kernel package's boot-config hook regenerates the config; after xl reboot the guest boots it",
     where: 'domU',
     seed: 'The distro should be able to update a kernel and build a valid boot config in a VM.',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const release = (await ctx.guest(['uname', '-r'])).stdout.trim();
@@ -37293,7 +37304,7 @@ const guestShutdown = {
     title: 'xl shutdown -w finishes within the bound (timeout-shutdown); a guest that does not is destroyed',
     where: 'domU',
     seed: 'It can also ask the domU to run a shutdown much like the power button trigger does in ACPI.',
-    after: lifecycle_GUEST_UP,
+    after: GUEST_UP,
     changesGuest: true,
     async run(ctx) {
         const bound = ctx.timeouts.shutdown;

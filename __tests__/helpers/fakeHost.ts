@@ -11,6 +11,9 @@ import { runChecks, type SuiteOptions } from '../../src/suite.js';
 
 export type Answers = Record<string, Partial<RunResult>>;
 
+/** The key the fake host knows a `sh -c SCRIPT sh ARGS...` call by. */
+export const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args].join(' ');
+
 export interface FakeHost extends Host {
   /** Every argv run, joined with spaces, in order. */
   readonly calls: string[];

@@ -111,6 +111,14 @@ export const LIST_INITRAMFS = [
   'echo "entries $(printf "%s\\n" "$out" | wc -l)"',
 ].join('\n');
 
+/** The PV frontends that neither the kernel builds in nor the initramfs carries, and where each one is. */
+export function pvDriversIn(builtIn: string[], inImage: Set<string>): { missing: (typeof PV_DRIVERS)[number][]; found: string } {
+  return {
+    missing: PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module)),
+    found: PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`).join(', '),
+  };
+}
+
 /** Module names (xen-blkfront...) whose .ko (plain, .xz, .zst, .gz) a listing holds. */
 export function modulesInListing(listing: string): Set<string> {
   const found = new Set<string>();
@@ -141,15 +149,14 @@ export const initramfsDrivers: Check = {
       if (r.code !== 0) throw new Error(`${ctx.profile.initramfs.list.join(' ')} ${image} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
       inImage = modulesInListing(r.stdout);
     }
-    const missing = PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module));
+    const { missing, found } = pvDriversIn(builtIn, inImage);
     if (missing.length) {
       return fail(
         `${image} lacks ${missing.map((d) => d.module).join(' and ')} and the kernel does not build ${missing.length > 1 ? 'them' : 'it'} in (${missing.map((d) => `CONFIG_${d.option}=${cfg.options.get(d.option) ?? 'missing'}`).join(', ')})`,
         'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most includes drivers/block and drivers/net, or a hook adding xen-blkfront and xen-netfront; dracut: add_drivers+=" xen-blkfront xen-netfront "), or build them in (=y).',
       );
     }
-    const how = PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`);
-    return pass(`${how.join(', ')} (${image})`);
+    return pass(`${found} (${image})`);
   },
 };
 

@@ -3,7 +3,7 @@
 // guest/guest.ts). These checks only look; lifecycle.ts changes the guest.
 import { GUEST, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
-import { LIST_INITRAMFS, PV_DRIVERS, modulesInListing } from './dom0.js';
+import { LIST_INITRAMFS, PV_DRIVERS, modulesInListing, pvDriversIn } from './dom0.js';
 
 const SEED_CONSOLE = 'There should be a working console entry for the console device the kernel uses (hvc0, xvc0)';
 const SEED_CLOCK = 'Old-style paravirtualized VM will not see a hw clock. This should not cause false alarms on boot.';
@@ -13,7 +13,8 @@ const SEED_PV = 'Make sure the PV drivers working and are activated in the defau
 const SEED_PCI = 'It should be possible to delegate a PCI device.';
 export const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
 
-const GUEST_UP = ['domU.boots'];
+/** What every other domU check builds on. */
+export const GUEST_UP = ['domU.boots'];
 const ESC = /\x1b\[[0-9;?]*[A-Za-z=>]|\x1b[()][A-Z0-9]|\r/g;
 
 export const guestBoots: Check = {
@@ -42,7 +43,7 @@ export const guestBoots: Check = {
   },
 };
 
-/** The vif's name in dom0: vif<domid>.<n>. */
+/** The guest's domain id (its vif in dom0 is vif<domid>.0), or undefined when the domain is gone. */
 async function guestDomid(ctx: CheckContext): Promise<string | undefined> {
   const r = await ctx.run(['xl', 'domid', GUEST.name]);
   return r.code === 0 ? r.stdout.trim() : undefined;
@@ -291,12 +292,11 @@ export const guestInitramfs: Check = {
     const list = await ctx.run(['sh', '-c', LIST_INITRAMFS, 'sh', '/var/tmp/xc-guest-initrd', ...ctx.profile.initramfs.list]);
     await ctx.run(['rm', '-f', '/var/tmp/xc-guest-initrd']);
     if (list.code !== 0) throw new Error(`listing the guest's initramfs failed (exit ${list.code})`);
-    const inImage = modulesInListing(list.stdout);
-    const missing = PV_DRIVERS.filter((d) => !builtIn.includes(d.module) && !inImage.has(d.module)).map((d) => d.module);
+    const { missing, found } = pvDriversIn(builtIn, modulesInListing(list.stdout));
     if (missing.length) {
-      return fail(`the guest's ${image} lacks ${missing.join(' and ')}, which its kernel does not build in`, 'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most; dracut: add_drivers+=" xen-blkfront xen-netfront ").');
+      return fail(`the guest's ${image} lacks ${missing.map((d) => d.module).join(' and ')}, which its kernel does not build in`, 'Have the initramfs generator include the Xen PV frontends by default (initramfs-tools: MODULES=most; dracut: add_drivers+=" xen-blkfront xen-netfront ").');
     }
-    return pass(`${PV_DRIVERS.map((d) => `${d.module} ${builtIn.includes(d.module) ? 'built in' : 'in the initramfs'}`).join(', ')} (${image} in the guest)`);
+    return pass(`${found} (${image} in the guest)`);
   },
 };
 

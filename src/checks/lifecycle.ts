@@ -5,10 +5,8 @@
 // the last.
 import { GUEST, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass } from './check.js';
-import { measureClock } from './domu.js';
-
-const GUEST_UP = ['domU.boots'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../proc.js';
+import { GUEST_UP, measureClock } from './domu.js';
 
 /** Poll fn every second until it returns something, for at most `seconds`. */
 async function until<T>(seconds: number, fn: () => Promise<T | undefined>): Promise<T | undefined> {

@@ -4,7 +4,7 @@
 // guest as one word quoted by shJoin inside the argv dom0 runs.
 import type { ExecOptions, Host } from '../host/host.js';
 import { PART_OFFSET } from '../image/build.js';
-import type { RunResult } from '../proc.js';
+import { type RunResult, sleep } from '../proc.js';
 import { shJoin } from '../quote.js';
 
 export const GUEST = {
@@ -83,7 +83,7 @@ export class Guest {
       const r = await this.run(['cat', '/proc/sys/kernel/random/boot_id'], { phase, timeoutMs: 20_000, allowFailure: true }).catch(() => undefined);
       const id = r?.code === 0 ? r.stdout.trim() : '';
       if (id && id !== notThis) return id;
-      await new Promise((res) => setTimeout(res, 2000));
+      await sleep(2000);
     }
     return undefined;
   }

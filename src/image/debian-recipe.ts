@@ -36,6 +36,26 @@ export const CONSOLE_FILE: ImageFile = {
   ].join('\n'),
 };
 
+/** A machine's name, in /etc/hostname and /etc/hosts. */
+function machineName(name: string): ImageFile[] {
+  return [
+    { path: '/etc/hostname', mode: 0o644, content: `${name}\n` },
+    { path: '/etc/hosts', mode: 0o644, content: `127.0.0.1 localhost\n127.0.1.1 ${name}\n` },
+  ];
+}
+
+const FSTAB_FILE: ImageFile = { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` };
+
+/** DHCP on the first wired interface: QEMU's user network for the host, the tool's bridge for the domU. */
+const WIRED_NETWORK_FILE: ImageFile = {
+  path: '/etc/systemd/network/20-wired.network',
+  mode: 0o644,
+  content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
+};
+
+/** Timers that would wake up during a run and compete for the 2 CPUs. */
+const MASK_TIMERS = 'systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer';
+
 /** The first boot of a freshly built image puts GRUB in place with the distro's own tools. */
 const BOOTLOADER_FILES: ImageFile[] = [
   {
@@ -73,16 +93,11 @@ WantedBy=multi-user.target
 ];
 
 export const overlayFiles: ImageFile[] = [
-  { path: '/etc/hostname', mode: 0o644, content: 'xenhost\n' },
-  { path: '/etc/hosts', mode: 0o644, content: '127.0.0.1 localhost\n127.0.1.1 xenhost\n' },
-  { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
+  ...machineName('xenhost'),
+  FSTAB_FILE,
   // QEMU's user network: its DNS forwarder is always 10.0.2.3.
   { path: '/etc/resolv.conf', mode: 0o644, content: 'nameserver 10.0.2.3\n' },
-  {
-    path: '/etc/systemd/network/20-wired.network',
-    mode: 0o644,
-    content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
-  },
+  WIRED_NETWORK_FILE,
   CONSOLE_FILE,
   {
     path: '/usr/local/sbin/xc-seed',
@@ -133,8 +148,7 @@ export function customizeScript(
     `${inRoot} apt-get install -s -q -o APT::Install-Recommends=${recommends} ${metaPackage} | awk '/^Inst /{print $2}' | sort`;
   return [
     `${inRoot} systemctl enable ${enable.join(' ')}`,
-    // Timers that would wake up during a run and compete for the 2 CPUs.
-    `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+    `${inRoot} ${MASK_TIMERS}`,
     // Speed under TCG, where dpkg runs about ten times slower than here: what
     // the Xen packages pull in only through Recommends (codecs, GL, GUI
     // libraries of the system QEMU) is installed now, at native speed. Left
@@ -154,7 +168,7 @@ export function customizeScript(
   ];
 }
 
-/** The domU's own address on the bridge the tool makes in dom0 (see guest/guest.ts). */
+/** The domU's host name (its address is in guest/guest.ts). */
 export const GUEST_HOSTNAME = 'xcguest';
 
 /**
@@ -163,14 +177,9 @@ export const GUEST_HOSTNAME = 'xcguest';
  * Built like the base image, so its first boot's update-grub writes that config.
  */
 export const guestFiles: ImageFile[] = [
-  { path: '/etc/hostname', mode: 0o644, content: `${GUEST_HOSTNAME}\n` },
-  { path: '/etc/hosts', mode: 0o644, content: `127.0.0.1 localhost\n127.0.1.1 ${GUEST_HOSTNAME}\n` },
-  { path: '/etc/fstab', mode: 0o644, content: `LABEL=${ROOT_LABEL} / ext4 errors=remount-ro 0 1\n` },
-  {
-    path: '/etc/systemd/network/20-wired.network',
-    mode: 0o644,
-    content: '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n',
-  },
+  ...machineName(GUEST_HOSTNAME),
+  FSTAB_FILE,
+  WIRED_NETWORK_FILE,
   {
     path: '/etc/default/grub.d/xc-guest.cfg',
     mode: 0o644,
@@ -184,7 +193,7 @@ export function guestCustomizeScript(xenstoreUtils: string): string[] {
   const inRoot = 'chroot "$1"';
   return [
     `${inRoot} systemctl enable systemd-networkd xc-install-bootloader.service`,
-    `${inRoot} systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer`,
+    `${inRoot} ${MASK_TIMERS}`,
     `${inRoot} apt-get install --download-only -y -q ${xenstoreUtils}`,
   ];
 }
