@@ -62,7 +62,7 @@ describe('domU.boots', () => {
         created: true,
         up: false,
         problem: 'the guest did not answer over SSH within 300 s of xl create (timeout-boot)',
-        steps: [{ command: 'xl create /etc/xen/xc-guest.cfg', exitCode: 0, output: 'Parsing config' }],
+        steps: [{ command: 'xl create /etc/xen/xc-guest.cfg', exitCode: 0, output: 'Parsing config', seconds: 4.2 }],
         guest: new Guest(host),
       },
     });
@@ -70,6 +70,7 @@ describe('domU.boots', () => {
     expect(r.message).toMatch(/did not answer over SSH/);
     expect(r.remedy).toMatch(/domU-console\.log/);
     expect(r.evidence.map((e) => e.command)).toContain('(dom0) xl create /etc/xen/xc-guest.cfg');
+    expect(r.evidence.find((e) => e.command === '(dom0) xl create /etc/xen/xc-guest.cfg')?.output).toMatch(/^exit 0 after 4\.2 s\nParsing config/);
   });
 
   test('no domU on this target is a skip with the reason, never a pass', async () => {
@@ -95,7 +96,7 @@ describe('net.vif-on-bridge', () => {
       'libxl: error: libxl_create.c:1863:domcreate_attach_devices: Domain 1:unable to add vif devices',
     ].join('\n');
     const r = await runCheck(vifOnBridge, host, {
-      guest: { created: false, up: false, problem: 'xl create failed (exit 3)', steps: [{ command: 'xl create /etc/xen/xc-guest.cfg', exitCode: 3, output: out }], guest: new Guest(host) },
+      guest: { created: false, up: false, problem: 'xl create failed (exit 3)', steps: [{ command: 'xl create /etc/xen/xc-guest.cfg', exitCode: 3, output: out, seconds: 6.1 }], guest: new Guest(host) },
     });
     expect(r.status).toBe('fail');
     expect(r.message).toMatch(/vif-bridge/);
@@ -280,12 +281,12 @@ describe('lifecycle', () => {
     expect(r.message).toMatch(/no new "Emergency Sync"/);
   }, 60_000);
 
-  test('a live migration refused for want of shadow paging says so', () => {
+  test('a live migration refused for want of log-dirty mode says so, and other failures quote xl', () => {
     const out = 'xc: error: Failed to enable logdirty: 95,22,0 (22 = Invalid argument): Internal error\nMigration failed, failed to suspend at sender.';
-    const { message, remedy } = liveMigrationFailure(out, '/boot/xen-4.17-amd64.config:# CONFIG_SHADOW_PAGING is not set\n');
-    expect(message).toMatch(/without shadow paging/);
+    const { message, remedy } = liveMigrationFailure(out);
+    expect(message).toMatch(/log-dirty mode.*failed to suspend at sender/);
     expect(remedy).toMatch(/CONFIG_SHADOW_PAGING=y/);
-    expect(liveMigrationFailure('migration target: Domain creation failed (code -3).', '').message).toMatch(/^xl migrate failed: migration target: Domain creation failed/);
+    expect(liveMigrationFailure('migration target: Domain creation failed (code -3).').message).toMatch(/^xl migrate failed: migration target: Domain creation failed/);
   });
 
   test('a PV live migration the hypervisor cannot do (no shadow paging) fails without being attempted', async () => {
@@ -296,12 +297,34 @@ describe('lifecycle', () => {
     expect(host.calls.some((c) => c.startsWith('xl migrate'))).toBe(false);
   });
 
-  test('a guest that ignores xl shutdown is bounded, reported and destroyed', async () => {
-    const { host, run } = guestRun({ 'timeout 120 xl shutdown -w xc-guest': { code: 124 }, 'xl destroy xc-guest': {} });
+  test('a guest that ignores xl shutdown is bounded, reported and destroyed, naming the stop job its console shows', async () => {
+    const console = '[  OK  ] Stopped ssh.service\n[\x1b[0;1;31m*\x1b[0m] Job xenstore-hold.service/stop running (25s / no limit)\n';
+    const { host, run } = guestRun({
+      'stat -c %s /var/log/xc-guest-console.log': { stdout: '4096\n' },
+      'timeout 120 xl shutdown -w xc-guest': { code: 124 },
+      'tail -c +4097 /var/log/xc-guest-console.log': { stdout: console },
+      'xl destroy xc-guest': {},
+      'xl domid xc-guest': { code: 1, stderr: 'xc-guest is an invalid domain identifier' },
+    });
     const r = await run(guestShutdown);
     expect(r.status).toBe('fail');
-    expect(r.message).toMatch(/still running 120 s after xl shutdown -w; it was destroyed/);
+    expect(r.message).toBe('the guest was still running 120 s after xl shutdown -w (stop jobs holding it: xenstore-hold.service); it was destroyed');
+    expect(r.remedy).toMatch(/^Make xenstore-hold\.service stop within a bound/);
     expect(host.calls).toContain('xl destroy xc-guest');
+  });
+
+  test('a guest that xl destroy cannot remove either is said to be still there', async () => {
+    const { run } = guestRun({ 'timeout 120 xl shutdown -w xc-guest': { code: 124 }, 'xl destroy xc-guest': { code: 1 }, 'xl domid xc-guest': { stdout: '7\n' } });
+    const r = await run(guestShutdown);
+    expect(r.message).toBe('the guest was still running 120 s after xl shutdown -w; xl destroy did not remove it either');
+    expect(r.remedy).toMatch(/control\/shutdown/);
+  });
+
+  test('a guest that shuts down in time passes with the time it took', async () => {
+    const { run } = guestRun({ 'timeout 120 xl shutdown -w xc-guest': {} });
+    const r = await run(guestShutdown);
+    expect(r.status).toBe('pass');
+    expect(r.message).toMatch(/^the guest shut down \d+\.\d s after xl shutdown -w \(bound 120 s\)$/);
   });
 });
 

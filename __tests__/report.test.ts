@@ -186,6 +186,16 @@ describe('toMarkdown', () => {
     expect(md).toContain('| **total** | **155.9** | |');
   });
 
+  it("shows the pipeline's own total once, not a sum that counts it again", () => {
+    const phases = [
+      { phase: 'boot', seconds: 10, ok: true },
+      { phase: 'total', seconds: 12.5, ok: true },
+    ];
+    const s = toMarkdown(fixture({ phases }));
+    expect(s).toContain('| total | 12.5 | ✅ |');
+    expect(s).not.toMatch(/\*\*total\*\*/);
+  });
+
   it('leads with the infrastructure failure and shows the serial tail', () => {
     const s = toMarkdown(fixture({ infraError: { phase: 'boot', message: 'no login prompt', serialTail: ['\x1b[31m(XEN) Panic\x1b[0m'] } }));
     expect(s.split('\n')[0]).toBe('## 💥 infrastructure failed in phase boot');

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DOM0_BASELINE } from './baseline.js';
-import { readReport, runNode, statuses } from './run.js';
+import { printTimings, readReport, runNode, statuses } from './run.js';
 
 let out: string;
 beforeAll(async () => {
@@ -20,6 +20,7 @@ test(
     const r = await runNode('dist/cli.js', ['run', '--distro', 'debian-13', '--checks', 'host-before-reboot,dom0', '--out', out]);
     expect(r.code).toBe(0);
     const report = await readReport(out);
+    printTimings('debian 13', report);
     expect(statuses(report)).toEqual(DOM0_BASELINE);
     expect(report.phases.map((p) => p.phase)).not.toContain('start the domU');
     expect(report.xenVersion).toMatch(/^4\.20\./);

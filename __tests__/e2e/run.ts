@@ -73,6 +73,19 @@ export async function readReport(dir: string): Promise<Report> {
   return JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8')) as Report;
 }
 
+/** A run's timings into the test log, so a CI log carries them (the out dir is removed with the test's). */
+export function printTimings(label: string, r: Report): void {
+  const lines = [
+    `${label}: phases (s): ${r.phases.map((p) => `${p.phase} ${p.seconds.toFixed(1)}`).join(', ')}`,
+    `${label}: checks (s): ${r.checks.map((c) => `${c.id} ${c.status} ${(c.durationMs / 1000).toFixed(1)}`).join(', ')}`,
+    // Where bringing the domU up spends its time (domU.boots keeps each step in dom0 with its duration).
+    ...(r.checks.find((c) => c.id === 'domU.boots')?.evidence ?? [])
+      .filter((e) => e.command.startsWith('(dom0) '))
+      .map((e) => `${label}: domU start: ${e.command.slice(7)}: ${e.output.split('\n')[0]}`),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
 /** id -> status, for asserting exactly which checks failed. */
 export function statuses(r: Report): Record<string, string> {
   return Object.fromEntries(r.checks.map((c) => [c.id, c.status]));

@@ -15,6 +15,8 @@ export const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
 
 /** What every other domU check builds on. */
 export const GUEST_UP = ['domU.boots'];
+/** The skip every domU check gives when there is no guest. */
+const noGuest = (ctx: CheckContext) => skip(ctx.facts.guestNotStarted ?? 'no domU was started');
 const ESC = /\x1b\[[0-9;?]*[A-Za-z=>]|\x1b[()][A-Z0-9]|\r/g;
 
 export const guestBoots: Check = {
@@ -25,8 +27,8 @@ export const guestBoots: Check = {
   after: ['boot.reaches-dom0'],
   async run(ctx) {
     const s = ctx.facts.guest;
-    if (!s) return skip(ctx.facts.guestNotStarted ?? 'no domU was started');
-    for (const step of s.steps) ctx.note(`(dom0) ${step.command}`, `exit ${step.exitCode}\n${step.output}`);
+    if (!s) return noGuest(ctx);
+    for (const step of s.steps) ctx.note(`(dom0) ${step.command}`, `exit ${step.exitCode} after ${step.seconds.toFixed(1)} s\n${step.output}`);
     if (!s.up) {
       return fail(
         s.problem ?? 'the guest did not come up',
@@ -57,7 +59,7 @@ export const vifOnBridge: Check = {
   after: ['boot.reaches-dom0'],
   async run(ctx) {
     const s = ctx.facts.guest;
-    if (!s) return skip(ctx.facts.guestNotStarted ?? 'no domU was started');
+    if (!s) return noGuest(ctx);
     if (!s.created) {
       const create = s.steps.find((st) => st.command.startsWith('xl create'));
       if (!create) return skip(`the domain was never created: ${s.problem}`);

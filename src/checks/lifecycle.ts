@@ -7,6 +7,7 @@ import { GUEST, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass } from './check.js';
 import { sleep } from '../proc.js';
 import { GUEST_UP, measureClock } from './domu.js';
+import { shutdownTrouble } from './shutdown.js';
 
 /** Poll fn every second until it returns something, for at most `seconds`. */
 async function until<T>(seconds: number, fn: () => Promise<T | undefined>): Promise<T | undefined> {
@@ -211,11 +212,14 @@ export function lacksShadowPaging(xenConfig: string): boolean {
   return /# CONFIG_SHADOW_PAGING is not set/.test(xenConfig);
 }
 
-/** Why a live migration failed, in words, from xl's output and the hypervisor's build config. */
-export function liveMigrationFailure(xlOutput: string, xenConfig: string): { message: string; remedy: string } {
+/** Why a live migration failed, in words, from xl's output. */
+export function liveMigrationFailure(xlOutput: string): { message: string; remedy: string } {
   const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
-  if (/Failed to enable logdirty/i.test(xlOutput) && lacksShadowPaging(xenConfig)) {
-    return { message: `Xen could not put the PV guest in log-dirty mode (EOPNOTSUPP): ${NO_SHADOW.message}`, remedy: NO_SHADOW.remedy };
+  if (/Failed to enable logdirty/i.test(xlOutput)) {
+    return {
+      message: `Xen could not put the guest in log-dirty mode, which live migration needs: ${last}`,
+      remedy: 'For a PV guest log-dirty mode is shadow paging: build the hypervisor with CONFIG_SHADOW_PAGING=y (the upstream default). See xl dmesg.',
+    };
   }
   return { message: `xl migrate failed: ${last}`, remedy: 'See the evidence and /var/log/xen in dom0.' };
 }
@@ -237,7 +241,7 @@ export const liveMigration: Check = {
     const ssh = `ssh -i ${GUEST.key} -o UserKnownHostsFile=${GUEST.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
     const migrate = await ctx.run(['xl', 'migrate', '-s', ssh, GUEST.name, 'localhost']);
     if (migrate.code !== 0) {
-      const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr, config.stdout);
+      const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr);
       await backUp(ctx);
       return fail(message, remedy);
     }
@@ -284,12 +288,23 @@ export const guestShutdown: Check = {
   changesGuest: true,
   async run(ctx) {
     const bound = ctx.timeouts.shutdown;
+    // Where the guest's console log stands now: what it prints from here on is its shutdown.
+    const mark = Number((await ctx.run(['stat', '-c', '%s', GUEST.consoleLog])).stdout.trim()) || 0;
     const started = Date.now();
     const r = await ctx.run(['timeout', String(bound), 'xl', 'shutdown', '-w', GUEST.name]);
     const took = (Date.now() - started) / 1000;
     if (r.code === 124) {
+      // The same reading of systemd's console as dom0's shutdown gets.
+      const { slowJobs, waitingJobs } = shutdownTrouble((await ctx.run(['tail', '-c', `+${mark + 1}`, GUEST.consoleLog])).stdout);
+      const holding = [...new Set([...slowJobs, ...waitingJobs])];
       await ctx.run(['xl', 'destroy', GUEST.name]);
-      return fail(`the guest was still running ${bound} s after xl shutdown -w; it was destroyed`, 'The guest must act on the Xen shutdown request (drivers/xen/manage.c watches control/shutdown); see domU-console.log for the stop job holding it.');
+      const gone = (await ctx.run(['xl', 'domid', GUEST.name])).code !== 0;
+      return fail(
+        `the guest was still running ${bound} s after xl shutdown -w${holding.length ? ` (stop jobs holding it: ${holding.join(', ')})` : ''}; ${gone ? 'it was destroyed' : 'xl destroy did not remove it either'}`,
+        holding.length
+          ? `Make ${holding.join(', ')} stop within a bound in the guest (a TimeoutStopSec, an ExecStop that returns); see domU-console.log.`
+          : 'The guest must act on the Xen shutdown request (drivers/xen/manage.c watches control/shutdown); see domU-console.log for the stop job holding it.',
+      );
     }
     if (r.code !== 0) return fail(`xl shutdown -w failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`, 'See the evidence.');
     return pass(`the guest shut down ${took.toFixed(1)} s after xl shutdown -w (bound ${bound} s)`);

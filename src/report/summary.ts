@@ -93,8 +93,12 @@ export function toMarkdown(report: Report): string {
   if (report.phases.length) {
     out.push('### Phase timings', '', '| Phase | Seconds | OK |', '|---|---:|---|');
     for (const p of report.phases) out.push(`| ${cell(p.phase)} | ${p.seconds.toFixed(1)} | ${p.ok ? '✅' : '❌'} |`);
-    const total = report.phases.reduce((sum, p) => sum + p.seconds, 0);
-    out.push(`| **total** | **${total.toFixed(1)}** | |`, '');
+    // The pipeline records its own wall-clock total; a report without one gets the sum.
+    if (!report.phases.some((p) => p.phase === 'total')) {
+      const total = report.phases.reduce((sum, p) => sum + p.seconds, 0);
+      out.push(`| **total** | **${total.toFixed(1)}** | |`);
+    }
+    out.push('');
   }
 
   return out.join('\n');
