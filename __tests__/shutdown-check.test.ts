@@ -78,6 +78,10 @@ describe('shutdownTrouble', () => {
     // Shown for any job that waits a few seconds: no warning by itself in a shutdown that ended in time.
     expect(t.slowJobs).toEqual([]);
   });
+  test('a process that crashes while stopping is a failure line (Debian 13: the dom0 QEMU as xen.service stops)', () => {
+    const t = shutdownTrouble('         Stopping xen.service - Xen daemons...\n[   76.304436] xen-qemu-system[393]: segfault at 0 ip 00005591d757bb30 sp 00007ffd771a44e8 error 6 in xen-qemu-system-i386[5a6b30,5591d72cf000+520000]\n');
+    expect(t.failures).toEqual(['xen-qemu-system[393]: segfault at 0 ip 00005591d757bb30 sp 00007ffd771a44e8 error 6 in xen-qemu-system-i386[5a6b30,5591d72cf000+520000]']);
+  });
   test('a clean shutdown has neither', () => {
     expect(shutdownTrouble('[  OK  ] Stopped xen.service.\n[   98.1] reboot: Power down\n')).toEqual({ slowJobs: [], waitingJobs: [], failures: [] });
   });

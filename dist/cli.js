@@ -34089,7 +34089,7 @@ const domUChecks = [guestBoots, vifOnBridge, phyLvm, consoleHvc0, guestClock, gu
 // machine over SSH reboots instead of powering off: it must come back.
 
 const shutdown_SEED = 'init scripts: xencommons';
-/** systemd's words, on the console, for a stop that is slow or went wrong. */
+/** systemd's words, on the console, for a stop that is slow or went wrong (and the kernel's, for a process that crashed on its way down). */
 function shutdownTrouble(console) {
     const clean = console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     const slow = new Set();
@@ -34103,7 +34103,7 @@ function shutdownTrouble(console) {
     const failures = [
         ...new Set(clean
             .split('\n')
-            .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic/i.test(l))
+            .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic|segfault at/i.test(l))
             .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim())),
     ];
     return { slowJobs: [...slow], waitingJobs: [...waiting], failures };

@@ -7,7 +7,7 @@ import { type Check, fail, pass, warn } from './check.js';
 
 const SEED = 'init scripts: xencommons';
 
-/** systemd's words, on the console, for a stop that is slow or went wrong. */
+/** systemd's words, on the console, for a stop that is slow or went wrong (and the kernel's, for a process that crashed on its way down). */
 export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJobs: string[]; failures: string[] } {
   const clean = console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   const slow = new Set<string>();
@@ -20,7 +20,7 @@ export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJ
     ...new Set(
       clean
         .split('\n')
-        .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic/i.test(l))
+        .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic|segfault at/i.test(l))
         .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim()),
     ),
   ];
