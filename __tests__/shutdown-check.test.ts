@@ -75,6 +75,7 @@ describe('shutdownTrouble', () => {
     const line = (t: string) => `\x1bM\r\x1b[K[\x1b[0;1;31m***   \x1b[0m] Job xendomains.service/stop running (${t} / 5min)\r\n`;
     const t = shutdownTrouble(line('1min 40s') + line('1min 41s'));
     expect(t.waitingJobs).toEqual(['xendomains.service']);
+    expect(t.holding).toEqual(['xendomains.service']);
     // Shown for any job that waits a few seconds: no warning by itself in a shutdown that ended in time.
     expect(t.slowJobs).toEqual([]);
   });
@@ -83,6 +84,6 @@ describe('shutdownTrouble', () => {
     expect(t.failures).toEqual(['xen-qemu-system[393]: segfault at 0 ip 00005591d757bb30 sp 00007ffd771a44e8 error 6 in xen-qemu-system-i386[5a6b30,5591d72cf000+520000]']);
   });
   test('a clean shutdown has neither', () => {
-    expect(shutdownTrouble('[  OK  ] Stopped xen.service.\n[   98.1] reboot: Power down\n')).toEqual({ slowJobs: [], waitingJobs: [], failures: [] });
+    expect(shutdownTrouble('[  OK  ] Stopped xen.service.\n[   98.1] reboot: Power down\n')).toEqual({ slowJobs: [], waitingJobs: [], holding: [], failures: [] });
   });
 });

@@ -34106,7 +34106,9 @@ function shutdownTrouble(console) {
             .filter((l) => /Failed to stop|Failed unmounting|timed out\. Killing|Timed out stopping|Kernel panic|\(XEN\) .*Panic|segfault at/i.test(l))
             .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim())),
     ];
-    return { slowJobs: [...slow], waitingJobs: [...waiting], failures };
+    // Either way of saying it, what a shutdown that did not end was waiting for.
+    const holding = [...new Set([...slow, ...waiting])];
+    return { slowJobs: [...slow], waitingJobs: [...waiting], holding, failures };
 }
 const cleanShutdown = {
     id: 'dom0.clean-shutdown',
@@ -34125,8 +34127,7 @@ const cleanShutdown = {
         const { down, command } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
         const seconds = (Date.now() - started) / 1000;
         const console = (await ctx.host.serialLog()).slice(before);
-        const { slowJobs, waitingJobs, failures } = shutdownTrouble(console);
-        const holding = [...new Set([...slowJobs, ...waitingJobs])];
+        const { slowJobs, holding, failures } = shutdownTrouble(console);
         ctx.note('console during the shutdown (stop jobs and failures)', [...holding.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
         const jobs = holding.length ? `; stop jobs that held it up: ${holding.join(', ')}` : '';
         if (!down) {
@@ -34438,10 +34439,9 @@ const guestShutdown = {
         const took = (Date.now() - started) / 1000;
         if (r.code === 124) {
             // The same reading of systemd's console as dom0's shutdown gets.
-            const { slowJobs, waitingJobs } = shutdownTrouble((await ctx.run(['tail', '-c', `+${mark + 1}`, GUEST.consoleLog])).stdout);
-            const holding = [...new Set([...slowJobs, ...waitingJobs])];
+            const { holding } = shutdownTrouble((await ctx.run(['tail', '-c', `+${mark + 1}`, GUEST.consoleLog])).stdout);
             await ctx.run(['xl', 'destroy', GUEST.name]);
-            const gone = (await ctx.run(['xl', 'domid', GUEST.name])).code !== 0;
+            const gone = (await guestDomid(ctx)) === undefined;
             return fail(`the guest was still running ${bound} s after xl shutdown -w${holding.length ? ` (stop jobs holding it: ${holding.join(', ')})` : ''}; ${gone ? 'it was destroyed' : 'xl destroy did not remove it either'}`, holding.length
                 ? `Make ${holding.join(', ')} stop within a bound in the guest (a TimeoutStopSec, an ExecStop that returns); see domU-console.log.`
                 : 'The guest must act on the Xen shutdown request (drivers/xen/manage.c watches control/shutdown); see domU-console.log for the stop job holding it.');

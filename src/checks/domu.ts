@@ -46,7 +46,7 @@ export const guestBoots: Check = {
 };
 
 /** The guest's domain id (its vif in dom0 is vif<domid>.0), or undefined when the domain is gone. */
-async function guestDomid(ctx: CheckContext): Promise<string | undefined> {
+export async function guestDomid(ctx: CheckContext): Promise<string | undefined> {
   const r = await ctx.run(['xl', 'domid', GUEST.name]);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }

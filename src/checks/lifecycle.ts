@@ -6,7 +6,7 @@
 import { GUEST, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass } from './check.js';
 import { sleep } from '../proc.js';
-import { GUEST_UP, measureClock } from './domu.js';
+import { GUEST_UP, guestDomid, measureClock } from './domu.js';
 import { shutdownTrouble } from './shutdown.js';
 
 /** Poll fn every second until it returns something, for at most `seconds`. */
@@ -295,10 +295,9 @@ export const guestShutdown: Check = {
     const took = (Date.now() - started) / 1000;
     if (r.code === 124) {
       // The same reading of systemd's console as dom0's shutdown gets.
-      const { slowJobs, waitingJobs } = shutdownTrouble((await ctx.run(['tail', '-c', `+${mark + 1}`, GUEST.consoleLog])).stdout);
-      const holding = [...new Set([...slowJobs, ...waitingJobs])];
+      const { holding } = shutdownTrouble((await ctx.run(['tail', '-c', `+${mark + 1}`, GUEST.consoleLog])).stdout);
       await ctx.run(['xl', 'destroy', GUEST.name]);
-      const gone = (await ctx.run(['xl', 'domid', GUEST.name])).code !== 0;
+      const gone = (await guestDomid(ctx)) === undefined;
       return fail(
         `the guest was still running ${bound} s after xl shutdown -w${holding.length ? ` (stop jobs holding it: ${holding.join(', ')})` : ''}; ${gone ? 'it was destroyed' : 'xl destroy did not remove it either'}`,
         holding.length

@@ -8,7 +8,7 @@ import { type Check, fail, pass, warn } from './check.js';
 const SEED = 'init scripts: xencommons';
 
 /** systemd's words, on the console, for a stop that is slow or went wrong (and the kernel's, for a process that crashed on its way down). */
-export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJobs: string[]; failures: string[] } {
+export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJobs: string[]; holding: string[]; failures: string[] } {
   const clean = console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   const slow = new Set<string>();
   for (const m of clean.matchAll(/A stop job is running for (.+?) \(\d/g)) slow.add(m[1].trim());
@@ -24,7 +24,9 @@ export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJ
         .map((l) => l.replace(/^\s*(\[[^\]]*\]\s*)+/, '').trim()),
     ),
   ];
-  return { slowJobs: [...slow], waitingJobs: [...waiting], failures };
+  // Either way of saying it, what a shutdown that did not end was waiting for.
+  const holding = [...new Set([...slow, ...waiting])];
+  return { slowJobs: [...slow], waitingJobs: [...waiting], holding, failures };
 }
 
 export const cleanShutdown: Check = {
@@ -44,8 +46,7 @@ export const cleanShutdown: Check = {
     const { down, command } = await ctx.host.shutdown({ phase: 'check dom0.clean-shutdown', timeoutMs: bound * 1000 });
     const seconds = (Date.now() - started) / 1000;
     const console = (await ctx.host.serialLog()).slice(before);
-    const { slowJobs, waitingJobs, failures } = shutdownTrouble(console);
-    const holding = [...new Set([...slowJobs, ...waitingJobs])];
+    const { slowJobs, holding, failures } = shutdownTrouble(console);
     ctx.note('console during the shutdown (stop jobs and failures)', [...holding.map((j) => `stop job running: ${j}`), ...failures].join('\n') || '(none)');
     const jobs = holding.length ? `; stop jobs that held it up: ${holding.join(', ')}` : '';
     if (!down) {
