@@ -33419,12 +33419,17 @@ const GUEST = {
     lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
 };
 const lvPath = (lv) => `/dev/${GUEST.vg}/${lv}`;
-/** The guest's xl config: PV, pygrub, a phy: LVM disk (blkback), a vif on the tool's bridge. */
-function xlConfig() {
+/** Where dom0 keeps the xl config of the guest booted as `type`. */
+const xlConfigPath = (type) => (type === 'pv' ? GUEST.cfg : `/etc/xen/${GUEST.name}-${type}.cfg`);
+/**
+ * The guest's xl config: pygrub reading the guest's own grub.cfg (PV, PVH) or
+ * the firmware booting its disk (HVM), a phy: LVM disk (blkback), a vif on the tool's bridge.
+ */
+function xlConfig(type = 'pv') {
     return [
         `name = "${GUEST.name}"`,
-        'type = "pv"',
-        'bootloader = "pygrub"',
+        `type = "${type}"`,
+        ...(type === 'hvm' ? ['vnc = 0'] : ['bootloader = "pygrub"']),
         `memory = ${GUEST.memoryMb}`,
         `maxmem = ${GUEST.memoryMb}`,
         'vcpus = 1',
@@ -34080,6 +34085,92 @@ const pciPassthrough = {
     },
 };
 const domUChecks = [guestBoots, vifOnBridge, phyLvm, consoleHvc0, guestClock, guestXenstoreUtils, pvNet, guestInitramfs, pciPassthrough];
+
+;// CONCATENATED MODULE: ./src/checks/guest-types.ts
+// The other ways Xen runs a guest: the PV guest's own disk booted again as
+// PVH and as HVM, once the PV guest's lifecycle is over (they share its
+// volume, its MAC and its address). Whether the host can run them is Xen's
+// to say, in xl info's virt_caps.
+
+
+
+
+// The checklist predates PVH; it calls PV guests old-style.
+const guest_types_SEED = 'Old-style paravirtualized VM will not see a hw clock.';
+const NAMES = { pv: 'PV', pvh: 'PVH', hvm: 'HVM' };
+/** Why Xen cannot run a guest of this type here, from xl info's virt_caps; undefined when it can. */
+function cannotRun(virtCaps, type) {
+    const caps = virtCaps.split(/\s+/);
+    if (!caps.includes('hvm'))
+        return `Xen cannot run ${NAMES[type]} guests here: its virt_caps (${virtCaps || 'none'}) lack hvm, so the CPU offers it no AMD-V or VT-x`;
+    if (!caps.includes('hap') && !caps.includes('shadow')) {
+        return `Xen cannot run ${NAMES[type]} guests here: its virt_caps (${virtCaps}) have neither hap (the CPU has no nested paging) nor shadow (the hypervisor is built without shadow paging)`;
+    }
+    return undefined;
+}
+/**
+ * Measured here: under TCG an HVM guest (SeaBIOS, then GRUB from its disk, every
+ * device emulated by the device model in dom0) had not answered 13 min after xl create.
+ */
+const HVM_UNDER_TCG = 'not run under TCG: an HVM guest here (firmware, then GRUB from its disk, every device emulated by the device model in dom0) had not answered 13 min after xl create; it runs where QEMU has KVM';
+/** Boot the guest's disk as `type`, judge it, and leave no domain behind. */
+async function bootAs(ctx, type) {
+    const name = NAMES[type];
+    const info = parseXlInfo((await ctx.run(['xl', 'info'])).stdout);
+    const why = cannotRun(info.virt_caps ?? '', type);
+    if (why)
+        return skip(why);
+    if (type === 'hvm' && ctx.facts.accel === 'tcg')
+        return skip(HVM_UNDER_TCG);
+    // The PV guest is done with its disk (domU.shutdown stops it; a filtered run may not have).
+    if ((await guestDomid(ctx)) !== undefined)
+        await ctx.run(['xl', 'destroy', GUEST.name]);
+    const cfg = xlConfigPath(type);
+    await ctx.run(['sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', xlConfig(type), cfg]);
+    const started = Date.now();
+    const create = await ctx.run(['xl', 'create', cfg]);
+    if (create.code !== 0) {
+        const last = (create.stderr || create.stdout).trim().split('\n').pop();
+        return fail(`xl create of the guest as ${name} failed (exit ${create.code}): ${last}`, `See /var/log/xen/xl-${GUEST.name}.log: ${type === 'hvm' ? 'the device model (qemu-system-xen) and hvmloader must be installed' : "the guest kernel needs a PVH entry point (CONFIG_XEN_PVH), and libxl must boot what pygrub finds"}.`);
+    }
+    try {
+        const id = await ctx.facts.guest.guest.waitUp(ctx.timeouts.boot * 1000, `check domU.${type}`);
+        if (!id)
+            return fail(`the guest, booted as ${name}, did not answer over SSH within ${ctx.timeouts.boot} s of xl create (timeout-boot)`, 'See domU-console.log for where its boot stopped.');
+        const seconds = (Date.now() - started) / 1000;
+        const seen = (await ctx.guest(['cat', '/sys/hypervisor/guest_type'])).stdout.trim();
+        if (seen !== name)
+            return fail(`the guest booted but runs as ${seen || 'an unknown type'}, not ${name}`, `xl create was given type = "${type}"; see the evidence.`);
+        const target = (await ctx.guest(['systemctl', 'is-active', 'multi-user.target'])).stdout.trim();
+        if (target !== 'active')
+            return fail(`the guest booted as ${name} but multi-user.target is ${target || 'unknown'}`, 'See systemctl --failed in the guest and its console log.');
+        return pass(`the guest's own disk booted as ${name}${type === 'hvm' ? '' : ' through pygrub'} and reached multi-user.target; it answered over SSH ${seconds.toFixed(0)} s after xl create`);
+    }
+    finally {
+        // Not this check's verdict (domU.shutdown judges shutdowns): bounded, then gone.
+        await ctx.run(['sh', '-c', `timeout ${ctx.timeouts.shutdown} xl shutdown -w ${GUEST.name} || xl destroy ${GUEST.name}`]);
+    }
+}
+const pvhGuest = {
+    id: 'domU.pvh',
+    title: "The guest's own disk boots as a PVH guest (where Xen can run one)",
+    where: 'domU',
+    seed: guest_types_SEED,
+    after: GUEST_UP,
+    changesGuest: true,
+    run: (ctx) => bootAs(ctx, 'pvh'),
+};
+const hvmGuest = {
+    id: 'domU.hvm',
+    title: "The guest's own disk boots as an HVM guest from its boot sector (where Xen can run one)",
+    where: 'domU',
+    seed: guest_types_SEED,
+    after: GUEST_UP,
+    changesGuest: true,
+    run: (ctx) => bootAs(ctx, 'hvm'),
+};
+/** After the PV guest's lifecycle: they take its disk. */
+const guestTypeChecks = [pvhGuest, hvmGuest];
 
 ;// CONCATENATED MODULE: ./src/checks/shutdown.ts
 // dom0 shuts down cleanly with the Xen services running: the init scripts
@@ -35900,6 +35991,7 @@ const serviceChecks = [servicesEnabled, servicesRunning];
 
 
 
+
 const CATALOGUE = [
     ...bootChecks,
     ...serviceChecks,
@@ -35912,6 +36004,7 @@ const CATALOGUE = [
     ...memoryChecks,
     ...domUChecks,
     ...lifecycleChecks,
+    ...guestTypeChecks,
     ...shutdownChecks,
 ];
 const CHECK_IDS = CATALOGUE.map((c) => c.id);
@@ -44403,7 +44496,7 @@ async function runConformance(p, hooks) {
     const t0 = Date.now();
     const phases = [];
     const results = [];
-    const facts = {};
+    const facts = { accel: accel?.kind };
     const wanted = (c) => config.checks === null || config.checks.includes(c.id);
     const log = (line) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
     let current = 'start';
@@ -44639,8 +44732,9 @@ async function chooseAccel(wanted) {
     return {
         kind: 'tcg',
         why: wanted === 'tcg' ? 'asked for' : kvm.why,
-        // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen and lets it run HVM guests.
-        qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm'],
+        // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen, and npt (nested
+        // paging) gives it HAP, without which Debian's Xen (no shadow paging) runs no PVH or HVM guest.
+        qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm,+npt'],
     };
 }
 

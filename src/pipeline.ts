@@ -62,7 +62,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const t0 = Date.now();
   const phases: PhaseTiming[] = [];
   const results: CheckResult[] = [];
-  const facts: RunFacts = {};
+  const facts: RunFacts = { accel: accel?.kind };
   const wanted = (c: Check) => config.checks === null || config.checks.includes(c.id);
   const log = (line: string) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
   let current = 'start';

@@ -87,6 +87,8 @@ describe('Debian 12 under QEMU', () => {
       expect(byId['domU.vcpu-hotplug'].message).toMatch(/noticed vCPU 1 .* but nothing brought it online/);
       expect(byId['domU.live-migration'].message).toMatch(/without shadow paging/);
       expect(byId['domU.pci-passthrough'].message).toMatch(/no IOMMU/);
+      expect(byId['domU.pvh'].message).toMatch(/booted as PVH through pygrub/);
+      expect(byId['domU.hvm'].message).toMatch(/^not run under TCG/);
       await expectNothingLeft(r.stderr);
     },
     // Cold, this run builds both images (about 5 minutes) before the host and the guest.

@@ -20,6 +20,8 @@ export interface RunFacts {
   guest?: GuestStart;
   /** Why no domU was started on this target. */
   guestNotStarted?: string;
+  /** How QEMU runs the host (undefined: target ssh, a real machine). */
+  accel?: 'kvm' | 'tcg';
   /** Candidate files in dom0 that the domU installs for domU.xenstore-utils (empty: the archive's). */
   guestCandidates?: string[];
 }

@@ -4,6 +4,7 @@ import type { Check } from './check.js';
 import { deviceModelChecks } from './devicemodel.js';
 import { docsChecks } from './docs.js';
 import { domUChecks } from './domu.js';
+import { guestTypeChecks } from './guest-types.js';
 import { lifecycleChecks } from './lifecycle.js';
 import { dom0Checks } from './dom0.js';
 import { hotplugChecks } from './hotplug.js';
@@ -25,6 +26,7 @@ export const CATALOGUE: Check[] = [
   ...memoryChecks,
   ...domUChecks,
   ...lifecycleChecks,
+  ...guestTypeChecks,
   ...shutdownChecks,
 ];
 export const CHECK_IDS = CATALOGUE.map((c) => c.id);

@@ -30,12 +30,21 @@ export const GUEST = {
 
 export const lvPath = (lv: string) => `/dev/${GUEST.vg}/${lv}`;
 
-/** The guest's xl config: PV, pygrub, a phy: LVM disk (blkback), a vif on the tool's bridge. */
-export function xlConfig(): string {
+/** How Xen runs the guest: PV by default; domU.pvh and domU.hvm boot the same disk the other ways. */
+export type GuestType = 'pv' | 'pvh' | 'hvm';
+
+/** Where dom0 keeps the xl config of the guest booted as `type`. */
+export const xlConfigPath = (type: GuestType) => (type === 'pv' ? GUEST.cfg : `/etc/xen/${GUEST.name}-${type}.cfg`);
+
+/**
+ * The guest's xl config: pygrub reading the guest's own grub.cfg (PV, PVH) or
+ * the firmware booting its disk (HVM), a phy: LVM disk (blkback), a vif on the tool's bridge.
+ */
+export function xlConfig(type: GuestType = 'pv'): string {
   return [
     `name = "${GUEST.name}"`,
-    'type = "pv"',
-    'bootloader = "pygrub"',
+    `type = "${type}"`,
+    ...(type === 'hvm' ? ['vnc = 0'] : ['bootloader = "pygrub"']),
     `memory = ${GUEST.memoryMb}`,
     `maxmem = ${GUEST.memoryMb}`,
     'vcpus = 1',

@@ -36,7 +36,8 @@ export async function chooseAccel(wanted: Accel): Promise<AccelChoice> {
   return {
     kind: 'tcg',
     why: wanted === 'tcg' ? 'asked for' : kvm.why,
-    // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen and lets it run HVM guests.
-    qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm'],
+    // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen, and npt (nested
+    // paging) gives it HAP, without which Debian's Xen (no shadow paging) runs no PVH or HVM guest.
+    qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm,+npt'],
   };
 }
