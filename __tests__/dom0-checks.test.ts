@@ -180,6 +180,18 @@ describe('dom0.kernel-config', () => {
     expect(r.remedy).toMatch(/=y, or =m with the module in the kernel package/);
   });
 
+  test('fails naming a module that modprobe.d disables (install ... /bin/false), and the file that does it', async () => {
+    const r = await runOne(
+      kernelConfig,
+      dom0({ [sh(MODULE_STATE, ...MODULES)]: { stdout: MODULE_STATES.replace(/^xen-pciback loadable .*$/m, 'xen-pciback disabled /etc/modprobe.d/xen-no-passthrough.conf') } }),
+    );
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe(
+      '/boot/config-6.1.0-56-amd64: CONFIG_XEN_PCIDEV_BACKEND=m, but module xen-pciback is disabled: /etc/modprobe.d/xen-no-passthrough.conf has modprobe run /bin/true or /bin/false instead of loading it',
+    );
+    expect(r.remedy).toMatch(/^Drop the install directives that disable dom0 modules from \/etc\/modprobe\.d\/xen-no-passthrough\.conf \(dpkg -S/);
+  });
+
   test('fails when the running kernel has no config', async () => {
     const r = await runOne(kernelConfig, dom0({ [sh(READ_KERNEL_CONFIG, 'XEN')]: { code: 3, stdout: `release ${RELEASE}\n`, stderr: 'no kernel config: neither /boot/config-6.1.0-56-amd64 nor /proc/config.gz' } }));
     expect(r.status).toBe('fail');

@@ -55,6 +55,7 @@ describe('module states', () => {
         'xen-evtchn loaded',
         'xen-pciback unloadable /lib/modules/6.1.0-56-amd64/kernel/drivers/xen/xen-pciback/xen-pciback.ko',
         'xen-acpi-processor missing',
+        'xen-netback disabled /etc/modprobe.d/no-netback.conf',
         'garbage',
       ].join('\n'),
     );
@@ -62,7 +63,8 @@ describe('module states', () => {
     expect(m.get('xen-evtchn')).toEqual({ state: 'loaded' });
     expect(m.get('xen-pciback')?.state).toBe('unloadable');
     expect(m.get('xen-acpi-processor')).toEqual({ state: 'missing' });
-    expect(m.size).toBe(4);
+    expect(m.get('xen-netback')).toEqual({ state: 'disabled', conf: '/etc/modprobe.d/no-netback.conf' });
+    expect(m.size).toBe(5);
   });
 });
 

@@ -33612,7 +33612,9 @@ const DOM0_OPTIONS = [
 ];
 /**
  * For each module name: "NAME loaded" (in /sys/module), "NAME loadable FILE"
- * (modinfo finds it and modprobe -n accepts it), "NAME unloadable FILE" or
+ * (modinfo finds it and modprobe -n accepts it), "NAME unloadable FILE",
+ * "NAME disabled CONF" (modprobe would run /bin/true or /bin/false instead,
+ * by an install directive in CONF: modprobe -n alone does not tell) or
  * "NAME missing".
  */
 const MODULE_STATE = [
@@ -33621,17 +33623,28 @@ const MODULE_STATE = [
     '  if [ -d "/sys/module/$u" ]; then echo "$m loaded"; continue; fi',
     '  f=$(modinfo -F filename "$m" 2>/dev/null)',
     '  if [ -z "$f" ]; then echo "$m missing"; continue; fi',
-    '  if modprobe -n -q "$m" 2>/dev/null; then echo "$m loadable $f"; else echo "$m unloadable $f"; fi',
+    '  if ! dry=$(modprobe -n -v "$m" 2>/dev/null); then echo "$m unloadable $f"; continue; fi',
+    "  if printf '%s\\n' \"$dry\" | grep -Eq '^install (/usr)?/bin/(true|false)( |$)'; then",
+    "    p=$(printf %s \"$m\" | sed 's/[-_]/[-_]/g')",
+    "    c=$(grep -rlE \"^[[:space:]]*install[[:space:]]+$p[[:space:]]\" /etc/modprobe.d /run/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d 2>/dev/null | head -n 1)",
+    '    echo "$m disabled ${c:-modprobe.d}"; continue',
+    '  fi',
+    '  echo "$m loadable $f"',
     'done',
 ].join('\n');
 function parseModuleStates(text) {
     const out = new Map();
     for (const line of text.split('\n')) {
-        const m = /^(\S+) (loaded|loadable|unloadable|missing)(?: (.+))?$/.exec(line.trim());
+        const m = /^(\S+) (loaded|loadable|unloadable|disabled|missing)(?: (.+))?$/.exec(line.trim());
         if (!m)
             continue;
-        const [, name, state, file] = m;
-        out.set(name, state === 'loaded' || state === 'missing' ? { state } : { state: state, file: file ?? '' });
+        const [, name, state, more] = m;
+        if (state === 'loaded' || state === 'missing')
+            out.set(name, { state });
+        else if (state === 'disabled')
+            out.set(name, { state, conf: more ?? 'modprobe.d' });
+        else
+            out.set(name, { state: state, file: more ?? '' });
     }
     return out;
 }
@@ -33649,6 +33662,8 @@ const kernelConfig = {
         const builtIn = [];
         const modules = [];
         const problems = [];
+        /** modprobe.d files whose install directives disable a dom0 module. */
+        const disabledBy = [];
         const asModules = DOM0_OPTIONS.filter((o) => cfg.options.get(o.option) === 'm');
         const states = new Map();
         if (asModules.some((o) => o.module)) {
@@ -33668,6 +33683,10 @@ const kernelConfig = {
                     problems.push(`${name}=m, but module ${o.module} is not installed for ${cfg.release}`);
                 else if (s.state === 'unloadable')
                     problems.push(`${name}=m, but module ${o.module} (${s.file}) does not load (modprobe -n fails)`);
+                else if (s.state === 'disabled') {
+                    problems.push(`${name}=m, but module ${o.module} is disabled: ${s.conf} has modprobe run /bin/true or /bin/false instead of loading it`);
+                    disabledBy.push(s.conf);
+                }
                 else
                     modules.push(`${o.module} ${s.state}`);
             }
@@ -33675,7 +33694,8 @@ const kernelConfig = {
                 problems.push(`${name} ${v === 'n' ? 'is not set' : v === undefined ? 'is missing' : `=${v}`} (${o.what})`);
         }
         if (problems.length) {
-            return fail(`${cfg.source}: ${problems.join('; ')}`, `Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`);
+            const undo = disabledBy.length ? `Drop the install directives that disable dom0 modules from ${[...new Set(disabledBy)].join(', ')} (dpkg -S names the package shipping it): a dom0 needs them. ` : '';
+            return fail(`${cfg.source}: ${problems.join('; ')}`, `${undo}Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`);
         }
         return pass(`${cfg.source}: ${DOM0_OPTIONS.length} dom0 options present; built in: ${builtIn.join(', ') || 'none'}; modules: ${modules.join(', ') || 'none'}`);
     },

@@ -233,7 +233,7 @@ describe('Debian 12 under QEMU', () => {
   );
 
   test(
-    'one candidate set with eleven packaging mistakes fails exactly the checks concerned, each naming the fix, and the domU ones build on domU.boots',
+    'one candidate set with twelve packaging mistakes fails exactly the checks concerned, each naming the fix, and the domU ones build on domU.boots',
     async () => {
       const dir = await candidateSet('mistakes', {
         'xen-utils-common': async (root) => {
@@ -267,6 +267,10 @@ describe('Debian 12 under QEMU', () => {
           // services.running: the init script looks for xenconsoled where the package does not put it;
           // start-stop-daemon's test fails, which the script takes for "already running", and it reports success.
           await editInitScript(root, (script) => script.replace('XENCONSOLED="$ROOT"/bin/xenconsoled\n', 'XENCONSOLED="$ROOT"/sbin/xenconsoled\n'));
+          // dom0.kernel-config: PCI passthrough "off by default", by an install directive that has modprobe run /bin/false.
+          await fs.mkdir(path.join(root, 'etc/modprobe.d'), { recursive: true });
+          await fs.writeFile(path.join(root, 'etc/modprobe.d/xen-no-passthrough.conf'), '# PCI passthrough is off by default\ninstall xen-pciback /bin/false\n');
+          await fs.appendFile(path.join(root, 'DEBIAN/conffiles'), '/etc/modprobe.d/xen-no-passthrough.conf\n');
         },
         'xen-utils-4.17': async (root) => {
           // power: xenpm is left out of the tools package.
@@ -288,6 +292,7 @@ describe('Debian 12 under QEMU', () => {
         'docs.man-pages',
         'services.enabled',
         'services.running',
+        'dom0.kernel-config',
         'hotplug.scripts',
         'power.xenpm',
         'packaging.meta-package',
@@ -307,6 +312,8 @@ describe('Debian 12 under QEMU', () => {
       expect(byId['docs.man-pages'].message).toMatch(/xl\(1\)/);
       expect(byId['services.enabled'].message).toMatch(/xendomains/);
       expect(byId['services.running'].message).toBe('no xenconsoled process');
+      expect(byId['dom0.kernel-config'].message).toMatch(/CONFIG_XEN_PCIDEV_BACKEND=m, but module xen-pciback is disabled: \/etc\/modprobe\.d\/xen-no-passthrough\.conf has modprobe run/);
+      expect(byId['dom0.kernel-config'].remedy).toMatch(/^Drop the install directives/);
       expect(byId['services.running'].remedy).toMatch(/\/etc\/init\.d\/xen|journalctl -b -u xen/);
       expect(byId['hotplug.scripts'].message).toMatch(/ifconfig \(vif-bridge:\d+/);
       expect(byId['hotplug.scripts'].remedy).toMatch(/xen-utils-common/);

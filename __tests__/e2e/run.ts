@@ -80,6 +80,8 @@ export function printTimings(label: string, r: Report): void {
     `${label}: checks (s): ${r.checks.map((c) => `${c.id} ${c.status} ${(c.durationMs / 1000).toFixed(1)}`).join(', ')}`,
     // What a check that did not pass said: a CI log is often all there is to go on.
     ...r.checks.filter((c) => !['pass', 'not-applicable'].includes(c.status)).map((c) => `${label}: ${c.id} ${c.status}: ${c.message}`),
+    // How long each guest took to answer after xl create, as the guest-boot checks say it when they pass.
+    ...r.checks.filter((c) => c.status === 'pass' && ['domU.boots', 'domU.pvh', 'domU.hvm'].includes(c.id)).map((c) => `${label}: ${c.id}: ${c.message}`),
     // Where bringing the domU up spends its time (domU.boots keeps each step in dom0 with its duration).
     ...(r.checks.find((c) => c.id === 'domU.boots')?.evidence ?? [])
       .filter((e) => e.command.startsWith('(dom0) '))

@@ -21,7 +21,9 @@ export const DOM0_OPTIONS: { option: string; module?: string; what: string }[] =
 
 /**
  * For each module name: "NAME loaded" (in /sys/module), "NAME loadable FILE"
- * (modinfo finds it and modprobe -n accepts it), "NAME unloadable FILE" or
+ * (modinfo finds it and modprobe -n accepts it), "NAME unloadable FILE",
+ * "NAME disabled CONF" (modprobe would run /bin/true or /bin/false instead,
+ * by an install directive in CONF: modprobe -n alone does not tell) or
  * "NAME missing".
  */
 export const MODULE_STATE = [
@@ -30,19 +32,27 @@ export const MODULE_STATE = [
   '  if [ -d "/sys/module/$u" ]; then echo "$m loaded"; continue; fi',
   '  f=$(modinfo -F filename "$m" 2>/dev/null)',
   '  if [ -z "$f" ]; then echo "$m missing"; continue; fi',
-  '  if modprobe -n -q "$m" 2>/dev/null; then echo "$m loadable $f"; else echo "$m unloadable $f"; fi',
+  '  if ! dry=$(modprobe -n -v "$m" 2>/dev/null); then echo "$m unloadable $f"; continue; fi',
+  "  if printf '%s\\n' \"$dry\" | grep -Eq '^install (/usr)?/bin/(true|false)( |$)'; then",
+  "    p=$(printf %s \"$m\" | sed 's/[-_]/[-_]/g')",
+  "    c=$(grep -rlE \"^[[:space:]]*install[[:space:]]+$p[[:space:]]\" /etc/modprobe.d /run/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d 2>/dev/null | head -n 1)",
+  '    echo "$m disabled ${c:-modprobe.d}"; continue',
+  '  fi',
+  '  echo "$m loadable $f"',
   'done',
 ].join('\n');
 
-export type ModuleState = { state: 'loaded' } | { state: 'loadable' | 'unloadable'; file: string } | { state: 'missing' };
+export type ModuleState = { state: 'loaded' } | { state: 'loadable' | 'unloadable'; file: string } | { state: 'disabled'; conf: string } | { state: 'missing' };
 
 export function parseModuleStates(text: string): Map<string, ModuleState> {
   const out = new Map<string, ModuleState>();
   for (const line of text.split('\n')) {
-    const m = /^(\S+) (loaded|loadable|unloadable|missing)(?: (.+))?$/.exec(line.trim());
+    const m = /^(\S+) (loaded|loadable|unloadable|disabled|missing)(?: (.+))?$/.exec(line.trim());
     if (!m) continue;
-    const [, name, state, file] = m;
-    out.set(name, state === 'loaded' || state === 'missing' ? { state } : { state: state as 'loadable' | 'unloadable', file: file ?? '' });
+    const [, name, state, more] = m;
+    if (state === 'loaded' || state === 'missing') out.set(name, { state });
+    else if (state === 'disabled') out.set(name, { state, conf: more ?? 'modprobe.d' });
+    else out.set(name, { state: state as 'loadable' | 'unloadable', file: more ?? '' });
   }
   return out;
 }
@@ -64,6 +74,8 @@ export const kernelConfig: Check = {
     const builtIn: string[] = [];
     const modules: string[] = [];
     const problems: string[] = [];
+    /** modprobe.d files whose install directives disable a dom0 module. */
+    const disabledBy: string[] = [];
     const asModules = DOM0_OPTIONS.filter((o) => cfg.options.get(o.option) === 'm');
     const states = new Map<string, ModuleState>();
     if (asModules.some((o) => o.module)) {
@@ -79,13 +91,17 @@ export const kernelConfig: Check = {
         if (!o.module) problems.push(`${name}=m, but no module is known for it`);
         else if (!s || s.state === 'missing') problems.push(`${name}=m, but module ${o.module} is not installed for ${cfg.release}`);
         else if (s.state === 'unloadable') problems.push(`${name}=m, but module ${o.module} (${s.file}) does not load (modprobe -n fails)`);
-        else modules.push(`${o.module} ${s.state}`);
+        else if (s.state === 'disabled') {
+          problems.push(`${name}=m, but module ${o.module} is disabled: ${s.conf} has modprobe run /bin/true or /bin/false instead of loading it`);
+          disabledBy.push(s.conf);
+        } else modules.push(`${o.module} ${s.state}`);
       } else problems.push(`${name} ${v === 'n' ? 'is not set' : v === undefined ? 'is missing' : `=${v}`} (${o.what})`);
     }
     if (problems.length) {
+      const undo = disabledBy.length ? `Drop the install directives that disable dom0 modules from ${[...new Set(disabledBy)].join(', ')} (dpkg -S names the package shipping it): a dom0 needs them. ` : '';
       return fail(
         `${cfg.source}: ${problems.join('; ')}`,
-        `Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`,
+        `${undo}Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`,
       );
     }
     return pass(`${cfg.source}: ${DOM0_OPTIONS.length} dom0 options present; built in: ${builtIn.join(', ') || 'none'}; modules: ${modules.join(', ') || 'none'}`);
