@@ -32565,6 +32565,14 @@ const WIRED_NETWORK_FILE = {
 };
 /** Timers that would wake up during a run and compete for the 2 CPUs. */
 const MASK_TIMERS = 'systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer';
+/**
+ * man-db's trigger rebuilds the whatis index after every install that brings a
+ * man page: under TCG that is seconds of each run's install in dom0 (the
+ * guest has no man-db). Its own switch (debconf man-db/auto-update, the flag file)
+ * turns it off. docs.man-pages asks `man -w`, which searches the man path,
+ * not the index.
+ */
+const NO_MANDB_INDEX = `echo 'man-db man-db/auto-update boolean false' | chroot "$1" debconf-set-selections && rm -f "$1"/var/lib/man-db/auto-update`;
 /** The first boot of a freshly built image puts GRUB in place with the distro's own tools. */
 const BOOTLOADER_FILES = [
     {
@@ -32652,6 +32660,7 @@ function customizeScript(metaPackage, enable = ['systemd-networkd', 'xc-seed.ser
     return [
         `${inRoot} systemctl enable ${enable.join(' ')}`,
         `${inRoot} ${MASK_TIMERS}`,
+        NO_MANDB_INDEX,
         // Speed under TCG, where dpkg runs about ten times slower than here: what
         // the Xen packages pull in only through Recommends (codecs, GL, GUI
         // libraries of the system QEMU) is installed now, at native speed. Left
