@@ -1,9 +1,12 @@
-// The SSH target, for real: the embedded default's Debian 12 VM stands in for
-// a user's own Xen machine. The test only starts it (cached base image, a
-// per-run key, its host key pinned) and powers it on again whenever it resets,
-// as a real machine comes back; from then on only the product drives it, over
-// SSH: install, reboot into Xen, the boot checks. Then the ways a connection
-// goes wrong, and a grep of everything the run wrote for the private key.
+// The SSH target, for real: a Debian 13 VM built like the embedded default's
+// stands in for a user's own Xen machine. The test only starts it (cached base
+// image, a per-run key, its host key pinned) and powers it on again whenever
+// it resets, as a real machine comes back; from then on only the product
+// drives it, over SSH: install, reboot into Xen, every check of the host half.
+// This is also Debian 13's end-to-end run (Xen 4.20, Linux 6.12, the archive's
+// own packages): one VM run for both, as each costs an install and a reboot
+// under TCG. Then the ways a connection goes wrong, and a grep of everything
+// the run wrote for the private key.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -16,10 +19,13 @@ import { chooseAccel } from '../../src/host/accel.js';
 import { QemuHost } from '../../src/host/qemu.js';
 import { baseImage, builtHostImage } from '../../src/image/build.js';
 import { defaultCacheDir } from '../../src/prepare.js';
-import { ROOT, readReport, runNode, statuses } from './run.js';
+import { DOM0_BASELINE } from './baseline.js';
+import { ROOT, printTimings, readReport, runNode, statuses } from './run.js';
 
 const MINUTES = 60_000;
 const BOOT_CHECKS = ['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0', 'boot.serial-clean'];
+/** The stand-in machine's release: the Debian 13 run is this one. */
+const DISTRO = 'debian-13';
 /** The bound the connection failures are held to: the product's own connect timeout, as given. */
 const CONNECT_TIMEOUT_S = 60;
 
@@ -33,7 +39,7 @@ let keyFile: string;
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-e2e-ssh-'));
-  const profile = profileFor('debian-12') as DebianProfile;
+  const profile = profileFor(DISTRO) as DebianProfile;
   const accel = await chooseAccel('auto');
   const log = (line: string) => machineLog.push(`${new Date().toISOString()} ${line}`);
   const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log });
@@ -134,7 +140,7 @@ describe('a connection that cannot be made ends in exit 3 naming the phase, with
       const before = sshPids();
       const started = Date.now();
       const r = await runNode('dist/cli.js', [
-        'run', '--target', 'ssh', '--ssh-host', '127.0.0.1', ...args, '--checks', BOOT_CHECKS.join(','), '--timeout-boot', String(CONNECT_TIMEOUT_S), '--out', out,
+        'run', '--distro', DISTRO, '--target', 'ssh', '--ssh-host', '127.0.0.1', ...args, '--checks', BOOT_CHECKS.join(','), '--timeout-boot', String(CONNECT_TIMEOUT_S), '--out', out,
       ]);
       const seconds = (Date.now() - started) / 1000;
       expect(r.code).toBe(3);
@@ -154,7 +160,7 @@ describe('a connection that cannot be made ends in exit 3 naming the phase, with
 
 describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
   test(
-    'install, reboot into Xen, the boot checks pass; the private key appears nowhere the run wrote',
+    'Debian 13 over SSH: install, reboot into Xen, the host half of the catalogue gets the baseline statuses, dom0.clean-shutdown reboots it; the private key appears nowhere the run wrote',
     async () => {
       const out = path.join(work, 'out-ssh');
       const summary = path.join(work, 'summary.md');
@@ -164,13 +170,15 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
       const before = sshPids();
       const r = await runNode('dist/index.js', [], {
         ...(await actionDefaults()),
+        INPUT_DISTRO: DISTRO,
         INPUT_TARGET: 'ssh',
         'INPUT_SSH-HOST': '127.0.0.1',
         'INPUT_SSH-PORT': String(port),
         // Secrets arrive as text, as a workflow passes ${{ secrets.XEN_HOST_KEY }}.
         'INPUT_SSH-KEY': await fs.readFile(keyFile, 'utf8'),
         'INPUT_SSH-KNOWN-HOSTS': await fs.readFile(knownHosts, 'utf8'),
-        INPUT_CHECKS: BOOT_CHECKS.join(','),
+        // The host's half, by group: an SSH target has no domU yet.
+        INPUT_CHECKS: 'host-before-reboot,dom0',
         // Roomier than the default 300 s: the machine running CI is shared and TCG slows down 4x or more under load.
         'INPUT_TIMEOUT-REBOOT': '900',
         'INPUT_OUT-DIR': out,
@@ -179,24 +187,30 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
         GITHUB_STATE: state,
       });
       const report = await readReport(out);
-      if (process.env.XC_E2E_VERBOSE) {
-        process.stderr.write(`${report.phases.map((p) => `${p.phase}: ${p.seconds.toFixed(1)} s`).join('\n')}\n${machineLog.join('\n')}\n${r.stdout}\n`);
-      }
+      printTimings('debian 13 over ssh', report);
+      if (process.env.XC_E2E_VERBOSE) process.stderr.write(`${machineLog.join('\n')}\n${r.stdout}\n`);
       expect({ code: r.code, infra: report.infraError?.message }).toEqual({ code: 0, infra: undefined });
-      expect(statuses(report)).toEqual(Object.fromEntries(BOOT_CHECKS.map((id) => [id, 'pass'])));
+      // Debian 13's own packages get Debian 12's statuses. (Under the qemu target its dom0.clean-shutdown warns:
+      // the dom0 QEMU segfaults as xen.service stops, on the serial console, which an SSH target does not have.)
+      expect(statuses(report)).toEqual(DOM0_BASELINE);
       expect(report.target).toBe(`ssh (root@127.0.0.1:${port})`);
-      expect(report.xenVersion).toMatch(/^4\.17\./);
+      expect(report.xenVersion).toMatch(/^4\.20\./);
+      expect(report.kernel).toMatch(/^6\.12\./);
+      const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+      expect(byId['services.enabled'].message).toMatch(/xen \(enabled\), xendomains \(enabled\)/);
       const phases = report.phases.map((p) => p.phase);
-      expect(phases).toEqual(['connect to the host', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks', 'total']);
+      expect(phases).toEqual(['connect to the host', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks', 'shut down dom0', 'total']);
       // The console record of an SSH target: the machine's own logs of the new boot, Xen's included.
       const serial = await fs.readFile(path.join(out, 'serial.log'), 'utf8');
       expect(serial).toMatch(/^==== kernel and systemd messages of this boot/m);
-      expect(serial).toMatch(/Linux version 6\.1\./);
-      expect(serial).toMatch(/^==== Xen's console ring \(xl dmesg\)\n[\s\S]*Xen version 4\.17/m);
-      const serialClean = report.checks.find((c) => c.id === 'boot.serial-clean')!;
-      expect(serialClean.evidence.map((e) => e.command)).toContain('serial console since the reboot (alarming lines)');
-      // The machine really rebooted: the test's own harness saw the guest reset.
-      expect(machineLog.filter((l) => /guest reset; powering it on again/.test(l))).toHaveLength(1);
+      expect(serial).toMatch(/Linux version 6\.12\./);
+      expect(serial).toMatch(/^==== Xen's console ring \(xl dmesg\)\n[\s\S]*Xen version 4\.20/m);
+      expect(byId['boot.serial-clean'].evidence.map((e) => e.command)).toContain('serial console since the reboot (alarming lines)');
+      // The machine really rebooted, twice: into Xen, then dom0.clean-shutdown's systemctl reboot (the test's own harness
+      // sees each reset; the second comes once dom0 has finished going down, after the run let go of it).
+      const resets = () => machineLog.filter((l) => /guest reset; powering it on again/.test(l)).length;
+      for (const until = Date.now() + 2 * MINUTES; resets() < 2 && Date.now() < until; ) await new Promise((ok) => setTimeout(ok, 1000));
+      expect(resets()).toBe(2);
       // The run's private directory (the key's copy, known_hosts, the ssh socket) is gone, and so is its ssh.
       const runDir = /runDir<<(\S+)\n([^\n]*)\n\1/.exec(await fs.readFile(state, 'utf8'))?.[2];
       expect(runDir).toMatch(/xc-run-/);
