@@ -134,6 +134,8 @@ describe('faults under QEMU (Debian 12)', () => {
       expect(r.code).toBe(1);
       const report = await readReport(out);
       expect(statuses(report)).toEqual({ 'boot.default-is-xen': 'error' });
+      // A run filtered to checks before the reboot does not reboot (here it could not: SSH is gone).
+      expect(report.phases.map((p) => p.phase)).not.toContain('reboot into Xen');
       const check = report.checks[0];
       expect(check.message).toMatch(/SSH connection to the host was lost/);
       // Not the check's own timeout: the loss is noticed at once.
@@ -145,12 +147,22 @@ describe('faults under QEMU (Debian 12)', () => {
   );
 
   test(
-    'the machine never brings SSH up after the reboot: exit 3 in "reboot into Xen" within the reboot timeout; a hostile file name runs nothing',
+    'a hypervisor installed outside /boot gets no Xen boot entry, and the machine never brings SSH up after the reboot: both boot checks fail, then exit 3 in "reboot into Xen" within the reboot timeout; a hostile file name runs nothing',
     async () => {
-      // Its postinst masks ssh.service: the reboot comes back without SSH. Its file
-      // name would run a command if anything passed it through a shell.
+      // Two mistakes in one candidate set, as one VM run: the hypervisor package puts Xen under
+      // /usr/lib instead of /boot (GRUB's generator looks in /boot only), and a second package's
+      // postinst masks ssh.service, so the reboot comes back without SSH. Its file name would
+      // run a command if anything passed it through a shell.
       const dir = path.join(work, 'no-ssh');
       await fs.mkdir(dir);
+      await repack(debs['xen-hypervisor-4.17-amd64'], dir, async (root) => {
+        // Without the Recommends on the tools, so the install stays small.
+        await editControl(root, 'Recommends', () => 'xen-hypervisor-common');
+        const to = path.join(root, 'usr/lib/xen-4.17/boot');
+        await fs.mkdir(to, { recursive: true });
+        for (const f of await fs.readdir(path.join(root, 'boot'))) await fs.rename(path.join(root, 'boot', f), path.join(to, f));
+      });
+      await fs.copyFile(debs['xen-hypervisor-common'], path.join(dir, path.basename(debs['xen-hypervisor-common'])));
       const touch = touchWithoutSlash(canary);
       const hostile = `no ssh $(${touch}); \`${touch}\` it's "quoted" \n& ${touch} #.deb`;
       await buildDeb(path.join(dir, hostile), {
@@ -158,8 +170,12 @@ describe('faults under QEMU (Debian 12)', () => {
         scripts: { postinst: '#!/bin/sh\nset -e\n[ "$1" = configure ] && systemctl mask ssh.service\nexit 0\n' },
       });
       const out = path.join(work, `out no-ssh $(touch ${canary}); x`);
-      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.reaches-dom0', '--timeout-reboot', '60', '--out', out]);
+      const checks = 'boot.grub-xen-entry,boot.default-is-xen,boot.reaches-dom0';
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', checks, '--timeout-reboot', '60', '--out', out]);
       const { report, md, error } = await infraError(out, r, 'reboot into Xen');
+      // The checks before the reboot judged the boot config: no entry loads Xen, so neither is the default.
+      expect(statuses(report)).toEqual({ 'boot.grub-xen-entry': 'fail', 'boot.default-is-xen': 'fail' });
+      expect(report.checks[0].message).toMatch(/no entry .* loads Xen/);
       // The bound and the setting that sets it, and why the attempts failed (not the last one's cut-short deadline).
       expect(error.message).toMatch(/no SSH after 60 s \(timeout-reboot, counted from systemctl reboot\) \(last attempt: (?!no SSH login within)/);
       // The reboot timeout bounds it (60 s: a quiet machine is at its login prompt by then, so SSH
@@ -167,7 +183,7 @@ describe('faults under QEMU (Debian 12)', () => {
       expect(seconds(report, 'reboot into Xen')).toBeLessThan(60 + 15);
       expect(error.serialTail.length).toBeGreaterThan(0);
       expect(md).toMatch(/Last \d+ serial lines/);
-      expect(report.candidates).toEqual(['xc-fault-no-ssh 1.0 all']);
+      expect(report.candidates).toEqual(expect.arrayContaining(['xc-fault-no-ssh 1.0 all', expect.stringMatching(/^xen-hypervisor-4\.17-amd64 /)]));
       await expect(fs.access(canary)).rejects.toThrow();
       await expectNothingLeft(r.stderr);
     },
