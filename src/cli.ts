@@ -60,6 +60,15 @@ function parseCli(argv: string[]): RawSettings {
   return raw as RawSettings;
 }
 
+// A terminal or parent that went away (EPIPE on the next progress line) must
+// not end the run before its teardown: the lines are lost, the VM is still
+// stopped and the run directory still removed.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 // @actions/glob logs through core.debug, which outside a runner prints
 // `::debug::` lines on stdout; stdout here is for the report alone.
 const write = process.stdout.write.bind(process.stdout);
