@@ -3,6 +3,7 @@
 import { expect } from '@jest/globals';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Report } from '../../src/report/types.js';
 
@@ -122,4 +123,13 @@ export async function cancelAsGitHub(run: Started): Promise<{ ran: Ran; ms: numb
   const ran = await run.done;
   clearTimeout(term);
   return { ran, ms: Date.now() - signalled };
+}
+
+/** A loopback port with nothing listening on it. */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
 }

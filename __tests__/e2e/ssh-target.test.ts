@@ -10,7 +10,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DebianProfile } from '../../src/distro/debian.js';
@@ -20,7 +19,7 @@ import { QemuHost } from '../../src/host/qemu.js';
 import { baseImage, builtHostImage } from '../../src/image/build.js';
 import { defaultCacheDir } from '../../src/prepare.js';
 import { DOM0_BASELINE } from './baseline.js';
-import { ROOT, printTimings, readReport, runNode, statuses } from './run.js';
+import { ROOT, closedPort, printTimings, readReport, runNode, statuses } from './run.js';
 
 const MINUTES = 60_000;
 const BOOT_CHECKS = ['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0', 'boot.serial-clean'];
@@ -71,13 +70,6 @@ function sshPids(): Set<number> {
   return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, c]) => c === 'ssh').map(([p]) => Number(p)));
 }
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port: p } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return p;
-}
 
 /** The inputs action.yml declares, with their defaults, as GitHub hands them to the action (INPUT_<NAME>). */
 async function actionDefaults(): Promise<Record<string, string>> {
