@@ -4,7 +4,7 @@
 // for the right reason.
 import { readFileSync } from 'node:fs';
 import type { Check, RunFacts } from '../src/checks/check.js';
-import { DOM0_OPTIONS, dom0Checks, initramfsDrivers, kernelConfig, LIST_INITRAMFS, MODULE_STATE } from '../src/checks/dom0.js';
+import { DOM0_OPTIONS, dom0Checks, initramfsDrivers, kernelConfig, MODULE_STATE } from '../src/checks/dom0.js';
 import { READ_KERNEL_CONFIG } from '../src/checks/dom0facts.js';
 import { deviceModelChecks, IS_EXECUTABLE, LIBXL_STRINGS, qemuTraditional, qemuXen } from '../src/checks/devicemodel.js';
 import { docsChecks, MAN_LOOKUP, manPages, XL_PAGES } from '../src/checks/docs.js';
@@ -18,6 +18,7 @@ import { profileFor } from '../src/distro/index.js';
 import type { CheckResult } from '../src/report/types.js';
 import { runChecks } from '../src/suite.js';
 import { type Answers, fakeHost, runCheck, sh } from './helpers/fakeHost.js';
+import { initramfsImage } from './helpers/initramfs.js';
 import { scriptsDump } from './helpers/xenScripts.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -39,6 +40,9 @@ const XL_INFO = (major = 4, minor = 17, version = `${major}.${minor}.7`) =>
   ].join('\n') + '\n';
 
 const KCONFIG = fixture('kernel-config-xen-6.1.0-56-amd64.txt');
+/** Where Debian 12's initramfs-tools puts the two frontends, in a gzip'd image as it makes one. */
+const INITRD_FILES = ['init', `usr/lib/modules/${RELEASE}/kernel/drivers/block/xen-blkfront.ko`, `usr/lib/modules/${RELEASE}/kernel/drivers/net/xen-netfront.ko`, `usr/lib/modules/${RELEASE}/modules.order`];
+const INITRD = initramfsImage(INITRD_FILES, { compress: ['gzip', '-c'] });
 /** The config with some options changed (value undefined: the line removed). */
 const kconfigWith = (changes: Record<string, string | undefined>) =>
   KCONFIG.split('\n')
@@ -106,7 +110,7 @@ function dom0(over: Answers = {}): Answers {
     'uname -r': { stdout: `${RELEASE}\n` },
     [sh(READ_KERNEL_CONFIG, 'XEN')]: { stdout: KCONFIG },
     [sh(MODULE_STATE, ...MODULES)]: { stdout: MODULE_STATES },
-    [sh(LIST_INITRAMFS, `/boot/initrd.img-${RELEASE}`, 'lsinitramfs')]: { stdout: fixture('initramfs-pv-6.1.0-56-amd64.txt') },
+    [`cat /boot/initrd.img-${RELEASE}`]: { bytes: INITRD },
     'systemctl is-enabled xen': { stdout: 'enabled\n', stderr: SYSV_REDIRECT('xen') },
     'systemctl is-enabled xendomains': { stdout: 'enabled\n', stderr: SYSV_REDIRECT('xendomains') },
     [sh(RC_LINKS, 'xen', 'xendomains')]: { stdout: RC },
@@ -204,6 +208,7 @@ describe('boot.initramfs-drivers', () => {
     const r = await runOne(initramfsDrivers, dom0());
     expect(r.status).toBe('pass');
     expect(r.message).toBe('xen-blkfront in the initramfs, xen-netfront in the initramfs (/boot/initrd.img-6.1.0-56-amd64)');
+    expect(r.evidence.at(-1)).toEqual({ command: 'cat /boot/initrd.img-6.1.0-56-amd64', exitCode: 0, output: `${INITRD.length} bytes, read on the runner` });
   });
 
   test('passes without listing the initramfs when both are built in', async () => {
@@ -214,17 +219,24 @@ describe('boot.initramfs-drivers', () => {
   });
 
   test('fails naming the frontend the initramfs lacks', async () => {
-    const listing = 'usr/lib/modules/6.1.0-56-amd64/kernel/drivers/block/xen-blkfront.ko\nentries 812\n';
-    const r = await runOne(initramfsDrivers, dom0({ [sh(LIST_INITRAMFS, `/boot/initrd.img-${RELEASE}`, 'lsinitramfs')]: { stdout: listing } }));
+    const initrd = initramfsImage(INITRD_FILES.filter((f) => !f.endsWith('xen-netfront.ko')), { compress: ['gzip', '-c'] });
+    const r = await runOne(initramfsDrivers, dom0({ [`cat /boot/initrd.img-${RELEASE}`]: { bytes: initrd } }));
     expect(r.status).toBe('fail');
     expect(r.message).toBe('/boot/initrd.img-6.1.0-56-amd64 lacks xen-netfront and the kernel does not build it in (CONFIG_XEN_NETDEV_FRONTEND=m)');
     expect(r.remedy).toMatch(/xen-netfront/);
   });
 
   test('fails when the running kernel has no initramfs', async () => {
-    const r = await runOne(initramfsDrivers, dom0({ [sh(LIST_INITRAMFS, `/boot/initrd.img-${RELEASE}`, 'lsinitramfs')]: { code: 4, stderr: 'no such file: /boot/initrd.img-6.1.0-56-amd64' } }));
+    const r = await runOne(initramfsDrivers, dom0({ [`cat /boot/initrd.img-${RELEASE}`]: { code: 1, stderr: 'cat: /boot/initrd.img-6.1.0-56-amd64: No such file or directory' } }));
     expect(r.status).toBe('fail');
-    expect(r.message).toMatch(/has no initramfs/);
+    expect(r.message).toBe('the running kernel 6.1.0-56-amd64 has no initramfs (/boot/initrd.img-6.1.0-56-amd64 cannot be read)');
+    expect(r.evidence.at(-1)).toEqual({ command: 'cat /boot/initrd.img-6.1.0-56-amd64', exitCode: 1, output: 'cat: /boot/initrd.img-6.1.0-56-amd64: No such file or directory' });
+  });
+
+  test('an image that is not an initramfs is an error (the check cannot judge it), not a pass', async () => {
+    const r = await runOne(initramfsDrivers, dom0({ [`cat /boot/initrd.img-${RELEASE}`]: { bytes: Buffer.from('garbage') } }));
+    expect(r.status).toBe('error');
+    expect(r.message).toMatch(/not an initramfs/);
   });
 });
 

@@ -1,13 +1,12 @@
 // The pure parsers behind the dom0 checks, on text as the commands print it.
 // Fixtures, all from Debian 12's real files:
 //   kernel-config-xen-6.1.0-56-amd64.txt  READ_KERNEL_CONFIG's output for /boot/config-6.1.0-56-amd64
-//   initramfs-pv-6.1.0-56-amd64.txt       LIST_INITRAMFS's output for that kernel's initrd (file list read from the image)
 //   libxenlight-strings-4.17.txt          LIBXL_STRINGS's output for libxenlight.so.4.17.0 of xen-utils-4.17 4.17.7+13-g2445b30a44-0+deb12u1
 //   dpkg-installed-debian12-xen.txt       DPKG_INSTALLED's output: the base image's dpkg database, plus the Xen
 //                                         packages' (and qemu-system-xen's) control fields as installed
 //   xen-scripts/                          /etc/xen/scripts from xen-utils-common 4.17.7+13-g2445b30a44-0+deb12u1
 import { readFileSync } from 'node:fs';
-import { modulesInListing, parseModuleStates } from '../src/checks/dom0.js';
+import { modulesIn, parseModuleStates } from '../src/checks/dom0.js';
 import { atLeast, majorMinor, parseKernelConfig, parseKernelConfigOutput, parseXlInfo } from '../src/checks/dom0facts.js';
 import { parseLibxlStrings, pickLibxl } from '../src/checks/devicemodel.js';
 import { parseManLookup } from '../src/checks/docs.js';
@@ -68,19 +67,15 @@ describe('module states', () => {
   });
 });
 
-describe('initramfs listing', () => {
-  test("the PV frontends in the real 6.1.0-56-amd64 initramfs' listing", () => {
-    expect(modulesInListing(fixture('initramfs-pv-6.1.0-56-amd64.txt'))).toEqual(new Set(['xen-blkfront', 'xen-netfront']));
-  });
-
+describe('modules in an initramfs listing', () => {
   test('compressed modules count; a directory or a similar name does not', () => {
     const listing = [
       'usr/lib/modules/6.12.57+deb13-amd64/kernel/drivers/block/xen-blkfront.ko.xz',
       'usr/lib/modules/6.12.57+deb13-amd64/kernel/drivers/net/xen-netfront.ko.zst',
       'usr/lib/modules/6.1.0-56-amd64/kernel/drivers/block/xen-blkback',
       'usr/lib/modules/6.1.0-56-amd64/kernel/drivers/net/ethernet/qlogic/netxen/netxen_nic.ko',
-    ].join('\n');
-    expect(modulesInListing(listing)).toEqual(new Set(['xen-blkfront', 'xen-netfront', 'netxen-nic']));
+    ];
+    expect(modulesIn(listing)).toEqual(new Set(['xen-blkfront', 'xen-netfront', 'netxen-nic']));
   });
 });
 

@@ -31601,14 +31601,16 @@ function proc_run(argv, opts) {
             detached: true,
         });
         proc_children.add(child);
-        let stdout = '';
-        let stderr = '';
+        // Decoded once at the end: a chunk may end inside a multi-byte character.
+        const out = [];
+        const err = [];
         child.stdout.on('data', (d) => {
-            stdout += d.toString();
-            opts.onOutput?.(d.toString());
+            out.push(d);
+            if (!opts.binary)
+                opts.onOutput?.(d.toString());
         });
         child.stderr.on('data', (d) => {
-            stderr += d.toString();
+            err.push(d);
             opts.onOutput?.(d.toString());
         });
         let timedOut = false;
@@ -31624,11 +31626,14 @@ function proc_run(argv, opts) {
         child.on('close', (code, signal) => {
             clearTimeout(timer);
             proc_children.delete(child);
+            const bytes = Buffer.concat(out);
+            const stdout = opts.binary ? '' : bytes.toString();
+            const stderr = Buffer.concat(err).toString();
             if (timedOut) {
                 reject(new InfraError(opts.phase, `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`));
                 return;
             }
-            const result = { code: code ?? 128, stdout, stderr };
+            const result = { code: code ?? 128, stdout, stderr, ...(opts.binary ? { bytes } : {}) };
             if (result.code !== 0 && !opts.allowFailure) {
                 const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
                 reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
@@ -31806,7 +31811,7 @@ class SshConnection {
     async exec(commandLine, opts) {
         if (!this.master)
             throw new InfraError(opts.phase, 'not connected to the host');
-        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true });
+        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary });
         // 255 is ssh's own failure (the connection, not the command), unless the
         // command itself exited 255: ask the master whether the connection lives.
         if (res.code === 255 && !(await this.alive(opts.phase))) {

@@ -14,12 +14,16 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Called with each chunk of output, for progress lines. */
   onOutput?: (chunk: string) => void;
+  /** Keep stdout as bytes (RunResult.bytes), not text: a file read from the host. */
+  binary?: boolean;
 }
 
 export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** stdout's bytes, when asked for with binary (stdout is then empty). */
+  bytes?: Buffer;
 }
 
 /** Every child we start, so a signal handler can end them all. */
@@ -41,14 +45,15 @@ export function run(argv: readonly string[], opts: RunOptions): Promise<RunResul
       detached: true,
     });
     children.add(child);
-    let stdout = '';
-    let stderr = '';
+    // Decoded once at the end: a chunk may end inside a multi-byte character.
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      opts.onOutput?.(d.toString());
+      out.push(d);
+      if (!opts.binary) opts.onOutput?.(d.toString());
     });
     child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
+      err.push(d);
       opts.onOutput?.(d.toString());
     });
     let timedOut = false;
@@ -64,6 +69,9 @@ export function run(argv: readonly string[], opts: RunOptions): Promise<RunResul
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
+      const bytes = Buffer.concat(out);
+      const stdout = opts.binary ? '' : bytes.toString();
+      const stderr = Buffer.concat(err).toString();
       if (timedOut) {
         reject(
           new InfraError(
@@ -73,7 +81,7 @@ export function run(argv: readonly string[], opts: RunOptions): Promise<RunResul
         );
         return;
       }
-      const result = { code: code ?? 128, stdout, stderr };
+      const result: RunResult = { code: code ?? 128, stdout, stderr, ...(opts.binary ? { bytes } : {}) };
       if (result.code !== 0 && !opts.allowFailure) {
         const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
         reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));

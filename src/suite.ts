@@ -99,6 +99,15 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
       evidence.push({ command: `(domU) ${argv.join(' ')}`, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
       return r;
     },
+    async readFile(file, where = 'dom0') {
+      const g = o.facts.guest;
+      if (where === 'domU' && !g?.up) throw new Error('there is no running domU');
+      const argv = where === 'domU' ? g!.guest.sshArgv(['cat', file]) : ['cat', file];
+      const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true, binary: true });
+      const said = r.code === 0 ? `${r.bytes!.length} bytes, read on the runner` : r.stderr;
+      evidence.push({ command: `${where === 'domU' ? '(domU) ' : ''}cat ${file}`, exitCode: r.code, output: excerpt(said) });
+      return r.code === 0 ? r.bytes : undefined;
+    },
     note(what, output) {
       evidence.push({ command: what, output: excerpt(output) });
     },

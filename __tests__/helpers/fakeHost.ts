@@ -1,6 +1,7 @@
 // A tiny stand-in for a Xen host in unit tests of pure logic: run() answers
 // from a map keyed by argv joined with spaces (as the suite's evidence names
-// commands); anything not in the map exits 127 like a missing command.
+// commands); anything not in the map exits 127 like a missing command. A
+// file read (cat, binary) answers with the answer's bytes.
 import type { Check, RunFacts } from '../../src/checks/check.js';
 import { profileFor } from '../../src/distro/index.js';
 import type { ExecOptions, Host } from '../../src/host/host.js';
@@ -25,11 +26,13 @@ export function fakeHost(answers: Answers = {}): FakeHost {
   return {
     target: 'fake',
     calls,
-    async run(argv: readonly string[], _opts: ExecOptions): Promise<RunResult> {
+    async run(argv: readonly string[], opts: ExecOptions): Promise<RunResult> {
       const key = argv.join(' ');
       calls.push(key);
       const a = answers[key];
       if (!a) return { code: 127, stdout: '', stderr: `${argv[0]}: not found` };
+      // A binary read gets the answer's bytes, as the real run() gives them.
+      if (opts.binary) return { code: a.code ?? 0, stdout: '', stderr: a.stderr ?? '', bytes: a.bytes ?? Buffer.from(a.stdout ?? '') };
       return { code: a.code ?? 0, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
     },
     put: unexpected('put'),

@@ -37,6 +37,11 @@ export interface CheckContext {
   run(argv: readonly string[]): Promise<RunResult>;
   /** Run argv in the domU (through dom0), recorded as evidence; throws when there is no domU. */
   guest(argv: readonly string[]): Promise<RunResult>;
+  /**
+   * A file's bytes, read on the runner (dom0's, or the domU's through dom0),
+   * recorded as evidence by its size; undefined when it cannot be read.
+   */
+  readFile(path: string, where?: 'dom0' | 'domU'): Promise<Buffer | undefined>;
   /** Record something that is not a command (a log excerpt). */
   note(what: string, output: string): void;
 }

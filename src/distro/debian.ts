@@ -50,7 +50,7 @@ export class DebianProfile implements DistroProfile {
     xenstoreUtils: 'xenstore-utils',
   };
   readonly hotplugScriptDir = '/etc/xen/scripts';
-  readonly initramfs = { image: (release: string) => `/boot/initrd.img-${release}`, list: ['lsinitramfs'] };
+  readonly initramfs = { image: (release: string) => `/boot/initrd.img-${release}` };
 
   constructor(r: DebianRelease) {
     this.id = r.id;

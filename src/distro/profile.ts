@@ -41,8 +41,8 @@ export interface DistroProfile {
   };
   /** Where the hotplug scripts live (libxl's XEN_SCRIPT_DIR). */
   hotplugScriptDir: string;
-  /** The running kernel's initramfs, and the argv that lists its files (the image's path is appended). */
-  initramfs: { image(kernelRelease: string): string; list: string[] };
+  /** Where a kernel's initramfs is (it is read on the runner). */
+  initramfs: { image(kernelRelease: string): string };
   /** argv, run on the Xen host, that installs these package files (or archive names) with their dependencies. */
   installCommand(packages: string[]): string[];
   /** argv, run on the Xen host, that refreshes the package manager's lists (a cloud image's are old). */

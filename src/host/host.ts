@@ -8,6 +8,8 @@ export interface ExecOptions {
   input?: string | Buffer;
   /** Resolve with a non-zero exit instead of throwing. */
   allowFailure?: boolean;
+  /** stdout as bytes (RunResult.bytes): a file read from the host. */
+  binary?: boolean;
 }
 
 export interface Host {

@@ -23,6 +23,8 @@ export interface SshExecOptions {
   timeoutMs: number;
   input?: string | Buffer;
   allowFailure?: boolean;
+  /** stdout as bytes (RunResult.bytes). */
+  binary?: boolean;
 }
 
 /** Why a connection could not be made, in words a user can act on. */
@@ -147,7 +149,7 @@ export class SshConnection {
     if (!this.master) throw new InfraError(opts.phase, 'not connected to the host');
     const res = await run(
       ['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine],
-      { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true },
+      { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary },
     );
     // 255 is ssh's own failure (the connection, not the command), unless the
     // command itself exited 255: ask the master whether the connection lives.
