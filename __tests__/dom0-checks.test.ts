@@ -193,7 +193,15 @@ describe('dom0.kernel-config', () => {
     expect(r.message).toBe(
       '/boot/config-6.1.0-56-amd64: CONFIG_XEN_PCIDEV_BACKEND=m, but module xen-pciback is disabled: /etc/modprobe.d/xen-no-passthrough.conf has modprobe run /bin/true or /bin/false instead of loading it',
     );
-    expect(r.remedy).toMatch(/^Drop the install directives that disable dom0 modules from \/etc\/modprobe\.d\/xen-no-passthrough\.conf \(dpkg -S/);
+    expect(r.remedy).toMatch(/^Drop the install directives that disable dom0 modules from \/etc\/modprobe\.d\/xen-no-passthrough\.conf \(dpkg -S names the package shipping it\): a dom0 needs them\.$/);
+  });
+
+  test('a disabled module and a missing one: both remedies, the file first', async () => {
+    const states = MODULE_STATES.replace(/^xen-pciback loadable .*$/m, 'xen-pciback disabled /etc/modprobe.d/xen-no-passthrough.conf').replace(/^xen-acpi-processor .*$/m, 'xen-acpi-processor missing');
+    const r = await runOne(kernelConfig, dom0({ [sh(MODULE_STATE, ...MODULES)]: { stdout: states } }));
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/xen-pciback is disabled.*; CONFIG_XEN_ACPI_PROCESSOR=m, but module xen-acpi-processor is not installed/);
+    expect(r.remedy).toMatch(/^Drop the install directives .*a dom0 needs them\. Build the distro kernel with these options/);
   });
 
   test('fails when the running kernel has no config', async () => {

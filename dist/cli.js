@@ -33786,8 +33786,12 @@ const kernelConfig = {
                 problems.push(`${name} ${v === 'n' ? 'is not set' : v === undefined ? 'is missing' : `=${v}`} (${o.what})`);
         }
         if (problems.length) {
-            const undo = disabledBy.length ? `Drop the install directives that disable dom0 modules from ${[...new Set(disabledBy)].join(', ')} (dpkg -S names the package shipping it): a dom0 needs them. ` : '';
-            return fail(`${cfg.source}: ${problems.join('; ')}`, `${undo}Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`);
+            const undo = disabledBy.length ? `Drop the install directives that disable dom0 modules from ${[...new Set(disabledBy)].join(', ')} (dpkg -S names the package shipping it): a dom0 needs them.` : '';
+            // Only disabled modules: the kernel is fine, and the advice is only about the file that disables them.
+            const rebuild = problems.length > disabledBy.length
+                ? `Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`
+                : '';
+            return fail(`${cfg.source}: ${problems.join('; ')}`, [undo, rebuild].filter(Boolean).join(' '));
         }
         return pass(`${cfg.source}: ${DOM0_OPTIONS.length} dom0 options present; built in: ${builtIn.join(', ') || 'none'}; modules: ${modules.join(', ') || 'none'}`);
     },
