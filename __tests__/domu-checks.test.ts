@@ -206,6 +206,16 @@ describe('domU.xenstore-utils', () => {
     expect(r2.status).toBe('fail');
     expect(r2.message).toMatch(/xenstore-read name/);
   });
+  test('a candidate missing a library in its Depends installs alone but xenstore-read cannot load: fail naming the library', async () => {
+    const r = await guestRun({
+      [install(['xenstore-utils'])]: {},
+      [tools]: { code: 1 },
+      [inGuest('xenstore-read', 'name')]: { code: 127, stderr: 'xenstore-read: error while loading shared libraries: libxenstore.so.4: cannot open shared object file: No such file or directory\n' },
+    }).run(guestXenstoreUtils);
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('xenstore-read in the guest cannot load libxenstore.so.4: installed alone, xenstore-utils lacks the dependency that provides it (in dom0 the toolstack pulled it in)');
+    expect(r.remedy).toMatch(/Depends/);
+  });
   test("the guest's candidate set follows Depends among the candidates only", () => {
     const c = (name: string, depends: string[] = []) => ({ path: `/x/${name}.deb`, name, version: '1', arch: 'amd64', depends });
     const set = [c('xenstore-utils', ['libc6', 'libxenstore4']), c('libxenstore4', ['libc6', 'libxentoolcore1']), c('libxentoolcore1'), c('xen-utils-4.17', ['libxenstore4'])];

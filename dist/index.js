@@ -36998,6 +36998,11 @@ const guestXenstoreUtils = {
         if (pulled.length)
             return fail(`installing ${pkg} in the guest pulled in ${pulled.join(', ')}`, `Make ${pkg} depend only on the xenstore library, not on the toolstack.`);
         const name = await ctx.guest(['xenstore-read', 'name']);
+        // Installed alone, a package's missing Depends shows: dom0 had the library from the toolstack.
+        const lib = /error while loading shared libraries: ([^:\s]+)/.exec(name.stderr)?.[1];
+        if (lib) {
+            return fail(`xenstore-read in the guest cannot load ${lib}: installed alone, ${pkg} lacks the dependency that provides it (in dom0 the toolstack pulled it in)`, `Add the package that ships ${lib} to ${pkg}'s Depends (\${shlibs:Depends}, from dpkg-shlibdeps, lists it).`);
+        }
         if (name.code !== 0 || name.stdout.trim() !== GUEST.name) {
             return fail(`xenstore-read name in the guest printed "${(name.stdout + name.stderr).trim()}", not ${GUEST.name}`, 'The guest reaches xenstore through /dev/xen/xenbus (CONFIG_XEN_DEV_XENBUS... in the guest kernel, or xenfs on /proc/xen).');
         }

@@ -25,6 +25,8 @@ function run(label) {
   rmSync(out, { recursive: true, force: true });
   console.log(`\n${label}: exit ${r.status}, ${wall.toFixed(1)} s wall, Xen ${report.xenVersion ?? '-'} on ${report.target}`);
   for (const p of report.phases) console.log(`  ${p.phase.padEnd(26)} ${p.seconds.toFixed(1).padStart(7)} s${p.ok ? '' : '  (failed)'}`);
+  const slowest = [...report.checks].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5);
+  console.log(`  slowest checks: ${slowest.map((c) => `${c.id} ${(c.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
   const t = report.totals;
   console.log(`  checks: ${t.pass} pass, ${t.fail} fail, ${t.error} error, ${t.skip} skip`);
   return wall;

@@ -165,13 +165,16 @@ describe('Debian 12 under QEMU', () => {
   );
 
   test(
-    'shutdowns that hang: a guest (an agent shipped with the xenstore utilities whose stop never returns) is bounded, reported and destroyed; dom0 (a toolstack stop that waits) is bounded and reported',
+    'shutdowns that hang: a guest (an agent shipped with the xenstore utilities whose stop never returns) is bounded, reported and destroyed; dom0 (a toolstack stop that waits) is bounded and reported; the same utilities, missing a Depends, fail in the guest only',
     async () => {
       const agent = 'xenstore-guest-agent.service';
       const dir = await candidateSet('guest-hangs', {
         // dom0: stopping the toolstack waits (as the xendomains stop job was seen to) far past the bound.
         'xen-utils-common': (root) => editInitScript(root, (script) => script.replace('\n  stop)\n', '\n  stop)\n\tsleep 600\n')),
         'xenstore-utils': async (root) => {
+          // domU.xenstore-utils: Depends without libxenstore4. Dom0 has it from the toolstack; a guest
+          // installing the utilities alone does not, and xenstore-read cannot load it there.
+          await editControl(root, 'Depends', (v) => v.split(', ').filter((d) => !d.startsWith('libxenstore4')).join(', '));
           // Only in a domU (systemd counts dom0 as no virtualisation), so dom0 keeps shutting down as before.
           await fs.mkdir(path.join(root, 'lib/systemd/system'), { recursive: true });
           await fs.writeFile(
@@ -193,8 +196,9 @@ describe('Debian 12 under QEMU', () => {
       expect(r.code).toBe(1);
       const report = await readReport(out);
       printTimings('shutdowns that hang', report);
-      expect(statuses(report)).toEqual({ 'domU.boots': 'pass', 'domU.xenstore-utils': 'pass', 'domU.shutdown': 'fail', 'dom0.clean-shutdown': 'fail' });
+      expect(statuses(report)).toEqual({ 'domU.boots': 'pass', 'domU.xenstore-utils': 'fail', 'domU.shutdown': 'fail', 'dom0.clean-shutdown': 'fail' });
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+      expect(byId['domU.xenstore-utils'].message).toMatch(/^xenstore-read in the guest cannot load libxenstore\.so\.4: installed alone, xenstore-utils lacks/);
       expect(byId['domU.shutdown'].message).toMatch(/^the guest was still running 30 s after xl shutdown -w.*; it was destroyed$/);
       // systemd names a slow stop job on the console only after a while: when it does, it is the agent.
       const jobs = /stop jobs holding it: ([^)]*)\)/.exec(byId['domU.shutdown'].message)?.[1];
