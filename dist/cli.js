@@ -44298,6 +44298,13 @@ async function runOne(check, o, known) {
     const blocker = (check.after ?? []).map((id) => known.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
     if (blocker)
         return { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
+    const opts = { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true };
+    const runningGuest = () => {
+        const g = o.facts.guest;
+        if (!g?.up)
+            throw new Error('there is no running domU');
+        return g.guest;
+    };
     const ctx = {
         host: o.host,
         profile: o.profile,
@@ -44305,24 +44312,17 @@ async function runOne(check, o, known) {
         timeoutMs: o.timeoutMs,
         timeouts: o.timeouts,
         async run(argv) {
-            const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
+            const r = await o.host.run(argv, opts);
             evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
             return r;
         },
         async guest(argv) {
-            const g = o.facts.guest;
-            if (!g?.up)
-                throw new Error('there is no running domU');
-            const r = await g.guest.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true });
+            const r = await runningGuest().run(argv, opts);
             evidence.push({ command: `(domU) ${argv.join(' ')}`, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
             return r;
         },
         async readFile(file, where = 'dom0') {
-            const g = o.facts.guest;
-            if (where === 'domU' && !g?.up)
-                throw new Error('there is no running domU');
-            const argv = where === 'domU' ? g.guest.sshArgv(['cat', file]) : ['cat', file];
-            const r = await o.host.run(argv, { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true, binary: true });
+            const r = await (where === 'domU' ? runningGuest() : o.host).run(['cat', file], { ...opts, binary: true });
             const said = r.code === 0 ? `${r.bytes.length} bytes, read on the runner` : r.stderr;
             evidence.push({ command: `${where === 'domU' ? '(domU) ' : ''}cat ${file}`, exitCode: r.code, output: excerpt(said) });
             return r.code === 0 ? r.bytes : undefined;
