@@ -14,9 +14,22 @@ import {
   interfaceWithMac,
   pciPassthrough,
   phyLvm,
+  pvNet,
   vifOnBridge,
 } from '../src/checks/domu.js';
-import { followsWithin, guestShutdown, liveMigration, liveMigrationFailure, sysrq, vcpuHotplug } from '../src/checks/lifecycle.js';
+import {
+  coldMigration,
+  diskHotplug,
+  followsWithin,
+  guestShutdown,
+  kernelUpdate,
+  liveMigration,
+  liveMigrationFailure,
+  memoryHotplug,
+  saveRestore,
+  sysrq,
+  vcpuHotplug,
+} from '../src/checks/lifecycle.js';
 import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
 import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
 import { candidateClosure } from '../src/packages.js';
@@ -26,6 +39,17 @@ import { type Answers, fakeHost, runCheck, sh, suiteOptions } from './helpers/fa
 import { initramfsImage } from './helpers/initramfs.js';
 
 const RELEASE = '6.1.0-56-amd64';
+/** What xl save printed with xen-utils-4.17's libxl-save-helper left out (the e2e run "shutdowns that hang"). */
+const SAVE_WITHOUT_HELPER = [
+  '',
+  'Saving to /var/tmp/xc-guest.save new xl format (info 0x3/0x0/1118)',
+  'libxl: cannot execute /usr/lib/xen-4.17/bin/libxl-save-helper: No such file or directory',
+  'libxl: error: libxl_utils.c:505:libxl_read_exactly: file/stream truncated reading ipc msg header from domain 1 save/restore helper stdout pipe',
+  'libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: domain 1 save/restore helper [529] exited with error status 255',
+  'Failed to save domain, resuming domain',
+  'xc: error: Dom 1 not suspended: (shutdown 0, reason 255): Internal error',
+  'libxl: error: libxl_dom_suspend.c:666:domain_resume_done: Domain 1:xc_domain_resume failed: Invalid argument',
+].join('\n');
 /** The key the fake dom0 knows a command run in the guest by. */
 const inGuest = (...argv: string[]) => new Guest(fakeHost()).sshArgv(argv).join(' ');
 
@@ -234,6 +258,35 @@ describe('domU.pv-net parsing', () => {
   });
 });
 
+describe('domU.pv-net', () => {
+  const LINK = '2: enX0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    link/ether 00:16:3e:58:43:01 brd ff:ff:ff:ff:ff:ff';
+  const nic = (module: string) => ({
+    [inGuest('ip', '-o', 'link')]: { stdout: `${LINK}\n` },
+    [inGuest('readlink', '-f', '/sys/class/net/enX0/device/driver/module')]: { stdout: `/sys/module/${module}\n` },
+  });
+  test('a NIC driven by another driver fails naming it', async () => {
+    const r = await guestRun(nic('8139cp')).run(pvNet);
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('enX0 is driven by 8139cp, not xen-netfront');
+  });
+  test('a guest that refuses jumbo frames fails with its own words, and the MTUs go back to 1500', async () => {
+    const { host, run } = guestRun({
+      ...nic('xen_netfront'),
+      'xl domid xc-guest': { stdout: '3\n' },
+      'ip link set vif3.0 mtu 9000': {},
+      'ip link set xenbr0 mtu 9000': {},
+      [inGuest('ip', 'link', 'set', 'enX0', 'mtu', '9000')]: { code: 2, stderr: 'Error: mtu greater than device maximum.\n' },
+      'ip link set vif3.0 mtu 1500': {},
+      'ip link set xenbr0 mtu 1500': {},
+      [inGuest('ip', 'link', 'set', 'enX0', 'mtu', '1500')]: {},
+    });
+    const r = await run(pvNet);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/^the guest refused MTU 9000 on enX0: Error: mtu greater than device maximum\./);
+    expect(host.calls).toContain('ip link set xenbr0 mtu 1500');
+  });
+});
+
 describe('domU.initramfs-pv-drivers', () => {
   const BLK = `usr/lib/modules/${RELEASE}/kernel/drivers/block/xen-blkfront.ko`;
   const NET = `usr/lib/modules/${RELEASE}/kernel/drivers/net/xen-netfront.ko`;
@@ -279,6 +332,87 @@ describe('lifecycle', () => {
     expect(r.message).toMatch(/noticed vCPU 1 \(present 0-1\) but nothing brought it online/);
     expect(r.remedy).toMatch(/udev rule/);
   }, 60_000);
+
+  test('a block-attach the hotplug script refuses fails quoting xl, and one the guest never sees is detached again', async () => {
+    const attach = `xl block-attach xc-guest phy:/dev/${GUEST.vg}/${GUEST.extraLv},xvdb,w`;
+    const refused = await guestRun({ [attach]: { code: 1, stderr: 'libxl: error: libxl_device.c:1193:device_hotplug_child_death_cb: script: /etc/xen/scripts/block failed; error detected.\nlibxl_device_disk_add failed.\n' } }).run(diskHotplug);
+    expect(refused.status).toBe('fail');
+    expect(refused.message).toBe('xl block-attach failed: libxl_device_disk_add failed.');
+    const { host, run } = guestRun({ [attach]: {}, 'xl block-detach xc-guest xvdb': {} });
+    const unseen = await run(diskHotplug);
+    expect(unseen.status).toBe('fail');
+    expect(unseen.message).toBe('the guest did not see /dev/xvdb within 20 s of xl block-attach');
+    expect(host.calls).toContain('xl block-detach xc-guest xvdb');
+  });
+
+  test('a guest whose MemTotal does not follow xl mem-set fails with the balloon remedy', async () => {
+    const r = await guestRun({
+      [inGuest('grep', '^MemTotal:', '/proc/meminfo')]: { stdout: 'MemTotal:         338212 kB\n' },
+      'xl mem-set xc-guest 256m': {},
+      'xl mem-set xc-guest 384m': {},
+    }).run(memoryHotplug);
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('after xl mem-set 256m MemTotal went 338212 -> 338212 kB, not down by about 131072 kB');
+    expect(r.remedy).toMatch(/XEN_BALLOON/);
+  }, 60_000);
+
+  describe('save, restore and cold migration', () => {
+    const state = inGuest('sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime');
+    const alive = { [state]: { stdout: '0b1f5c2e-boot\n231.4\n' } };
+    test('a toolstack without its save helper fails both, naming the helper and the package', async () => {
+      const out = SAVE_WITHOUT_HELPER;
+      for (const [check, command] of [[saveRestore, 'xl save xc-guest /var/tmp/xc-guest.save'], [coldMigration, 'xl save -c xc-guest /var/tmp/xc-guest.save']] as const) {
+        const r = await guestRun({ ...alive, [command]: { code: 1, stderr: out } }).run(check);
+        expect(r.status).toBe('fail');
+        expect(r.message).toMatch(/ failed: libxl cannot run the save helper \/usr\/lib\/xen-4\.17\/bin\/libxl-save-helper \(No such file or directory\)$/);
+        expect(r.remedy).toMatch(/^Ship \/usr\/lib\/xen-4\.17\/bin\/libxl-save-helper in xen-utils/);
+      }
+    });
+    test('a restore that fails quotes the first error', async () => {
+      const failed = await guestRun({
+        ...alive,
+        'xl save xc-guest /var/tmp/xc-guest.save': {},
+        'xl restore /var/tmp/xc-guest.save': { code: 3, stderr: 'Loading new save file /var/tmp/xc-guest.save (new xl fmt info 0x3/0x0/1136)\nlibxl: error: libxl_create.c:1274:domcreate_rebuild_done: Domain 4:cannot (re-)build domain: -3\nlibxl: error: libxl_domain.c:1183:libxl__destroy_domid: Domain 4:Non-existant domain\n' },
+      }).run(saveRestore);
+      expect(failed.message).toBe('xl restore failed: libxl: error: libxl_create.c:1274:domcreate_rebuild_done: Domain 4:cannot (re-)build domain: -3');
+    });
+  });
+
+  describe('domU.kernel-update', () => {
+    const state = inGuest('sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime');
+    const mark = 'xc.kernel-update=0b1f5c2e';
+    const before = {
+      [inGuest('uname', '-r')]: { stdout: `${RELEASE}\n` },
+      [state]: { stdout: '0b1f5c2e-boot\n231.4\n' },
+      [inGuest('sh', '-c', 'printf "GRUB_CMDLINE_LINUX_DEFAULT=\\"%s\\"\\n" "$1" > /etc/default/grub.d/zz-xc-kernel-update.cfg', 'sh', mark)]: {},
+    };
+    const hook = inGuest('/etc/kernel/postinst.d/zz-update-grub', RELEASE, `/boot/vmlinuz-${RELEASE}`);
+    test('a GRUB script that fails in a domU fails the hook, named with the package that ships it', async () => {
+      const r = await guestRun({
+        ...before,
+        [hook]: { code: 2, stderr: "Generating grub configuration file ...\nls: cannot access '/boot/xen-*.gz': No such file or directory\n" },
+        [inGuest('cat', '/boot/grub/grub.cfg.new')]: { stdout: '### BEGIN /etc/grub.d/00_header ###\n### END /etc/grub.d/00_header ###\n\n### BEGIN /etc/grub.d/09_xen_hypervisors ###\n' },
+        [inGuest('dpkg', '-S', '/etc/grub.d/09_xen_hypervisors')]: { stdout: 'xenstore-utils: /etc/grub.d/09_xen_hypervisors\n' },
+      }).run(kernelUpdate);
+      expect(r.status).toBe('fail');
+      expect(r.message).toBe("the kernel's boot-config hook failed in the guest (exit 2) in /etc/grub.d/09_xen_hypervisors (from xenstore-utils): ls: cannot access '/boot/xen-*.gz': No such file or directory");
+      expect(r.remedy).toMatch(/fix it in xenstore-utils/);
+    });
+    test('a guest that reboots into the old entry fails with its command line', async () => {
+      const { host, run } = guestRun({
+        ...before,
+        [hook]: {},
+        [inGuest('grep', '-c', mark, '/boot/grub/grub.cfg')]: { stdout: '2\n' },
+        'xl reboot xc-guest': {},
+        [inGuest('cat', '/proc/sys/kernel/random/boot_id')]: { stdout: 'a-new-boot\n' },
+        [inGuest('cat', '/proc/cmdline')]: { stdout: `root=UUID=76e5 ro console=hvc0\n` },
+      });
+      const r = await run(kernelUpdate);
+      expect(r.status).toBe('fail');
+      expect(r.message).toBe('the guest rebooted but not into the regenerated entry (its command line: root=UUID=76e5 ro console=hvc0)');
+      expect(host.calls).toContain('xl reboot xc-guest');
+    });
+  });
 
   test('memory follows within 10 %', () => {
     expect(followsWithin(-131072, -131072)).toBe(true);

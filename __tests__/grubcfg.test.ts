@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type GrubConfig, type GrubEntry, defaultEntry, isXenEntry, parseGrubCfg } from '../src/checks/grubcfg.js';
+import { type GrubConfig, type GrubEntry, defaultEntry, failedGrubScript, isXenEntry, parseGrubCfg } from '../src/checks/grubcfg.js';
 
 // Real files: grub-mkconfig output on Debian 12 before and after `apt-get install xen-system-amd64`.
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -224,5 +224,17 @@ describe('defaultEntry', () => {
 
   test('a path ending at a submenu names no entry', () => {
     expect(defaultOf(xenWithDefault(XEN_ADVANCED))).toBeUndefined();
+  });
+});
+
+describe('failedGrubScript', () => {
+  // grub-mkconfig's own framing in the grub.cfg.new it leaves behind (Debian 12's grub-mkconfig, lines 295-297).
+  const framed = (name: string, done: boolean) => `\n### BEGIN /etc/grub.d/${name} ###\nmenuentry 'x' {\n}\n${done ? `### END /etc/grub.d/${name} ###\n` : ''}`;
+  test('the script grub-mkconfig began and never ended', () => {
+    expect(failedGrubScript(framed('00_header', true) + framed('09_xen_hypervisors', false))).toBe('/etc/grub.d/09_xen_hypervisors');
+  });
+  test('none when every script ended, or nothing began', () => {
+    expect(failedGrubScript(framed('00_header', true) + framed('10_linux', true))).toBeUndefined();
+    expect(failedGrubScript('')).toBeUndefined();
   });
 });

@@ -32045,6 +32045,16 @@ function defaultEntry(cfg, grubenv = '') {
     }
     return undefined;
 }
+/**
+ * Which /etc/grub.d script ended a failed grub-mkconfig: it writes
+ * "### BEGIN <script> ###" into <grub.cfg>.new before running each script and
+ * "### END <script> ###" after, stops at the first failure (set -e), and
+ * leaves that file behind. Undefined when every script it began also ended.
+ */
+function failedGrubScript(partialCfg) {
+    const begun = [...partialCfg.matchAll(/^### BEGIN (\S+) ###$/gm)].pop()?.[1];
+    return begun && !partialCfg.includes(`### END ${begun} ###`) ? begun : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/checks/boot.ts
 // Dom0 support and the boot config: the distro's tool generates a Xen entry,
@@ -34275,6 +34285,92 @@ const hvmGuest = {
 /** After the PV guest's lifecycle: they take its disk. */
 const guestTypeChecks = [pvhGuest, hvmGuest];
 
+;// CONCATENATED MODULE: ./src/checks/dpkg.ts
+// What the package database says, for deb-based profiles: who owns a file,
+// and what an installed package pulls in through Depends and Pre-Depends.
+// The queries are argv constants; the parsers are pure.
+/** Every package dpkg knows: name, status, Provides, Pre-Depends, Depends, tab-separated (dpkg-query expands \t and \n). */
+const DPKG_INSTALLED = ['dpkg-query', '-W', '-f', '${Package}\\t${Status}\\t${Provides}\\t${Pre-Depends}\\t${Depends}\\n'];
+/** argv asking which package owns a path (or glob). */
+const dpkgOwner = (path) => ['dpkg', '-S', path];
+/** Names in a relationship field: "a (>= 1) | b:any, c [amd64]" -> [['a', 'b'], ['c']]. */
+function parseRelations(field) {
+    return field
+        .split(',')
+        .map((clause) => clause
+        .split('|')
+        .map((alt) => alt.replace(/\([^)]*\)|\[[^\]]*\]|<[^>]*>/g, '').trim().replace(/:[A-Za-z0-9-]+$/, ''))
+        .filter(Boolean))
+        .filter((alts) => alts.length > 0);
+}
+/** Parse DPKG_INSTALLED's output, keeping installed packages only. */
+function parseInstalled(text) {
+    const db = new Map();
+    for (const line of text.split('\n')) {
+        const [name, status, provides = '', pre = '', deps = ''] = line.split('\t');
+        if (!name || !/ installed$/.test(status ?? '') || db.has(name))
+            continue;
+        db.set(name, {
+            name,
+            provides: parseRelations(provides).flat(),
+            depends: [...parseRelations(pre), ...parseRelations(deps)],
+        });
+    }
+    return db;
+}
+/** Installed packages that are `name` or Provide it. */
+function providers(db, name) {
+    const out = db.has(name) ? [name] : [];
+    for (const p of db.values())
+        if (p.name !== name && p.provides.includes(name))
+            out.push(p.name);
+    return out;
+}
+/**
+ * The installed Depends/Pre-Depends closure of `start`, following for each
+ * clause the first alternative that is installed (or Provided): what
+ * actually satisfies it here. Each reached package maps to the one that
+ * pulled it in (start maps to null).
+ */
+function dependencyClosure(db, start) {
+    const parent = new Map([[start, null]]);
+    const queue = [start];
+    while (queue.length) {
+        const cur = db.get(queue.shift());
+        if (!cur)
+            continue;
+        for (const alts of cur.depends) {
+            const sat = alts.map((a) => providers(db, a)[0]).find(Boolean);
+            if (sat && !parent.has(sat)) {
+                parent.set(sat, cur.name);
+                queue.push(sat);
+            }
+        }
+    }
+    return parent;
+}
+/** start -> ... -> target, from a closure's parent map. */
+function chainTo(parent, target) {
+    const chain = [];
+    for (let p = target; p; p = parent.get(p))
+        chain.unshift(p);
+    return chain;
+}
+/** `dpkg -S` output -> the owning packages ("diversion by" lines and "no path found" give none). */
+function parseOwners(text) {
+    const owners = new Set();
+    for (const line of text.split('\n')) {
+        if (/^diversion by|^dpkg-query:|^\s*$/.test(line))
+            continue;
+        const at = line.indexOf(': /');
+        if (at <= 0)
+            continue;
+        for (const p of line.slice(0, at).split(', '))
+            owners.add(p.trim().replace(/:[a-z0-9-]+$/, ''));
+    }
+    return [...owners];
+}
+
 ;// CONCATENATED MODULE: ./src/checks/shutdown.ts
 // dom0 shuts down cleanly with the Xen services running: the init scripts
 // that start the toolstack must also stop it without holding the machine up
@@ -34341,6 +34437,8 @@ const shutdownChecks = [cleanShutdown];
 // shutdown. Each changes the guest, so they run one at a time, in this order,
 // after the domU checks that only look; each leaves the guest running except
 // the last.
+
+
 
 
 
@@ -34490,12 +34588,27 @@ const sysrq = {
     },
 };
 const SAVE_FILE = '/var/tmp/xc-guest.save';
+/**
+ * Why xl save or xl restore failed, in words, from xl's output. libxl runs a
+ * helper for every save, restore and migration; when that cannot start, the
+ * last line is a resume that follows it ("xc_domain_resume failed"), so the
+ * cause is looked for first, then the first error line.
+ */
+function saveFailure(command, xlOutput, toolsPackage) {
+    const helper = /cannot execute (\S*libxl-save-helper): (.*)$/m.exec(xlOutput);
+    if (helper) {
+        return fail(`${command} failed: libxl cannot run the save helper ${helper[1]} (${helper[2].trim()})`, `Ship ${helper[1]} in ${toolsPackage}, the toolstack package: libxl runs it from there for every save, restore and migration.`);
+    }
+    const lines = xlOutput.trim().split('\n');
+    const first = lines.find((l) => /error/i.test(l)) ?? lines.pop();
+    return fail(`${command} failed: ${first?.trim() || 'no message'}`, 'See /var/log/xen and xl dmesg.');
+}
 /** save/restore and cold migration: the guest comes back with the same boot and a later uptime. */
 async function restoreAndJudge(ctx, before, how) {
     const restore = await ctx.run(['xl', 'restore', SAVE_FILE]);
     await ctx.run(['rm', '-f', SAVE_FILE]);
     if (restore.code !== 0)
-        return fail(`xl restore after ${how} failed: ${restore.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+        return saveFailure('xl restore', restore.stderr, ctx.profile.xenPackages.tools);
     const id = await backUp(ctx);
     if (!id)
         return fail(`the guest did not answer within ${ctx.timeouts.boot} s of xl restore`, 'See domU-console.log.');
@@ -34517,7 +34630,7 @@ const saveRestore = {
         const before = await bootAndUptime(ctx);
         const save = await ctx.run(['xl', 'save', GUEST.name, SAVE_FILE]);
         if (save.code !== 0)
-            return fail(`xl save failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+            return saveFailure('xl save', save.stderr, ctx.profile.xenPackages.tools);
         return restoreAndJudge(ctx, before, 'xl save and xl restore');
     },
 };
@@ -34532,7 +34645,7 @@ const coldMigration = {
         const before = await bootAndUptime(ctx);
         const save = await ctx.run(['xl', 'save', '-c', GUEST.name, SAVE_FILE]);
         if (save.code !== 0)
-            return fail(`xl save -c failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+            return saveFailure('xl save -c', save.stderr, ctx.profile.xenPackages.tools);
         await ctx.run(['xl', 'destroy', GUEST.name]);
         return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
     },
@@ -34603,8 +34716,16 @@ const kernelUpdate = {
         const mark = `xc.kernel-update=${before.bootId.slice(0, 8)}`;
         await ctx.guest(['sh', '-c', 'printf "GRUB_CMDLINE_LINUX_DEFAULT=\\"%s\\"\\n" "$1" > /etc/default/grub.d/zz-xc-kernel-update.cfg', 'sh', mark]);
         const hook = await ctx.guest(ctx.profile.kernelBootConfigHook(release));
-        if (hook.code !== 0)
-            return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}): ${hook.stderr.trim().split('\n').pop()}`, 'The boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices).');
+        if (hook.code !== 0) {
+            const why = hook.stderr.trim().split('\n').pop();
+            // grub-mkconfig leaves its half-written output behind, framed per /etc/grub.d script: it names the one that failed.
+            const partial = await ctx.guest(['cat', `${ctx.profile.grubCfg}.new`]);
+            const script = partial.code === 0 ? failedGrubScript(partial.stdout) : undefined;
+            if (!script)
+                return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}): ${why}`, 'The boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices).');
+            const owner = parseOwners((await ctx.guest(dpkgOwner(script))).stdout)[0];
+            return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}) in ${script}${owner ? ` (from ${owner})` : ''}: ${why}`, `${script} stops the boot-config tool in a domU: a script there must also work in a guest, which has no hypervisor and is no control domain${owner ? ` (fix it in ${owner})` : ''}.`);
+        }
         const cfg = await ctx.guest(['grep', '-c', mark, ctx.profile.grubCfg]);
         if (cfg.code !== 0)
             return fail(`the regenerated ${ctx.profile.grubCfg} does not carry the new kernel command line`, 'See the hook\'s output.');
@@ -34656,92 +34777,6 @@ const lifecycleChecks = [
     kernelUpdate,
     guestShutdown,
 ];
-
-;// CONCATENATED MODULE: ./src/checks/dpkg.ts
-// What the package database says, for deb-based profiles: who owns a file,
-// and what an installed package pulls in through Depends and Pre-Depends.
-// The queries are argv constants; the parsers are pure.
-/** Every package dpkg knows: name, status, Provides, Pre-Depends, Depends, tab-separated (dpkg-query expands \t and \n). */
-const DPKG_INSTALLED = ['dpkg-query', '-W', '-f', '${Package}\\t${Status}\\t${Provides}\\t${Pre-Depends}\\t${Depends}\\n'];
-/** argv asking which package owns a path (or glob). */
-const dpkgOwner = (path) => ['dpkg', '-S', path];
-/** Names in a relationship field: "a (>= 1) | b:any, c [amd64]" -> [['a', 'b'], ['c']]. */
-function parseRelations(field) {
-    return field
-        .split(',')
-        .map((clause) => clause
-        .split('|')
-        .map((alt) => alt.replace(/\([^)]*\)|\[[^\]]*\]|<[^>]*>/g, '').trim().replace(/:[A-Za-z0-9-]+$/, ''))
-        .filter(Boolean))
-        .filter((alts) => alts.length > 0);
-}
-/** Parse DPKG_INSTALLED's output, keeping installed packages only. */
-function parseInstalled(text) {
-    const db = new Map();
-    for (const line of text.split('\n')) {
-        const [name, status, provides = '', pre = '', deps = ''] = line.split('\t');
-        if (!name || !/ installed$/.test(status ?? '') || db.has(name))
-            continue;
-        db.set(name, {
-            name,
-            provides: parseRelations(provides).flat(),
-            depends: [...parseRelations(pre), ...parseRelations(deps)],
-        });
-    }
-    return db;
-}
-/** Installed packages that are `name` or Provide it. */
-function providers(db, name) {
-    const out = db.has(name) ? [name] : [];
-    for (const p of db.values())
-        if (p.name !== name && p.provides.includes(name))
-            out.push(p.name);
-    return out;
-}
-/**
- * The installed Depends/Pre-Depends closure of `start`, following for each
- * clause the first alternative that is installed (or Provided): what
- * actually satisfies it here. Each reached package maps to the one that
- * pulled it in (start maps to null).
- */
-function dependencyClosure(db, start) {
-    const parent = new Map([[start, null]]);
-    const queue = [start];
-    while (queue.length) {
-        const cur = db.get(queue.shift());
-        if (!cur)
-            continue;
-        for (const alts of cur.depends) {
-            const sat = alts.map((a) => providers(db, a)[0]).find(Boolean);
-            if (sat && !parent.has(sat)) {
-                parent.set(sat, cur.name);
-                queue.push(sat);
-            }
-        }
-    }
-    return parent;
-}
-/** start -> ... -> target, from a closure's parent map. */
-function chainTo(parent, target) {
-    const chain = [];
-    for (let p = target; p; p = parent.get(p))
-        chain.unshift(p);
-    return chain;
-}
-/** `dpkg -S` output -> the owning packages ("diversion by" lines and "no path found" give none). */
-function parseOwners(text) {
-    const owners = new Set();
-    for (const line of text.split('\n')) {
-        if (/^diversion by|^dpkg-query:|^\s*$/.test(line))
-            continue;
-        const at = line.indexOf(': /');
-        if (at <= 0)
-            continue;
-        for (const p of line.slice(0, at).split(', '))
-            owners.add(p.trim().replace(/:[a-z0-9-]+$/, ''));
-    }
-    return [...owners];
-}
 
 ;// CONCATENATED MODULE: ./src/checks/shellscan.ts
 // A static pass over shell scripts (the Xen hotplug scripts) that lists the

@@ -23,6 +23,12 @@ const XEN_PACKAGES = [
   ...['libxenmisc4.17', 'libxenstore4', 'libxentoolcore1', 'libxentoollog1'],
 ];
 
+/** libxl runs it for every save, restore and migration. */
+const SAVE_HELPER = '/usr/lib/xen-4.17/bin/libxl-save-helper';
+
+/** A GRUB script the guest's xenstore-utils ships in the run whose shutdowns hang. */
+const GRUB_SCRIPT = '09_xen_hypervisors';
+
 const DOM0_ONLY = Object.keys(BASELINE).filter((id) => !['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0'].includes(id));
 
 let work: string;
@@ -35,7 +41,8 @@ beforeAll(async () => {
 }, 5 * MINUTES);
 
 afterAll(async () => {
-  await fs.rm(work, { recursive: true, force: true });
+  // XC_KEEP=1 keeps the candidate sets and each run's out dir (report.json with every command's output) to read.
+  if (!process.env.XC_KEEP) await fs.rm(work, { recursive: true, force: true });
 });
 
 /** A candidate directory: the archive's debs with some replaced by broken copies. */
@@ -171,10 +178,16 @@ describe('Debian 12 under QEMU', () => {
       const dir = await candidateSet('guest-hangs', {
         // dom0: stopping the toolstack waits (as the xendomains stop job was seen to) far past the bound.
         'xen-utils-common': (root) => editInitScript(root, (script) => script.replace('\n  stop)\n', '\n  stop)\n\tsleep 600\n')),
+        // domU.save-restore and domU.cold-migration: the tools package without the helper libxl runs for every save and restore.
+        'xen-utils-4.17': (root) => dropFile(root, SAVE_HELPER),
         'xenstore-utils': async (root) => {
           // domU.xenstore-utils: Depends without libxenstore4. Dom0 has it from the toolstack; a guest
           // installing the utilities alone does not, and xenstore-read cannot load it there.
           await editControl(root, 'Depends', (v) => v.split(', ').filter((d) => !d.startsWith('libxenstore4')).join(', '));
+          // domU.kernel-update: a GRUB script written for dom0 (it lists the hypervisors under /boot). A domU has
+          // none, so under grub-mkconfig's set -e the kernel's boot-config hook fails there, and only there.
+          await fs.mkdir(path.join(root, 'etc/grub.d'), { recursive: true });
+          await fs.writeFile(path.join(root, 'etc/grub.d', GRUB_SCRIPT), '#!/bin/sh\nset -e\nhypervisors=$(ls /boot/xen-*.gz)\n', { mode: 0o755 });
           // Only in a domU (systemd counts dom0 as no virtualisation), so dom0 keeps shutting down as before.
           await fs.mkdir(path.join(root, 'lib/systemd/system'), { recursive: true });
           await fs.writeFile(
@@ -189,16 +202,30 @@ describe('Debian 12 under QEMU', () => {
         },
       });
       const out = path.join(work, 'out-guest-hangs');
-      const checks = 'domU.boots,domU.xenstore-utils,domU.shutdown,dom0.clean-shutdown';
+      const checks = 'domU.boots,domU.xenstore-utils,domU.save-restore,domU.cold-migration,domU.kernel-update,domU.shutdown,dom0.clean-shutdown';
       // 30 s bounds both shutdowns.
       const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', checks, '--timeout-shutdown', '30', '--out', out]);
       if (r.code !== 1) process.stderr.write(r.stderr);
       expect(r.code).toBe(1);
       const report = await readReport(out);
       printTimings('shutdowns that hang', report);
-      expect(statuses(report)).toEqual({ 'domU.boots': 'pass', 'domU.xenstore-utils': 'fail', 'domU.shutdown': 'fail', 'dom0.clean-shutdown': 'fail' });
+      expect(statuses(report)).toEqual({
+        'domU.boots': 'pass',
+        'domU.xenstore-utils': 'fail',
+        'domU.save-restore': 'fail',
+        'domU.cold-migration': 'fail',
+        'domU.kernel-update': 'fail',
+        'domU.shutdown': 'fail',
+        'dom0.clean-shutdown': 'fail',
+      });
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
       expect(byId['domU.xenstore-utils'].message).toMatch(/^xenstore-read in the guest cannot load libxenstore\.so\.4: installed alone, xenstore-utils lacks/);
+      for (const id of ['domU.save-restore', 'domU.cold-migration']) {
+        expect(byId[id].message).toContain(`cannot run the save helper ${SAVE_HELPER}`);
+        expect(byId[id].remedy).toMatch(/xen-utils/);
+      }
+      expect(byId['domU.kernel-update'].message).toMatch(/^the kernel's boot-config hook failed in the guest \(exit 2\).*ls: cannot access '\/boot\/xen-\*\.gz'/);
+      expect(byId['domU.kernel-update'].message).toContain(`/etc/grub.d/${GRUB_SCRIPT}`);
       expect(byId['domU.shutdown'].message).toMatch(/^the guest was still running 30 s after xl shutdown -w.*; it was destroyed$/);
       // systemd names a slow stop job on the console only after a while: when it does, it is the agent.
       const jobs = /stop jobs holding it: ([^)]*)\)/.exec(byId['domU.shutdown'].message)?.[1];

@@ -100,3 +100,14 @@ export function defaultEntry(cfg: GrubConfig, grubenv = ''): GrubEntry | undefin
   }
   return undefined;
 }
+
+/**
+ * Which /etc/grub.d script ended a failed grub-mkconfig: it writes
+ * "### BEGIN <script> ###" into <grub.cfg>.new before running each script and
+ * "### END <script> ###" after, stops at the first failure (set -e), and
+ * leaves that file behind. Undefined when every script it began also ended.
+ */
+export function failedGrubScript(partialCfg: string): string | undefined {
+  const begun = [...partialCfg.matchAll(/^### BEGIN (\S+) ###$/gm)].pop()?.[1];
+  return begun && !partialCfg.includes(`### END ${begun} ###`) ? begun : undefined;
+}

@@ -4,9 +4,11 @@
 // after the domU checks that only look; each leaves the guest running except
 // the last.
 import { GUEST, lvPath } from '../guest/guest.js';
-import { type Check, type CheckContext, fail, pass } from './check.js';
+import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
 import { sleep } from '../proc.js';
+import { dpkgOwner, parseOwners } from './dpkg.js';
 import { GUEST_UP, guestDomid, measureClock } from './domu.js';
+import { failedGrubScript } from './grubcfg.js';
 import { shutdownTrouble } from './shutdown.js';
 
 /** Poll fn every second until it returns something, for at most `seconds`. */
@@ -158,11 +160,30 @@ export const sysrq: Check = {
 
 const SAVE_FILE = '/var/tmp/xc-guest.save';
 
+/**
+ * Why xl save or xl restore failed, in words, from xl's output. libxl runs a
+ * helper for every save, restore and migration; when that cannot start, the
+ * last line is a resume that follows it ("xc_domain_resume failed"), so the
+ * cause is looked for first, then the first error line.
+ */
+export function saveFailure(command: string, xlOutput: string, toolsPackage: string): Outcome {
+  const helper = /cannot execute (\S*libxl-save-helper): (.*)$/m.exec(xlOutput);
+  if (helper) {
+    return fail(
+      `${command} failed: libxl cannot run the save helper ${helper[1]} (${helper[2].trim()})`,
+      `Ship ${helper[1]} in ${toolsPackage}, the toolstack package: libxl runs it from there for every save, restore and migration.`,
+    );
+  }
+  const lines = xlOutput.trim().split('\n');
+  const first = lines.find((l) => /error/i.test(l)) ?? lines.pop();
+  return fail(`${command} failed: ${first?.trim() || 'no message'}`, 'See /var/log/xen and xl dmesg.');
+}
+
 /** save/restore and cold migration: the guest comes back with the same boot and a later uptime. */
 async function restoreAndJudge(ctx: CheckContext, before: { bootId: string; uptime: number }, how: string) {
   const restore = await ctx.run(['xl', 'restore', SAVE_FILE]);
   await ctx.run(['rm', '-f', SAVE_FILE]);
-  if (restore.code !== 0) return fail(`xl restore after ${how} failed: ${restore.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+  if (restore.code !== 0) return saveFailure('xl restore', restore.stderr, ctx.profile.xenPackages.tools);
   const id = await backUp(ctx);
   if (!id) return fail(`the guest did not answer within ${ctx.timeouts.boot} s of xl restore`, 'See domU-console.log.');
   const after = await bootAndUptime(ctx);
@@ -181,7 +202,7 @@ export const saveRestore: Check = {
   async run(ctx) {
     const before = await bootAndUptime(ctx);
     const save = await ctx.run(['xl', 'save', GUEST.name, SAVE_FILE]);
-    if (save.code !== 0) return fail(`xl save failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+    if (save.code !== 0) return saveFailure('xl save', save.stderr, ctx.profile.xenPackages.tools);
     return restoreAndJudge(ctx, before, 'xl save and xl restore');
   },
 };
@@ -196,7 +217,7 @@ export const coldMigration: Check = {
   async run(ctx) {
     const before = await bootAndUptime(ctx);
     const save = await ctx.run(['xl', 'save', '-c', GUEST.name, SAVE_FILE]);
-    if (save.code !== 0) return fail(`xl save -c failed: ${save.stderr.trim().split('\n').pop()}`, 'See /var/log/xen and xl dmesg.');
+    if (save.code !== 0) return saveFailure('xl save -c', save.stderr, ctx.profile.xenPackages.tools);
     await ctx.run(['xl', 'destroy', GUEST.name]);
     return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
   },
@@ -268,7 +289,18 @@ export const kernelUpdate: Check = {
     const mark = `xc.kernel-update=${before.bootId.slice(0, 8)}`;
     await ctx.guest(['sh', '-c', 'printf "GRUB_CMDLINE_LINUX_DEFAULT=\\"%s\\"\\n" "$1" > /etc/default/grub.d/zz-xc-kernel-update.cfg', 'sh', mark]);
     const hook = await ctx.guest(ctx.profile.kernelBootConfigHook(release));
-    if (hook.code !== 0) return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}): ${hook.stderr.trim().split('\n').pop()}`, 'The boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices).');
+    if (hook.code !== 0) {
+      const why = hook.stderr.trim().split('\n').pop();
+      // grub-mkconfig leaves its half-written output behind, framed per /etc/grub.d script: it names the one that failed.
+      const partial = await ctx.guest(['cat', `${ctx.profile.grubCfg}.new`]);
+      const script = partial.code === 0 ? failedGrubScript(partial.stdout) : undefined;
+      if (!script) return fail(`the kernel's boot-config hook failed in the guest (exit ${hook.code}): ${why}`, 'The boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices).');
+      const owner = parseOwners((await ctx.guest(dpkgOwner(script))).stdout)[0];
+      return fail(
+        `the kernel's boot-config hook failed in the guest (exit ${hook.code}) in ${script}${owner ? ` (from ${owner})` : ''}: ${why}`,
+        `${script} stops the boot-config tool in a domU: a script there must also work in a guest, which has no hypervisor and is no control domain${owner ? ` (fix it in ${owner})` : ''}.`,
+      );
+    }
     const cfg = await ctx.guest(['grep', '-c', mark, ctx.profile.grubCfg]);
     if (cfg.code !== 0) return fail(`the regenerated ${ctx.profile.grubCfg} does not carry the new kernel command line`, 'See the hook\'s output.');
     await ctx.run(['xl', 'reboot', GUEST.name]);
