@@ -386,16 +386,20 @@ describe('lifecycle', () => {
       [state]: { stdout: '0b1f5c2e-boot\n231.4\n' },
       [inGuest('sh', '-c', 'printf "GRUB_CMDLINE_LINUX_DEFAULT=\\"%s\\"\\n" "$1" > /etc/default/grub.d/zz-xc-kernel-update.cfg', 'sh', mark)]: {},
     };
-    const hook = inGuest('/etc/kernel/postinst.d/zz-update-grub', RELEASE, `/boot/vmlinuz-${RELEASE}`);
-    test('a GRUB script that fails in a domU fails the hook, named with the package that ships it', async () => {
+    const hook = inGuest('env', 'INITRD=No', 'DEBIAN_FRONTEND=noninteractive', 'dpkg-reconfigure', `linux-image-${RELEASE}`);
+    test('a GRUB script that fails in a domU fails the kernel package\'s hooks, named with the package that ships it', async () => {
       const r = await guestRun({
         ...before,
-        [hook]: { code: 2, stderr: "Generating grub configuration file ...\nls: cannot access '/boot/xen-*.gz': No such file or directory\n" },
+        [hook]: {
+          code: 1,
+          stdout: '/etc/kernel/postinst.d/zz-update-grub:\n',
+          stderr: "Generating grub configuration file ...\nls: cannot access '/boot/xen-*.gz': No such file or directory\nrun-parts: /etc/kernel/postinst.d/zz-update-grub exited with return code 2\n",
+        },
         [inGuest('cat', '/boot/grub/grub.cfg.new')]: { stdout: '### BEGIN /etc/grub.d/00_header ###\n### END /etc/grub.d/00_header ###\n\n### BEGIN /etc/grub.d/09_xen_hypervisors ###\n' },
         [inGuest('dpkg', '-S', '/etc/grub.d/09_xen_hypervisors')]: { stdout: 'xenstore-utils: /etc/grub.d/09_xen_hypervisors\n' },
       }).run(kernelUpdate);
       expect(r.status).toBe('fail');
-      expect(r.message).toBe("the kernel's boot-config hook failed in the guest (exit 2) in /etc/grub.d/09_xen_hypervisors (from xenstore-utils): ls: cannot access '/boot/xen-*.gz': No such file or directory");
+      expect(r.message).toBe(`dpkg-reconfigure linux-image-${RELEASE} failed in the guest (exit 1) in /etc/grub.d/09_xen_hypervisors (from xenstore-utils): ls: cannot access '/boot/xen-*.gz': No such file or directory`);
       expect(r.remedy).toMatch(/fix it in xenstore-utils/);
     });
     test('a guest that reboots into the old entry fails with its command line', async () => {

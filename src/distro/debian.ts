@@ -90,9 +90,16 @@ export class DebianProfile implements DistroProfile {
     return `the image is ${seen}, not ${this.title}; pass the distro the image is of, or an image of ${this.title}`;
   }
 
-  /** The hook linux-image-*'s postinst runs (through /etc/kernel/postinst.d) for the boot config. */
-  kernelBootConfigHook(release: string): string[] {
-    return ['/etc/kernel/postinst.d/zz-update-grub', release, `/boot/vmlinuz-${release}`];
+  /**
+   * linux-image-<release>'s postinst, as a reinstall runs it after unpacking:
+   * depmod, the /boot symlinks, then every /etc/kernel/postinst.d hook
+   * (zz-update-grub regenerates grub.cfg). INITRD=No is the initramfs hook's
+   * own switch: it keeps the initramfs the guest booted, since rebuilding it
+   * took over 8 minutes in a PV guest under TCG. Measured there (Debian 12):
+   * this 46 s, a full reinstall 139-143 s (75 s of it unpacking).
+   */
+  kernelReconfigureCommand(release: string): string[] {
+    return ['env', 'INITRD=No', 'DEBIAN_FRONTEND=noninteractive', 'dpkg-reconfigure', `linux-image-${release}`];
   }
 
   bootConfigCommand(): string[] {

@@ -49,8 +49,11 @@ export interface DistroProfile {
   refreshIndexCommand(): string[];
   /** Why the host's /etc/os-release names another release than this profile's, or undefined. */
   osReleaseMismatch(osRelease: string): string | undefined;
-  /** argv, run in a guest, of what a kernel package runs to regenerate the boot config for this kernel release. */
-  kernelBootConfigHook(release: string): string[];
+  /**
+   * argv, run in a guest, that configures this kernel release's package again
+   * as its (re)install does: every kernel hook, the boot config among them.
+   */
+  kernelReconfigureCommand(release: string): string[];
   /** argv, run on the Xen host, that regenerates the boot config with the distro's own tool. */
   bootConfigCommand(): string[];
   /** Where the hypervisor package puts its version: read from the candidate's package name. */
