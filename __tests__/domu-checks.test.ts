@@ -433,10 +433,17 @@ describe('lifecycle', () => {
 
   test('a live migration refused for want of log-dirty mode says so, and other failures quote xl', () => {
     const out = 'xc: error: Failed to enable logdirty: 95,22,0 (22 = Invalid argument): Internal error\nMigration failed, failed to suspend at sender.';
-    const { message, remedy } = liveMigrationFailure(out);
+    const { message, remedy } = liveMigrationFailure(out, 'xen-utils');
     expect(message).toMatch(/log-dirty mode.*failed to suspend at sender/);
     expect(remedy).toMatch(/CONFIG_SHADOW_PAGING=y/);
-    expect(liveMigrationFailure('migration target: Domain creation failed (code -3).').message).toMatch(/^xl migrate failed: migration target: Domain creation failed/);
+    expect(liveMigrationFailure('migration target: Domain creation failed (code -3).', 'xen-utils').message).toMatch(/^xl migrate failed: migration target: Domain creation failed/);
+  });
+
+  test('a live migration goes through the same save helper: its absence is named, not the resume that follows', () => {
+    // The helper's line as xl save printed it in the e2e run; xl migrate's sending side runs the same helper.
+    const { message, remedy } = liveMigrationFailure(SAVE_WITHOUT_HELPER, 'xen-utils');
+    expect(message).toBe('xl migrate failed: libxl cannot run the save helper /usr/lib/xen-4.17/bin/libxl-save-helper (No such file or directory)');
+    expect(remedy).toMatch(/^Ship \/usr\/lib\/xen-4\.17\/bin\/libxl-save-helper in xen-utils/);
   });
 
   test('a PV live migration the hypervisor cannot do (no shadow paging) fails without being attempted', async () => {

@@ -34912,7 +34912,8 @@ function excerpt(text, maxLines = 40, maxChars = 4000) {
 
 ;// CONCATENATED MODULE: ./src/checks/grubcfg.ts
 // Reads a generated grub.cfg the way GRUB does for the two questions the boot
-// checks ask: which entries boot Xen, and which entry boots by default.
+// checks ask: which entries boot Xen, and which entry boots by default; and a
+// half-written one, for the /etc/grub.d script that stopped grub-mkconfig.
 const OPEN = /^\s*(menuentry|submenu)\s+(?:'([^']*)'|"((?:[^"\\]|\\.)*)"|(\S+))(.*)\{\s*$/;
 function parseGrubCfg(text) {
     const entries = [];
@@ -37534,16 +37535,24 @@ const sysrq = {
 };
 const SAVE_FILE = '/var/tmp/xc-guest.save';
 /**
- * Why xl save or xl restore failed, in words, from xl's output. libxl runs a
- * helper for every save, restore and migration; when that cannot start, the
- * last line is a resume that follows it ("xc_domain_resume failed"), so the
- * cause is looked for first, then the first error line.
+ * libxl runs libxl-save-helper for every save, restore and migration. When it
+ * cannot start, xl's last line is the resume that follows ("xc_domain_resume
+ * failed"), so this is looked for first in any of their failures.
  */
-function saveFailure(command, xlOutput, toolsPackage) {
+function saveHelperMissing(command, xlOutput, toolsPackage) {
     const helper = /cannot execute (\S*libxl-save-helper): (.*)$/m.exec(xlOutput);
-    if (helper) {
-        return fail(`${command} failed: libxl cannot run the save helper ${helper[1]} (${helper[2].trim()})`, `Ship ${helper[1]} in ${toolsPackage}, the toolstack package: libxl runs it from there for every save, restore and migration.`);
-    }
+    if (!helper)
+        return undefined;
+    return {
+        message: `${command} failed: libxl cannot run the save helper ${helper[1]} (${helper[2].trim()})`,
+        remedy: `Ship ${helper[1]} in ${toolsPackage}, the toolstack package: libxl runs it from there for every save, restore and migration.`,
+    };
+}
+/** Why xl save or xl restore failed, in words, from xl's output: a missing helper, else the first error line. */
+function saveFailure(command, xlOutput, toolsPackage) {
+    const helper = saveHelperMissing(command, xlOutput, toolsPackage);
+    if (helper)
+        return fail(helper.message, helper.remedy);
     const lines = xlOutput.trim().split('\n');
     const first = lines.find((l) => /error/i.test(l)) ?? lines.pop();
     return fail(`${command} failed: ${first?.trim() || 'no message'}`, 'See /var/log/xen and xl dmesg.');
@@ -37604,7 +37613,10 @@ function lacksShadowPaging(xenConfig) {
     return /# CONFIG_SHADOW_PAGING is not set/.test(xenConfig);
 }
 /** Why a live migration failed, in words, from xl's output. */
-function liveMigrationFailure(xlOutput) {
+function liveMigrationFailure(xlOutput, toolsPackage) {
+    const helper = saveHelperMissing('xl migrate', xlOutput, toolsPackage);
+    if (helper)
+        return helper;
     const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
     if (/Failed to enable logdirty/i.test(xlOutput)) {
         return {
@@ -37632,7 +37644,7 @@ const liveMigration = {
         const ssh = `ssh -i ${GUEST.key} -o UserKnownHostsFile=${GUEST.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
         const migrate = await ctx.run(['xl', 'migrate', '-s', ssh, GUEST.name, 'localhost']);
         if (migrate.code !== 0) {
-            const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr);
+            const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr, ctx.profile.xenPackages.tools);
             await backUp(ctx);
             return fail(message, remedy);
         }

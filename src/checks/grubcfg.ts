@@ -1,5 +1,6 @@
 // Reads a generated grub.cfg the way GRUB does for the two questions the boot
-// checks ask: which entries boot Xen, and which entry boots by default.
+// checks ask: which entries boot Xen, and which entry boots by default; and a
+// half-written one, for the /etc/grub.d script that stopped grub-mkconfig.
 
 export interface GrubSubmenu {
   title: string;

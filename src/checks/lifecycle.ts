@@ -161,19 +161,23 @@ export const sysrq: Check = {
 const SAVE_FILE = '/var/tmp/xc-guest.save';
 
 /**
- * Why xl save or xl restore failed, in words, from xl's output. libxl runs a
- * helper for every save, restore and migration; when that cannot start, the
- * last line is a resume that follows it ("xc_domain_resume failed"), so the
- * cause is looked for first, then the first error line.
+ * libxl runs libxl-save-helper for every save, restore and migration. When it
+ * cannot start, xl's last line is the resume that follows ("xc_domain_resume
+ * failed"), so this is looked for first in any of their failures.
  */
-export function saveFailure(command: string, xlOutput: string, toolsPackage: string): Outcome {
+function saveHelperMissing(command: string, xlOutput: string, toolsPackage: string): { message: string; remedy: string } | undefined {
   const helper = /cannot execute (\S*libxl-save-helper): (.*)$/m.exec(xlOutput);
-  if (helper) {
-    return fail(
-      `${command} failed: libxl cannot run the save helper ${helper[1]} (${helper[2].trim()})`,
-      `Ship ${helper[1]} in ${toolsPackage}, the toolstack package: libxl runs it from there for every save, restore and migration.`,
-    );
-  }
+  if (!helper) return undefined;
+  return {
+    message: `${command} failed: libxl cannot run the save helper ${helper[1]} (${helper[2].trim()})`,
+    remedy: `Ship ${helper[1]} in ${toolsPackage}, the toolstack package: libxl runs it from there for every save, restore and migration.`,
+  };
+}
+
+/** Why xl save or xl restore failed, in words, from xl's output: a missing helper, else the first error line. */
+export function saveFailure(command: string, xlOutput: string, toolsPackage: string): Outcome {
+  const helper = saveHelperMissing(command, xlOutput, toolsPackage);
+  if (helper) return fail(helper.message, helper.remedy);
   const lines = xlOutput.trim().split('\n');
   const first = lines.find((l) => /error/i.test(l)) ?? lines.pop();
   return fail(`${command} failed: ${first?.trim() || 'no message'}`, 'See /var/log/xen and xl dmesg.');
@@ -234,7 +238,9 @@ export function lacksShadowPaging(xenConfig: string): boolean {
 }
 
 /** Why a live migration failed, in words, from xl's output. */
-export function liveMigrationFailure(xlOutput: string): { message: string; remedy: string } {
+export function liveMigrationFailure(xlOutput: string, toolsPackage: string): { message: string; remedy: string } {
+  const helper = saveHelperMissing('xl migrate', xlOutput, toolsPackage);
+  if (helper) return helper;
   const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
   if (/Failed to enable logdirty/i.test(xlOutput)) {
     return {
@@ -262,7 +268,7 @@ export const liveMigration: Check = {
     const ssh = `ssh -i ${GUEST.key} -o UserKnownHostsFile=${GUEST.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
     const migrate = await ctx.run(['xl', 'migrate', '-s', ssh, GUEST.name, 'localhost']);
     if (migrate.code !== 0) {
-      const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr);
+      const { message, remedy } = liveMigrationFailure(migrate.stdout + migrate.stderr, ctx.profile.xenPackages.tools);
       await backUp(ctx);
       return fail(message, remedy);
     }
@@ -315,7 +321,7 @@ export const kernelUpdate: Check = {
 };
 
 /** The line that says why, not the package tools' own account of the failure that follows it. */
-export function causeLine(output: string): string {
+function causeLine(output: string): string {
   const lines = output.trim().split('\n').map((l) => l.trim()).filter(Boolean);
   const said = lines.filter((l) => !/^(run-parts:|dpkg:|dpkg-reconfigure:|debconf:|Errors were encountered|Generating grub|Found |done$)/.test(l));
   return said.pop() ?? lines.pop() ?? 'no message';
