@@ -129,11 +129,11 @@ describe('net.vif-on-bridge', () => {
 
   test('the vif on the bridge passes; a vif left off it fails', async () => {
     const base = { 'xl domid xc-guest': { stdout: '1\n' } };
-    const on = '4: vif1.0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master xenbr0 state UP';
-    expect((await guestRun({ ...base, 'ip -o link show master xenbr0': { stdout: on } }).run(vifOnBridge)).status).toBe('pass');
-    const r = await guestRun({ ...base, 'ip -o link show master xenbr0': { stdout: '' } }).run(vifOnBridge);
+    const on = '4: vif1.0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master xcbr0 state UP';
+    expect((await guestRun({ ...base, 'ip -o link show master xcbr0': { stdout: on } }).run(vifOnBridge)).status).toBe('pass');
+    const r = await guestRun({ ...base, 'ip -o link show master xcbr0': { stdout: '' } }).run(vifOnBridge);
     expect(r.status).toBe('fail');
-    expect(r.message).toBe('vif1.0 is not a port of xenbr0');
+    expect(r.message).toBe('vif1.0 is not a port of xcbr0');
   });
 });
 
@@ -274,16 +274,16 @@ describe('domU.pv-net', () => {
       ...nic('xen_netfront'),
       'xl domid xc-guest': { stdout: '3\n' },
       'ip link set vif3.0 mtu 9000': {},
-      'ip link set xenbr0 mtu 9000': {},
+      'ip link set xcbr0 mtu 9000': {},
       [inGuest('ip', 'link', 'set', 'enX0', 'mtu', '9000')]: { code: 2, stderr: 'Error: mtu greater than device maximum.\n' },
       'ip link set vif3.0 mtu 1500': {},
-      'ip link set xenbr0 mtu 1500': {},
+      'ip link set xcbr0 mtu 1500': {},
       [inGuest('ip', 'link', 'set', 'enX0', 'mtu', '1500')]: {},
     });
     const r = await run(pvNet);
     expect(r.status).toBe('fail');
     expect(r.message).toMatch(/^the guest refused MTU 9000 on enX0: Error: mtu greater than device maximum\./);
-    expect(host.calls).toContain('ip link set xenbr0 mtu 1500');
+    expect(host.calls).toContain('ip link set xcbr0 mtu 1500');
   });
 });
 

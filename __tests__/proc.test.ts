@@ -1,4 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createGzip } from 'node:zlib';
 import { run, settlesWithin } from '../src/proc.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -19,6 +24,25 @@ describe('settlesWithin', () => {
 
 describe('run', () => {
   const opts = { phase: 'test', timeoutMs: 10_000 };
+  it('streams a file as stdin, gzipped on the way (how the guest image reaches a host over SSH)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-proc-'));
+    try {
+      const file = path.join(dir, 'image');
+      // Larger than a pipe's buffer many times over, mostly zeros as an image is.
+      const data = Buffer.alloc(8 * 1024 ** 2);
+      data.write('the guest image', 4 * 1024 ** 2);
+      await fs.writeFile(file, data);
+      const r = await run(['sh', '-c', 'gzip -dc | sha256sum'], { ...opts, input: createReadStream(file).pipe(createGzip({ level: 1 })) });
+      expect(r.stdout.split(' ')[0]).toBe(createHash('sha256').update(data).digest('hex'));
+      // A file that cannot be read ends the command (its stdin would be short) and says why.
+      const gone = await run(['sh', '-c', 'cat > /dev/null; sleep 30'], { ...opts, input: createReadStream(path.join(dir, 'missing')), allowFailure: true });
+      expect(gone.code).not.toBe(0);
+      expect(gone.stderr).toMatch(/^reading the input failed: ENOENT/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps stdout as bytes when asked (binary): every byte value, unchanged', async () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const r = await run(['cat'], { ...opts, input: all, binary: true });

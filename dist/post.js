@@ -31642,7 +31642,17 @@ function proc_run(argv, opts) {
             resolve(result);
         });
         child.stdin.on('error', () => { }); // a child that exits early closes its stdin
-        child.stdin.end(opts.input ?? '');
+        const input = opts.input ?? '';
+        if (typeof input === 'string' || Buffer.isBuffer(input))
+            child.stdin.end(input);
+        else {
+            // A stream that fails (a file that cannot be read) ends the command: its stdin would be short.
+            input.on('error', (e) => {
+                err.push(Buffer.from(`reading the input failed: ${e.message}\n`));
+                proc_killGroup(child);
+            });
+            input.pipe(child.stdin);
+        }
     });
 }
 /** SIGTERM the child's whole process group, then SIGKILL if it lingers. */

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
-import { CATALOGUE } from './checks/index.js';
+import { CATALOGUE, wantsGuest } from './checks/index.js';
 import { type RunConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
@@ -17,7 +17,7 @@ import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
 import { type BaseImage, baseImage, builtHostImage, guestRecipe } from './image/build.js';
-import { GUEST, guestConsole, startGuest } from './guest/guest.js';
+import { CLEANUP_SCRIPT, guestConsole, startGuest } from './guest/guest.js';
 import { cloudImage } from './image/cloud.js';
 import type { HostImage } from './image/image.js';
 import type { DistroProfile } from './distro/profile.js';
@@ -32,7 +32,7 @@ export const TOOL = { name: 'xen-conformance', version: '0.1.0' };
 export interface Prepared {
   config: Omit<RunConfig, 'packages'>;
   candidates: Candidate[];
-  /** The VM's accelerator; none for target ssh. */
+  /** The VM's accelerator; for target ssh, the one that builds the guest's image (none without a guest). */
   accel?: AccelChoice;
 }
 
@@ -62,7 +62,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const t0 = Date.now();
   const phases: PhaseTiming[] = [];
   const results: CheckResult[] = [];
-  const facts: RunFacts = { accel: accel?.kind };
+  // The accelerator the host runs on: a user's machine is hardware, whatever built the guest's image.
+  const facts: RunFacts = { accel: config.target.kind === 'qemu' ? accel?.kind : undefined };
   const wanted = (c: Check) => config.checks === null || config.checks.includes(c.id);
   const log = (line: string) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
   let current = 'start';
@@ -91,7 +92,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     checks: results,
     totals: totalsOf([]),
   };
-  const where = accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
+  const where = config.target.kind === 'qemu' && accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
   log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
   if (config.target.kind === 'ssh' && config.target.migrateTo) {
     log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
@@ -103,21 +104,29 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   await fs.mkdir(config.outDir, { recursive: true });
   const serialOut = path.join(config.outDir, 'serial.log');
   let host: Host | undefined;
-  const guestWanted = CATALOGUE.some((c) => c.where === 'domU' && wanted(c));
+  const guestWanted = wantsGuest(config.checks);
   let guestImage: BaseImage | undefined;
   try {
     const target = config.target;
+    const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [] };
+    /** The domU's image, built on the runner for either target (its first boot needs QEMU here). */
+    const buildGuestImage = async () => {
+      if (!guestWanted) return;
+      if (!(profile instanceof DebianProfile)) throw new InfraError('guest image', `no image builder for ${profile.id} yet`);
+      if (!accel) throw new InfraError('guest image', 'no accelerator was chosen for building the guest image');
+      guestImage = await phase('guest image', () => baseImage(profile, imageOpts, guestRecipe(profile)));
+    };
     if (target.kind === 'ssh') {
-      // The user's machine is up already: no image, no boot, a login.
+      // The user's machine is up already: no host image, no boot, a login.
       host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+      await buildGuestImage();
     } else {
       if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
       if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
-      const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel.qemuArgs };
       const image: HostImage = await phase('base image', async () =>
         config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, imageOpts)),
       );
-      if (guestWanted) guestImage = await phase('guest image', () => baseImage(profile, imageOpts, guestRecipe(profile)));
+      await buildGuestImage();
       const guestDisk = guestImage?.disk;
       host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
     }
@@ -139,24 +148,28 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     /** The domU half: start the guest, the checks that look at it, then those that change it, one at a time. */
     const runGuest = async (h: Host) => {
       const dom0 = results.find((r) => r.id === 'boot.reaches-dom0');
-      if (!guestImage) facts.guestNotStarted = `the domU runs on the qemu target only so far (this run's target: ${report.target})`;
+      if (!guestImage) facts.guestNotStarted = 'no guest image was built';
       else if (dom0 && dom0.status !== 'pass') facts.guestNotStarted = 'boot.reaches-dom0 did not pass: there is no dom0 to start a domU in';
       else {
-        const image = guestImage;
+        const disk = { image: guestImage.disk, hostKey: guestImage.hostKey, attached: config.target.kind === 'qemu' };
         facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
-        facts.guest = await phase('start the domU', () => startGuest(h, image.hostKey, config.timeouts));
+        facts.guest = await phase('start the domU', () => startGuest(h, disk, config.timeouts));
         if (facts.guest.bootSeconds !== undefined) log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
       }
       try {
         results.push(...(await phase('domU checks', () => suite(CATALOGUE.filter((c) => c.where === 'domU' && !c.changesGuest)))));
         // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's.
-        const lifecycle = CATALOGUE.filter((c) => c.changesGuest);
-        results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
+        const lifecycle = CATALOGUE.filter((c) => c.changesGuest && wanted(c));
+        if (lifecycle.length) results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
       } finally {
         if (facts.guest?.created) {
           await fs.writeFile(path.join(config.outDir, 'domU-console.log'), await guestConsole(h));
+        }
+        if (facts.guest) {
           // A guest a check left running would hold up dom0's shutdown: that is domU.shutdown's verdict, not dom0's.
-          await h.run(['sh', '-c', `xl domid ${GUEST.name} >/dev/null 2>&1 && xl destroy ${GUEST.name} || true`], { phase: 'domU lifecycle', timeoutMs: 60_000, allowFailure: true });
+          // And a user's machine gets back what it had: no guest, volume group, loop device, bridge or key of ours.
+          const r = await h.run(['sh', '-c', CLEANUP_SCRIPT], { phase: 'domU lifecycle', timeoutMs: 120_000, allowFailure: true });
+          if (r.code !== 0) log(`removing the guest's things from dom0 failed (exit ${r.code}): ${lastLines(r.stdout + r.stderr, 2).join(' | ')}`);
         }
       }
     };

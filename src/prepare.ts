@@ -3,7 +3,7 @@
 // the SSH target's key and known_hosts.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHECK_GROUPS, CHECK_IDS } from './checks/index.js';
+import { CHECK_GROUPS, CHECK_IDS, wantsGuest } from './checks/index.js';
 import { DISTRO_IDS, profileFor } from './distro/index.js';
 import { chooseAccel } from './host/accel.js';
 import { checkSshInput } from './host/ssh-files.js';
@@ -30,9 +30,10 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
     : [];
   if (config.target.kind === 'ssh') {
     await checkSshInput(config.target);
-    // No VM: the accelerator is not chosen (nor KVM probed).
+    // No VM for the host; QEMU only builds the guest's image, when there is a guest.
+    const accel = wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
     await checkOutDirWritable(config.outDir);
-    return { config, candidates };
+    return { config, candidates, accel };
   }
   const accel = await chooseAccel(config.accel);
   // Last: it creates the directory, which must not be left behind by a later bad input.

@@ -1,13 +1,15 @@
 // Runs programs on the runner: always an argv array, never a shell string,
 // always with a timeout that names the phase it belongs to.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { InfraError } from './errors.js';
 
 export interface RunOptions {
   /** The phase this belongs to, named in the error when it times out or fails. */
   phase: string;
   timeoutMs: number;
-  input?: string | Buffer;
+  /** stdin: text, bytes, or a stream (a file too big to hold in memory). */
+  input?: Input;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Resolve with the result instead of throwing on a non-zero exit. */
@@ -17,6 +19,8 @@ export interface RunOptions {
   /** Keep stdout as bytes (RunResult.bytes), not text: a file read from the host. */
   binary?: boolean;
 }
+
+export type Input = string | Buffer | Readable;
 
 export interface RunResult {
   code: number;
@@ -90,7 +94,16 @@ export function run(argv: readonly string[], opts: RunOptions): Promise<RunResul
       resolve(result);
     });
     child.stdin.on('error', () => {}); // a child that exits early closes its stdin
-    child.stdin.end(opts.input ?? '');
+    const input = opts.input ?? '';
+    if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+    else {
+      // A stream that fails (a file that cannot be read) ends the command: its stdin would be short.
+      input.on('error', (e) => {
+        err.push(Buffer.from(`reading the input failed: ${e.message}\n`));
+        killGroup(child);
+      });
+      input.pipe(child.stdin);
+    }
   });
 }
 

@@ -2,7 +2,10 @@
 // stands in for a user's own Xen machine. The test only starts it (cached base
 // image, a per-run key, its host key pinned) and powers it on again whenever
 // it resets, as a real machine comes back; from then on only the product
-// drives it, over SSH: install, reboot into Xen, every check of the host half.
+// drives it, over SSH: install, reboot into Xen, every check of the host half,
+// then a domU on it (the guest image sent over SSH, its volume group on a loop
+// device, a private bridge) and the domU checks that look at it, then that
+// nothing of the guest's is left on the machine.
 // This is also Debian 13's end-to-end run (Xen 4.20, Linux 6.12, the archive's
 // own packages): one VM run for both, as each costs an install and a reboot
 // under TCG. Then the ways a connection goes wrong, and a grep of everything
@@ -18,7 +21,9 @@ import { chooseAccel } from '../../src/host/accel.js';
 import { QemuHost } from '../../src/host/qemu.js';
 import { baseImage, builtHostImage } from '../../src/image/build.js';
 import { defaultCacheDir } from '../../src/prepare.js';
-import { DOM0_BASELINE } from './baseline.js';
+import { shJoin } from '../../src/quote.js';
+import { GUEST } from '../../src/guest/guest.js';
+import { DOM0_BASELINE, DOMU_BASELINE } from './baseline.js';
 import { ROOT, closedPort, printTimings, readReport, runNode, statuses } from './run.js';
 
 const MINUTES = 60_000;
@@ -27,6 +32,13 @@ const BOOT_CHECKS = ['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches
 const DISTRO = 'debian-13';
 /** The bound the connection failures are held to: the product's own connect timeout, as given. */
 const CONNECT_TIMEOUT_S = 60;
+/**
+ * The domU checks that exercise what differs on an SSH target: the image sent
+ * over SSH, the volume group on a loop device, the private bridge, the console
+ * captured on the user's machine. The rest of the domU half (the same code on
+ * either target) runs in the Debian 12 baseline: about 10 more minutes under TCG.
+ */
+const DOMU_LOOKS = ['domU.boots', 'net.vif-on-bridge', 'storage.phy-lvm', 'domU.console-hvc0'];
 
 let work: string;
 let machine: QemuHost | undefined;
@@ -70,6 +82,26 @@ function sshPids(): Set<number> {
   return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, c]) => c === 'ssh').map(([p]) => Number(p)));
 }
 
+
+/**
+ * argv run on the stand-in machine once it answers again (it may be booting),
+ * with the test's own key: stdout, trimmed.
+ */
+async function onMachine(argv: string[], withinMs: number): Promise<string> {
+  const ssh = ['-F', '/dev/null', '-p', String(port), '-i', keyFile, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
+  let last = '';
+  for (const until = Date.now() + withinMs; Date.now() < until; await new Promise((ok) => setTimeout(ok, 3000))) {
+    try {
+      return execFileSync('ssh', [...ssh, 'root@127.0.0.1', shJoin(argv)], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    } catch (e) {
+      const out = e as { status?: number; stdout?: string; stderr?: string };
+      // The command ran and said something (grep -c exits 1 on a count of 0): that is the answer.
+      if (out.status !== 255 && out.stdout) return out.stdout.trim();
+      last = out.stderr ?? String(e);
+    }
+  }
+  throw new Error(`the stand-in machine did not answer SSH within ${withinMs / 1000} s: ${last}`);
+}
 
 /** The inputs action.yml declares, with their defaults, as GitHub hands them to the action (INPUT_<NAME>). */
 async function actionDefaults(): Promise<Record<string, string>> {
@@ -169,8 +201,8 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
         // Secrets arrive as text, as a workflow passes ${{ secrets.XEN_HOST_KEY }}.
         'INPUT_SSH-KEY': await fs.readFile(keyFile, 'utf8'),
         'INPUT_SSH-KNOWN-HOSTS': await fs.readFile(knownHosts, 'utf8'),
-        // The host's half, by group: an SSH target has no domU yet.
-        INPUT_CHECKS: 'host-before-reboot,dom0',
+        // The host's half, by group, and the domU's checks that do not change it.
+        INPUT_CHECKS: ['host-before-reboot', 'dom0', ...DOMU_LOOKS].join(','),
         // Roomier than the default 300 s: the machine running CI is shared and TCG slows down 4x or more under load.
         'INPUT_TIMEOUT-REBOOT': '900',
         'INPUT_OUT-DIR': out,
@@ -184,14 +216,21 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
       expect({ code: r.code, infra: report.infraError?.message }).toEqual({ code: 0, infra: undefined });
       // Debian 13's own packages get Debian 12's statuses. (Under the qemu target its dom0.clean-shutdown warns:
       // the dom0 QEMU segfaults as xen.service stops, on the serial console, which an SSH target does not have.)
-      expect(statuses(report)).toEqual(DOM0_BASELINE);
+      expect(statuses(report)).toEqual({ ...DOM0_BASELINE, ...Object.fromEntries(DOMU_LOOKS.map((id) => [id, DOMU_BASELINE[id]])) });
       expect(report.target).toBe(`ssh (root@127.0.0.1:${port})`);
       expect(report.xenVersion).toMatch(/^4\.20\./);
       expect(report.kernel).toMatch(/^6\.12\./);
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
       expect(byId['services.enabled'].message).toMatch(/xen \(enabled\), xendomains \(enabled\)/);
       const phases = report.phases.map((p) => p.phase);
-      expect(phases).toEqual(['connect to the host', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks', 'shut down dom0', 'total']);
+      expect(phases).toEqual([
+        'connect to the host', 'guest image', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks',
+        'start the domU', 'domU checks', 'shut down dom0', 'total',
+      ]);
+      // The guest's disk went over SSH into a volume group on a loop device: no disk of the test's reached the machine.
+      const steps = byId['domU.boots'].evidence.map((e) => `${e.command}: ${e.output.split(' after ')[0]}`);
+      expect(steps).toContain(`(dom0) a loop device on ${GUEST.lvmFile}: exit 0`);
+      expect(steps).toContain('(dom0) the guest image onto its volume (sent over SSH, gzipped): exit 0');
       // The console record of an SSH target: the machine's own logs of the new boot, Xen's included.
       const serial = await fs.readFile(path.join(out, 'serial.log'), 'utf8');
       expect(serial).toMatch(/^==== kernel and systemd messages of this boot/m);
@@ -203,6 +242,13 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
       const resets = () => machineLog.filter((l) => /guest reset; powering it on again/.test(l)).length;
       for (const until = Date.now() + 2 * MINUTES; resets() < 2 && Date.now() < until; ) await new Promise((ok) => setTimeout(ok, 1000));
       expect(resets()).toBe(2);
+      // Back up after that reboot: nothing of the guest's stayed on the machine (a loop device, a bridge and a
+      // volume group would not outlive the reboot; files and keys would).
+      const leftovers = await onMachine(
+        ['sh', '-c', `ls -d /var/lib/xen-conformance /etc/xen/${GUEST.name}*.cfg ${GUEST.key}* ${GUEST.consoleLog} ${GUEST.saveFile} 2>/dev/null; grep -c ' xc-guest$' /root/.ssh/authorized_keys`],
+        3 * MINUTES,
+      );
+      expect(leftovers).toBe('0');
       // The run's private directory (the key's copy, known_hosts, the ssh socket) is gone, and so is its ssh.
       const runDir = /runDir<<(\S+)\n([^\n]*)\n\1/.exec(await fs.readFile(state, 'utf8'))?.[2];
       expect(runDir).toMatch(/xc-run-/);

@@ -37,3 +37,8 @@ export const CHECK_IDS = CATALOGUE.map((c) => c.id);
 export const CHECK_GROUPS: Record<string, string[]> = Object.fromEntries(
   (['host-before-reboot', 'dom0', 'domU'] as const).map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]),
 );
+
+/** Whether a run with this filter (null: every check) starts a domU. */
+export function wantsGuest(checks: readonly string[] | null): boolean {
+  return CATALOGUE.some((c) => c.where === 'domU' && (checks === null || checks.includes(c.id)));
+}

@@ -158,7 +158,7 @@ export const sysrq: Check = {
   },
 };
 
-const SAVE_FILE = '/var/tmp/xc-guest.save';
+const SAVE_FILE = GUEST.saveFile;
 
 /**
  * libxl runs libxl-save-helper for every save, restore and migration. When it

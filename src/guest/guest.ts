@@ -1,7 +1,10 @@
 // The domU: the distro's own guest image on an LVM volume in dom0, booted by
-// pygrub from its own GRUB config, on a bridge the tool makes with a DHCP
-// server the tool runs, reached over SSH from dom0. Every command reaches the
-// guest as one word quoted by shJoin inside the argv dom0 runs.
+// pygrub from its own GRUB config, on a private bridge the tool makes with a
+// DHCP server the tool runs, reached over SSH from dom0. Every command reaches
+// the guest as one word quoted by shJoin inside the argv dom0 runs. On a
+// user's machine everything the run made is taken away again (CLEANUP_SCRIPT).
+import { createReadStream, promises as fs } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import type { ExecOptions, Host } from '../host/host.js';
 import { PART_OFFSET } from '../image/build.js';
 import { type RunResult, sleep } from '../proc.js';
@@ -12,7 +15,8 @@ export const GUEST = {
   mac: '00:16:3e:58:43:01',
   ip: '10.99.0.2',
   dom0Ip: '10.99.0.1',
-  bridge: 'xenbr0',
+  /** Private: never a name a distro's network config uses (xenbr0 may be the user's LAN bridge). */
+  bridge: 'xcbr0',
   vg: 'xcvg',
   lv: 'xc-guest',
   /** A second volume, hot-plugged by domU.disk-hotplug. */
@@ -26,7 +30,13 @@ export const GUEST = {
   /** Where dom0 sees the disks QemuHost attaches (by serial). */
   imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
   lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
+  /** On a host without those disks: the volume group's loop-backed file (sparse). */
+  lvmFile: '/var/lib/xen-conformance/xc-lvm.img',
+  saveFile: '/var/tmp/xc-guest.save',
 } as const;
+
+/** The volume group's size: the guest's disk and a small one to hot-plug, sparse. */
+export const LVM_BYTES = 4 * 1024 ** 3;
 
 export const lvPath = (lv: string) => `/dev/${GUEST.vg}/${lv}`;
 
@@ -126,6 +136,9 @@ export interface GuestStart {
  */
 export const NETWORK_SCRIPT = [
   'set -e',
+  // On a user's machine the guest's subnet may be taken: refuse rather than reroute it.
+  `taken=$(ip -o -4 route show to match ${GUEST.ip} | grep -v -e '^default ' -e ' dev ${GUEST.bridge} ' || true)`,
+  `if [ -n "$taken" ]; then echo "${GUEST.ip} is already routed on this machine ($taken); the guest's network needs ${GUEST.dom0Ip}/24 free" >&2; exit 1; fi`,
   `ip link show ${GUEST.bridge} >/dev/null 2>&1 || ip link add ${GUEST.bridge} type bridge`,
   `ip addr replace ${GUEST.dom0Ip}/24 dev ${GUEST.bridge}`,
   `ip link set ${GUEST.bridge} up`,
@@ -138,17 +151,53 @@ export const NETWORK_SCRIPT = [
   ].join(' '),
 ].join('\n');
 
-/** The volume group on the blank disk, the guest's volume filled from its image, and a small one to hot-plug. */
+/**
+ * The volume group on $1, the guest's volume ($2 bytes, the image's size) and
+ * a small one to hot-plug. The guest's volume is filled by FILL_SCRIPT.
+ */
 export const STORAGE_SCRIPT = [
   'set -e',
-  `pvcreate -q -y ${GUEST.lvmDevice}`,
-  `vgcreate -q ${GUEST.vg} ${GUEST.lvmDevice}`,
-  `lvcreate -q -y -n ${GUEST.lv} -L $(($(blockdev --getsize64 ${GUEST.imageDevice}) / 1048576))M ${GUEST.vg}`,
+  'pvcreate -q -y "$1"',
+  `vgcreate -q ${GUEST.vg} "$1"`,
+  `lvcreate -q -y -n ${GUEST.lv} -L $(($2 / 1048576))M ${GUEST.vg}`,
   `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
-  // The whole image, sparse: e2image, copying only the used blocks (half of them),
-  // was slower under TCG (about 65 s against 23 s for dd, one run each).
-  `dd if=${GUEST.imageDevice} of=${lvPath(GUEST.lv)} bs=4M conv=sparse status=none`,
+].join('\n');
+
+/**
+ * The image onto the guest's volume, sparse, from $1 (the attached disk) or
+ * stdin gzipped (sent over SSH). e2image, copying only the used blocks (half
+ * of them), was slower under TCG than dd (about 65 s against 23 s, one run each).
+ */
+export const FILL_SCRIPT = [
+  'set -e',
+  `if [ -n "$1" ]; then dd if="$1" of=${lvPath(GUEST.lv)} bs=4M conv=sparse status=none`,
+  `else gzip -dc | dd of=${lvPath(GUEST.lv)} bs=4M iflag=fullblock conv=sparse status=none; fi`,
   'sync',
+].join('\n');
+
+/** A host without the attached disks: a sparse file on a loop device carries the volume group; prints the device. */
+export const LOOP_SCRIPT = [
+  'set -e',
+  `install -d -m 700 ${GUEST.lvmFile.replace(/\/[^/]*$/, '')}`,
+  `truncate -s ${LVM_BYTES} ${GUEST.lvmFile}`,
+  `losetup --find --show ${GUEST.lvmFile}`,
+].join('\n');
+
+/**
+ * Everything a run makes in dom0 for the guest, taken away: before the guest
+ * is set up (an earlier run that was killed may have left it) and after the
+ * last domU check. Each step may find nothing to do.
+ */
+export const CLEANUP_SCRIPT = [
+  `xl domid ${GUEST.name} >/dev/null 2>&1 && xl destroy ${GUEST.name}`,
+  'systemctl stop xc-guest-console.service xc-dnsmasq.service 2>/dev/null',
+  `vgremove -q -f ${GUEST.vg} >/dev/null 2>&1`,
+  `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
+  `ip link del ${GUEST.bridge} 2>/dev/null`,
+  `rm -f ${GUEST.lvmFile} /etc/xen/${GUEST.name}.cfg /etc/xen/${GUEST.name}-*.cfg ${GUEST.key} ${GUEST.key}.pub ${GUEST.knownHosts} ${GUEST.saveFile} ${GUEST.consoleLog} /run/xc-dnsmasq.leases`,
+  `rmdir ${GUEST.lvmFile.replace(/\/[^/]*$/, '')} 2>/dev/null`,
+  `[ ! -f /root/.ssh/authorized_keys ] || sed -i '/ xc-guest$/d' /root/.ssh/authorized_keys`,
+  'true',
 ].join('\n');
 
 /**
@@ -174,40 +223,62 @@ export const KEY_SCRIPT = [
 export const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
 
 /** What dom0 needs to run the guest. */
-const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl'];
+const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip'];
+
+/** The guest's image on the runner, and how it reaches dom0. */
+export interface GuestDisk {
+  /** The raw image. */
+  image: string;
+  /** Its SSH host key ("type key"), pinned in dom0. */
+  hostKey: string;
+  /**
+   * QemuHost attached the image and a blank disk for the volume group (the VM
+   * on the runner). Otherwise (a user's machine) the volume group goes on a
+   * loop-backed file and the image is sent over SSH.
+   */
+  attached: boolean;
+}
 
 /**
  * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
  * never answers) are returned, not thrown: they are the domU checks' verdicts.
  * A lost dom0 still throws (the host's InfraError).
  */
-export async function startGuest(h: Host, guestHostKey: string, timeouts: { check: number; boot: number }): Promise<GuestStart> {
+export async function startGuest(h: Host, disk: GuestDisk, timeouts: { check: number; boot: number; install: number }): Promise<GuestStart> {
   const phase = 'start the domU';
   const guest = new Guest(h);
   const steps: StartStep[] = [];
   const start: GuestStart = { created: false, up: false, steps, guest };
-  const step = async (label: string, argv: readonly string[], input?: string): Promise<RunResult> => {
+  const step = async (label: string, argv: readonly string[], input?: ExecOptions['input'], timeoutS = timeouts.check): Promise<RunResult> => {
     const t = Date.now();
-    const r = await h.run(argv, { phase, timeoutMs: timeouts.check * 1000, allowFailure: true, input });
+    const r = await h.run(argv, { phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
     steps.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
     return r;
+  };
+  /** A setup step that must succeed; false (and the problem set) when it did not. */
+  const setUp = async (label: string, script: string, args: string[], input?: ExecOptions['input'], timeoutS?: number): Promise<RunResult | undefined> => {
+    const r = await step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
+    if (r.code === 0) return r;
+    start.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
+    return undefined;
   };
   const missing = await step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
   if (missing.stdout.trim()) {
     start.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping)`;
     return start;
   }
-  for (const [label, script, args] of [
-    ['the bridge and the DHCP server', NETWORK_SCRIPT, []],
-    ['the volume group and the guest volume', STORAGE_SCRIPT, []],
-    ["this run's key into the guest", KEY_SCRIPT, [guestHostKey]],
-  ] as const) {
-    const r = await step(label, ['sh', '-c', script, 'sh', ...args]);
-    if (r.code !== 0) {
-      start.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
-      return start;
-    }
-  }
+  const imageBytes = String((await fs.stat(disk.image)).size);
+  if (!(await setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, []))) return start;
+  if (!(await setUp('the bridge and the DHCP server', NETWORK_SCRIPT, []))) return start;
+  const pv = disk.attached ? GUEST.lvmDevice : (await setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
+  if (!pv) return start;
+  if (!(await setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, imageBytes]))) return start;
+  const fill = disk.attached
+    ? await setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
+    : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
+      await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], createReadStream(disk.image).pipe(createGzip({ level: 1 })), timeouts.install);
+  if (!fill) return start;
+  if (!(await setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey]))) return start;
   await step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
   const t0 = Date.now();
   const created = await step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);

@@ -1,11 +1,11 @@
 // Where Xen runs: a VM on the runner or a machine of the user's. The pipeline
 // and the checks only ever see this interface.
-import type { RunResult } from '../proc.js';
+import type { Input, RunResult } from '../proc.js';
 
 export interface ExecOptions {
   phase: string;
   timeoutMs: number;
-  input?: string | Buffer;
+  input?: Input;
   /** Resolve with a non-zero exit instead of throwing. */
   allowFailure?: boolean;
   /** stdout as bytes (RunResult.bytes): a file read from the host. */

@@ -2,7 +2,7 @@
 // own machine alike: commands, file copies and the boot id go over one
 // SshConnection. A subclass adds how it reboots, what its console record is,
 // and what it knows about why a command failed.
-import { promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { InfraError } from '../errors.js';
 import type { RunResult } from '../proc.js';
 import { shJoin } from '../quote.js';
@@ -28,8 +28,8 @@ export abstract class SshBackedHost implements Host {
   }
 
   async put(localPath: string, remotePath: string, opts: ExecOptions): Promise<void> {
-    const data = await fs.readFile(localPath);
-    await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: data });
+    // Streamed: a package or an image need not fit in memory.
+    await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: createReadStream(localPath) });
   }
 
   async bootId(opts: ExecOptions): Promise<string> {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InfraError } from '../errors.js';
-import { children, killGroup, run, settlesWithin, sleep, type RunResult } from '../proc.js';
+import { children, type Input, killGroup, run, settlesWithin, sleep, type RunResult } from '../proc.js';
 
 export interface SshTarget {
   host: string;
@@ -21,7 +21,7 @@ export interface SshTarget {
 export interface SshExecOptions {
   phase: string;
   timeoutMs: number;
-  input?: string | Buffer;
+  input?: Input;
   allowFailure?: boolean;
   /** stdout as bytes (RunResult.bytes). */
   binary?: boolean;
