@@ -32426,6 +32426,8 @@ const manPages = {
 };
 const docsChecks = [manPages];
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: external "node:crypto"
@@ -32479,6 +32481,9 @@ function run(argv, opts) {
         child.on('close', (code, signal) => {
             clearTimeout(timer);
             children.delete(child);
+            // A stream the command no longer reads is closed with it (its file, too).
+            if (opts.input && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input))
+                opts.input.destroy();
             const bytes = Buffer.concat(out);
             const stdout = opts.binary ? '' : bytes.toString();
             const stderr = Buffer.concat(err).toString();
@@ -33442,6 +33447,7 @@ async function makeDisk(root, disk, bytes, timeoutMs) {
 
 
 
+
 const GUEST = {
     name: 'xc-guest',
     mac: '00:16:3e:58:43:01',
@@ -33462,7 +33468,8 @@ const GUEST = {
     /** Where dom0 sees the disks QemuHost attaches (by serial). */
     imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
     lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
-    /** On a host without those disks: the volume group's loop-backed file (sparse). */
+    /** On a host without those disks: the volume group's loop-backed file (sparse), in a directory of its own. */
+    lvmDir: '/var/lib/xen-conformance',
     lvmFile: '/var/lib/xen-conformance/xc-lvm.img',
     saveFile: '/var/tmp/xc-guest.save',
 };
@@ -33576,7 +33583,7 @@ const FILL_SCRIPT = [
 /** A host without the attached disks: a sparse file on a loop device carries the volume group; prints the device. */
 const LOOP_SCRIPT = [
     'set -e',
-    `install -d -m 700 ${GUEST.lvmFile.replace(/\/[^/]*$/, '')}`,
+    `install -d -m 700 ${GUEST.lvmDir}`,
     `truncate -s ${LVM_BYTES} ${GUEST.lvmFile}`,
     `losetup --find --show ${GUEST.lvmFile}`,
 ].join('\n');
@@ -33592,7 +33599,7 @@ const CLEANUP_SCRIPT = [
     `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
     `ip link del ${GUEST.bridge} 2>/dev/null`,
     `rm -f ${GUEST.lvmFile} /etc/xen/${GUEST.name}.cfg /etc/xen/${GUEST.name}-*.cfg ${GUEST.key} ${GUEST.key}.pub ${GUEST.knownHosts} ${GUEST.saveFile} ${GUEST.consoleLog} /run/xc-dnsmasq.leases`,
-    `rmdir ${GUEST.lvmFile.replace(/\/[^/]*$/, '')} 2>/dev/null`,
+    `rmdir ${GUEST.lvmDir} 2>/dev/null`,
     `[ ! -f /root/.ssh/authorized_keys ] || sed -i '/ xc-guest$/d' /root/.ssh/authorized_keys`,
     'true',
 ].join('\n');
@@ -33660,7 +33667,7 @@ async function startGuest(h, disk, timeouts) {
     const fill = disk.attached
         ? await setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
         : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
-            await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], (0,external_node_fs_namespaceObject.createReadStream)(disk.image).pipe((0,external_node_zlib_.createGzip)({ level: 1 })), timeouts.install);
+            await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
     if (!fill)
         return start;
     if (!(await setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey])))
@@ -33682,6 +33689,10 @@ async function startGuest(h, disk, timeouts) {
     start.up = true;
     start.bootSeconds = (Date.now() - t0) / 1000;
     return start;
+}
+/** A file gzipped as a stream; an error reading it (or its consumer going away) ends both streams. */
+function gzipped(file) {
+    return (0,external_node_stream_.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(file), (0,external_node_zlib_.createGzip)({ level: 1 }), () => { });
 }
 /** The guest's console as captured so far (for the out dir and the console check). */
 async function guestConsole(h) {
@@ -44751,7 +44762,8 @@ async function runConformance(p, hooks) {
     const phases = [];
     const results = [];
     // The accelerator the host runs on: a user's machine is hardware, whatever built the guest's image.
-    const facts = { accel: config.target.kind === 'qemu' ? accel?.kind : undefined };
+    const hostAccel = config.target.kind === 'qemu' ? accel : undefined;
+    const facts = { accel: hostAccel?.kind };
     const wanted = (c) => config.checks === null || config.checks.includes(c.id);
     const log = (line) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
     let current = 'start';
@@ -44773,7 +44785,7 @@ async function runConformance(p, hooks) {
     const report = {
         tool: pipeline_TOOL,
         distro: profile.id,
-        target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${accel?.kind})`,
+        target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${hostAccel?.kind})`,
         candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
         startedAt: new Date(t0).toISOString(),
         finishedAt: '',
@@ -44781,7 +44793,7 @@ async function runConformance(p, hooks) {
         checks: results,
         totals: totalsOf([]),
     };
-    const where = config.target.kind === 'qemu' && accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
+    const where = hostAccel ? `accelerator ${hostAccel.kind} (${hostAccel.why})` : `target ${report.target}`;
     log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
     if (config.target.kind === 'ssh' && config.target.migrateTo) {
         log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
@@ -54885,14 +54897,10 @@ async function prepare(raw, cwd = process.cwd()) {
     const candidates = packagePatterns.length
         ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
         : [];
-    if (config.target.kind === 'ssh') {
+    if (config.target.kind === 'ssh')
         await checkSshInput(config.target);
-        // No VM for the host; QEMU only builds the guest's image, when there is a guest.
-        const accel = wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
-        await checkOutDirWritable(config.outDir);
-        return { config, candidates, accel };
-    }
-    const accel = await chooseAccel(config.accel);
+    // QEMU runs the VM (target qemu) or only builds the guest's image (target ssh, when there is a guest).
+    const accel = config.target.kind === 'qemu' || wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
     // Last: it creates the directory, which must not be left behind by a later bad input.
     await checkOutDirWritable(config.outDir);
     return { config, candidates, accel };

@@ -31626,6 +31626,9 @@ function proc_run(argv, opts) {
         child.on('close', (code, signal) => {
             clearTimeout(timer);
             proc_children.delete(child);
+            // A stream the command no longer reads is closed with it (its file, too).
+            if (opts.input && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input))
+                opts.input.destroy();
             const bytes = Buffer.concat(out);
             const stdout = opts.binary ? '' : bytes.toString();
             const stderr = Buffer.concat(err).toString();

@@ -63,7 +63,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const phases: PhaseTiming[] = [];
   const results: CheckResult[] = [];
   // The accelerator the host runs on: a user's machine is hardware, whatever built the guest's image.
-  const facts: RunFacts = { accel: config.target.kind === 'qemu' ? accel?.kind : undefined };
+  const hostAccel = config.target.kind === 'qemu' ? accel : undefined;
+  const facts: RunFacts = { accel: hostAccel?.kind };
   const wanted = (c: Check) => config.checks === null || config.checks.includes(c.id);
   const log = (line: string) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
   let current = 'start';
@@ -84,7 +85,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const report: Report = {
     tool: TOOL,
     distro: profile.id,
-    target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${accel?.kind})`,
+    target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${hostAccel?.kind})`,
     candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
     startedAt: new Date(t0).toISOString(),
     finishedAt: '',
@@ -92,7 +93,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     checks: results,
     totals: totalsOf([]),
   };
-  const where = config.target.kind === 'qemu' && accel ? `accelerator ${accel.kind} (${accel.why})` : `target ${report.target}`;
+  const where = hostAccel ? `accelerator ${hostAccel.kind} (${hostAccel.why})` : `target ${report.target}`;
   log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
   if (config.target.kind === 'ssh' && config.target.migrateTo) {
     log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);

@@ -28,14 +28,9 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
   const candidates = packagePatterns.length
     ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
     : [];
-  if (config.target.kind === 'ssh') {
-    await checkSshInput(config.target);
-    // No VM for the host; QEMU only builds the guest's image, when there is a guest.
-    const accel = wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
-    await checkOutDirWritable(config.outDir);
-    return { config, candidates, accel };
-  }
-  const accel = await chooseAccel(config.accel);
+  if (config.target.kind === 'ssh') await checkSshInput(config.target);
+  // QEMU runs the VM (target qemu) or only builds the guest's image (target ssh, when there is a guest).
+  const accel = config.target.kind === 'qemu' || wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
   // Last: it creates the directory, which must not be left behind by a later bad input.
   await checkOutDirWritable(config.outDir);
   return { config, candidates, accel };

@@ -4,6 +4,7 @@
 // the guest as one word quoted by shJoin inside the argv dom0 runs. On a
 // user's machine everything the run made is taken away again (CLEANUP_SCRIPT).
 import { createReadStream, promises as fs } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { ExecOptions, Host } from '../host/host.js';
 import { PART_OFFSET } from '../image/build.js';
@@ -30,7 +31,8 @@ export const GUEST = {
   /** Where dom0 sees the disks QemuHost attaches (by serial). */
   imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
   lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
-  /** On a host without those disks: the volume group's loop-backed file (sparse). */
+  /** On a host without those disks: the volume group's loop-backed file (sparse), in a directory of its own. */
+  lvmDir: '/var/lib/xen-conformance',
   lvmFile: '/var/lib/xen-conformance/xc-lvm.img',
   saveFile: '/var/tmp/xc-guest.save',
 } as const;
@@ -178,7 +180,7 @@ export const FILL_SCRIPT = [
 /** A host without the attached disks: a sparse file on a loop device carries the volume group; prints the device. */
 export const LOOP_SCRIPT = [
   'set -e',
-  `install -d -m 700 ${GUEST.lvmFile.replace(/\/[^/]*$/, '')}`,
+  `install -d -m 700 ${GUEST.lvmDir}`,
   `truncate -s ${LVM_BYTES} ${GUEST.lvmFile}`,
   `losetup --find --show ${GUEST.lvmFile}`,
 ].join('\n');
@@ -195,7 +197,7 @@ export const CLEANUP_SCRIPT = [
   `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
   `ip link del ${GUEST.bridge} 2>/dev/null`,
   `rm -f ${GUEST.lvmFile} /etc/xen/${GUEST.name}.cfg /etc/xen/${GUEST.name}-*.cfg ${GUEST.key} ${GUEST.key}.pub ${GUEST.knownHosts} ${GUEST.saveFile} ${GUEST.consoleLog} /run/xc-dnsmasq.leases`,
-  `rmdir ${GUEST.lvmFile.replace(/\/[^/]*$/, '')} 2>/dev/null`,
+  `rmdir ${GUEST.lvmDir} 2>/dev/null`,
   `[ ! -f /root/.ssh/authorized_keys ] || sed -i '/ xc-guest$/d' /root/.ssh/authorized_keys`,
   'true',
 ].join('\n');
@@ -276,7 +278,7 @@ export async function startGuest(h: Host, disk: GuestDisk, timeouts: { check: nu
   const fill = disk.attached
     ? await setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
     : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
-      await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], createReadStream(disk.image).pipe(createGzip({ level: 1 })), timeouts.install);
+      await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
   if (!fill) return start;
   if (!(await setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey]))) return start;
   await step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
@@ -296,6 +298,11 @@ export async function startGuest(h: Host, disk: GuestDisk, timeouts: { check: nu
   start.up = true;
   start.bootSeconds = (Date.now() - t0) / 1000;
   return start;
+}
+
+/** A file gzipped as a stream; an error reading it (or its consumer going away) ends both streams. */
+function gzipped(file: string) {
+  return pipeline(createReadStream(file), createGzip({ level: 1 }), () => {});
 }
 
 /** The guest's console as captured so far (for the out dir and the console check). */
