@@ -31,7 +31,7 @@ import {
   vcpuHotplug,
 } from '../src/checks/lifecycle.js';
 import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
-import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
+import { GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, xlConfig } from '../src/guest/guest.js';
 import { candidateClosure } from '../src/packages.js';
 import { shJoin } from '../src/quote.js';
 import { runChecks } from '../src/suite.js';
@@ -375,6 +375,57 @@ describe('lifecycle', () => {
         'xl restore /var/tmp/xc-guest.save': { code: 3, stderr: 'Loading new save file /var/tmp/xc-guest.save (new xl fmt info 0x3/0x0/1136)\nlibxl: error: libxl_create.c:1274:domcreate_rebuild_done: Domain 4:cannot (re-)build domain: -3\nlibxl: error: libxl_domain.c:1183:libxl__destroy_domid: Domain 4:Non-existant domain\n' },
       }).run(saveRestore);
       expect(failed.message).toBe('xl restore failed: libxl: error: libxl_create.c:1274:domcreate_rebuild_done: Domain 4:cannot (re-)build domain: -3');
+    });
+
+    describe('to a migrate-to host', () => {
+      const save = 'xl save -p xc-guest /var/tmp/xc-guest.save';
+      // What the two ends of each copy run (the fake's relay: the sender's stdout, the receiver's answer).
+      const sent = {
+        [['python3', '-c', SPARSE_SEND, '/dev/xcvg/xc-guest'].join(' ')]: { stdout: 'volume' },
+        'cat /var/tmp/xc-guest.save': { stdout: 'state' },
+        'tar -C /root/.ssh -cf - xc-guest xc-guest-known-hosts': { stdout: 'key' },
+      };
+      const received = {
+        [['python3', '-c', SPARSE_RECEIVE, '/dev/xcvg/xc-guest'].join(' ')]: {},
+        [sh('cat > "$1"', '/var/tmp/xc-guest.save')]: {},
+        [sh('install -d -m 700 "$1" && tar -C "$1" -xf -', '/root/.ssh')]: {},
+      };
+      const here = { ...alive, ...sent, [save]: {}, 'xl unpause xc-guest': {}, [inGuest('cat', '/proc/sys/kernel/random/boot_id')]: { stdout: '0b1f5c2e-boot\n' } };
+      const run = async (second: Answers) => {
+        const b = fakeHost(second);
+        const g = guestRun(here, { migrateTo: { host: b, name: 'root@xen2:22', setup: [] } });
+        return { r: await g.run(coldMigration), a: g.host, b };
+      };
+
+      test('the guest restored there continues the same boot: pass; then the copy there goes and the guest here is unpaused', async () => {
+        const { r, a, b } = await run({
+          ...received,
+          'xl restore /var/tmp/xc-guest.save': {},
+          [inGuest('cat', '/proc/sys/kernel/random/boot_id')]: { stdout: '0b1f5c2e-boot\n' },
+          [state]: { stdout: '0b1f5c2e-boot\n245.0\n' },
+        });
+        expect(r.message).toBe('xl save here, xl restore on root@xen2:22: the guest continued the same boot there (uptime 231 -> 245 s)');
+        expect(r.status).toBe('pass');
+        expect(a.calls).toContain(save);
+        expect(a.calls.indexOf('xl unpause xc-guest')).toBeGreaterThan(a.calls.indexOf(save));
+        expect(b.calls).toContain('sh -c xl destroy xc-guest 2>/dev/null; rm -f /var/tmp/xc-guest.save');
+      }, 30_000);
+
+      test('a guest that boots afresh there fails; a restore that fails there is quoted; either way the guest here is unpaused', async () => {
+        const fresh = await run({
+          ...received,
+          'xl restore /var/tmp/xc-guest.save': {},
+          [inGuest('cat', '/proc/sys/kernel/random/boot_id')]: { stdout: '77aa-new\n' },
+          [state]: { stdout: '77aa-new\n12.0\n' },
+        });
+        expect(fresh.r.status).toBe('fail');
+        expect(fresh.r.message).toBe('restored on root@xen2:22 the guest booted afresh (new boot id) instead of continuing');
+        const refused = await run({ ...received, 'xl restore /var/tmp/xc-guest.save': { code: 3, stderr: 'libxl: error: libxl_create.c:1274:domcreate_rebuild_done: Domain 4:cannot (re-)build domain: -3\n' } });
+        expect(refused.r.message).toBe('xl restore on root@xen2:22 failed: libxl: error: libxl_create.c:1274:domcreate_rebuild_done: Domain 4:cannot (re-)build domain: -3');
+        const lost = await run({ ...received, [['python3', '-c', SPARSE_RECEIVE, '/dev/xcvg/xc-guest'].join(' ')]: { code: 1, stderr: 'the stream ended inside a chunk' } });
+        expect(lost.r.message).toBe("copying the guest's disk, save file and key to root@xen2:22 failed");
+        for (const { a } of [fresh, refused, lost]) expect(a.calls).toContain('xl unpause xc-guest');
+      }, 30_000);
     });
   });
 

@@ -185,6 +185,11 @@ describe('parseSettings for target ssh', () => {
     expect(m('xen2:22')).toEqual({ host: 'xen2', port: 22 });
     expect(m('[2001:db8::2]:2200')).toEqual({ host: '2001:db8::2', port: 2200 });
     expect(rejection({ ...ssh, 'migrate-to': 'xen2:ssh' })).toBe('migrate-to: "ssh" is not a port number (1-65535); e.g. 22');
+    // The same machine cannot be the second one (another port of it can: a forwarded port is another machine).
+    expect(rejection({ ...ssh, 'migrate-to': '192.0.2.10' })).toBe(
+      'migrate-to: 192.0.2.10:2222 is ssh-host itself; pass a second Xen machine, or leave migrate-to out (the migration checks then stay on the one host)',
+    );
+    expect(m('192.0.2.10:22')).toEqual({ host: '192.0.2.10', port: 22 });
   });
 
   it('needs a host, known_hosts and a key, in that order', () => {

@@ -32459,11 +32459,19 @@ function run(argv, opts) {
         // Decoded once at the end: a chunk may end inside a multi-byte character.
         const out = [];
         const err = [];
-        child.stdout.on('data', (d) => {
-            out.push(d);
-            if (!opts.binary)
-                opts.onOutput?.(d.toString());
-        });
+        if (opts.output) {
+            child.stdout.pipe(opts.output);
+            // A reader that went away (its command ended) stops this one too, rather than leaving it blocked until its timeout.
+            opts.output.on('error', () => { });
+            opts.output.on('close', () => child.stdout.destroy());
+        }
+        else {
+            child.stdout.on('data', (d) => {
+                out.push(d);
+                if (!opts.binary)
+                    opts.onOutput?.(d.toString());
+            });
+        }
         child.stderr.on('data', (d) => {
             err.push(d);
             opts.onOutput?.(d.toString());
@@ -32923,7 +32931,7 @@ class SshConnection {
     async exec(commandLine, opts) {
         if (!this.master)
             throw new InfraError(opts.phase, 'not connected to the host');
-        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary });
+        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary, output: opts.output });
         // 255 is ssh's own failure (the connection, not the command), unless the
         // command itself exited 255: ask the master whether the connection lives.
         if (res.code === 255 && !(await this.alive(opts.phase))) {
@@ -33448,6 +33456,7 @@ async function makeDisk(root, disk, bytes, timeoutMs) {
 
 
 
+
 const GUEST = {
     name: 'xc-guest',
     mac: '00:16:3e:58:43:01',
@@ -33570,6 +33579,42 @@ const STORAGE_SCRIPT = [
     `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
 ].join('\n');
 /**
+ * A volume's content for another host: each 1 MiB chunk that is not all
+ * zeros, as (offset, length) and the bytes. Most of the guest's volume is
+ * zeros (the image's free space): under TCG, gzip of the whole 2 GiB took
+ * over 5 minutes in dom0, where this sends a third of it. python3 is in every
+ * dom0 (pygrub is written in it). $1: the volume.
+ */
+const SPARSE_SEND = [
+    'import struct, sys',
+    'chunk = 1 << 20',
+    'zero = bytes(chunk)',
+    'out = sys.stdout.buffer',
+    'with open(sys.argv[1], "rb", buffering=0) as f:',
+    '    offset = 0',
+    '    while block := f.read(chunk):',
+    '        if block != zero[: len(block)]:',
+    '            out.write(struct.pack(">QQ", offset, len(block)))',
+    '            out.write(block)',
+    '        offset += len(block)',
+    'out.flush()',
+].join('\n');
+/** SPARSE_SEND's stream onto $1, a new volume (on a new sparse file: what is not sent is zeros already). */
+const SPARSE_RECEIVE = [
+    'import os, struct, sys',
+    'inp = sys.stdin.buffer',
+    'fd = os.open(sys.argv[1], os.O_WRONLY)',
+    'while head := inp.read(16):',
+    '    if len(head) != 16:',
+    '        sys.exit("the stream ended inside a header")',
+    '    offset, length = struct.unpack(">QQ", head)',
+    '    block = inp.read(length)',
+    '    if len(block) != length:',
+    '        sys.exit("the stream ended inside a chunk")',
+    '    os.pwrite(fd, block, offset)',
+    'os.fsync(fd)',
+].join('\n');
+/**
  * The image onto the guest's volume, sparse, from $1 (the attached disk) or
  * stdin gzipped (sent over SSH). e2image, copying only the used blocks (half
  * of them), was slower under TCG than dd (about 65 s against 23 s, one run each).
@@ -33624,7 +33669,53 @@ const KEY_SCRIPT = [
 /** xl console wants a terminal: script(1) gives it one, and it reattaches after every reboot, restore or migration. */
 const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
 /** What dom0 needs to run the guest. */
-const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip'];
+const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip', 'python3'];
+/** Setup steps in dom0, each recorded as the report shows it; the first that fails says why in `problem`. */
+class Steps {
+    h;
+    phase;
+    timeoutS;
+    list = [];
+    problem;
+    constructor(h, phase, timeoutS) {
+        this.h = h;
+        this.phase = phase;
+        this.timeoutS = timeoutS;
+    }
+    async step(label, argv, input, timeoutS = this.timeoutS) {
+        const t = Date.now();
+        const r = await this.h.run(argv, { phase: this.phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
+        this.list.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
+        return r;
+    }
+    /** A setup script that must succeed; undefined (and the problem set) when it did not. */
+    async setUp(label, script, args, input, timeoutS) {
+        const r = await this.step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
+        if (r.code === 0)
+            return r;
+        this.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
+        return undefined;
+    }
+}
+/**
+ * dom0 made ready to hold the guest: the tools it needs, nothing left of an
+ * earlier run, the bridge and DHCP server, the volume group (on the attached
+ * disk, or a loop device) and empty volumes of the image's size. False when
+ * a step failed (s.problem says which).
+ */
+async function prepareDom0(s, attached, imageBytes) {
+    const missing = await s.step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
+    if (missing.stdout.trim()) {
+        s.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping, python3)`;
+        return false;
+    }
+    if (!(await s.setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, [])))
+        return false;
+    if (!(await s.setUp('the bridge and the DHCP server', NETWORK_SCRIPT, [])))
+        return false;
+    const pv = attached ? GUEST.lvmDevice : (await s.setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
+    return !!pv && !!(await s.setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, String(imageBytes)]));
+}
 /**
  * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
  * never answers) are returned, not thrown: they are the domU checks' verdicts.
@@ -33633,54 +33724,28 @@ const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen',
 async function startGuest(h, disk, timeouts) {
     const phase = 'start the domU';
     const guest = new Guest(h);
-    const steps = [];
-    const start = { created: false, up: false, steps, guest };
-    const step = async (label, argv, input, timeoutS = timeouts.check) => {
-        const t = Date.now();
-        const r = await h.run(argv, { phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
-        steps.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
-        return r;
-    };
-    /** A setup step that must succeed; false (and the problem set) when it did not. */
-    const setUp = async (label, script, args, input, timeoutS) => {
-        const r = await step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
-        if (r.code === 0)
-            return r;
-        start.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
-        return undefined;
-    };
-    const missing = await step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
-    if (missing.stdout.trim()) {
-        start.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping)`;
-        return start;
-    }
-    const imageBytes = String((await external_node_fs_namespaceObject.promises.stat(disk.image)).size);
-    if (!(await setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, [])))
-        return start;
-    if (!(await setUp('the bridge and the DHCP server', NETWORK_SCRIPT, [])))
-        return start;
-    const pv = disk.attached ? GUEST.lvmDevice : (await setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
-    if (!pv)
-        return start;
-    if (!(await setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, imageBytes])))
-        return start;
+    const s = new Steps(h, phase, timeouts.check);
+    const start = { created: false, up: false, steps: s.list, guest };
+    const stop = () => ({ ...start, problem: s.problem });
+    if (!(await prepareDom0(s, disk.attached, (await external_node_fs_namespaceObject.promises.stat(disk.image)).size)))
+        return stop();
     const fill = disk.attached
-        ? await setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
+        ? await s.setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
         : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
-            await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
+            await s.setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
     if (!fill)
-        return start;
-    if (!(await setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey])))
-        return start;
-    await step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
+        return stop();
+    if (!(await s.setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey])))
+        return stop();
+    await s.step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
     const t0 = Date.now();
-    const created = await step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
+    const created = await s.step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
     if (created.code !== 0) {
         start.problem = `xl create failed (exit ${created.code}): ${lastLine(created.stderr || created.stdout)}`;
         return start;
     }
     start.created = true;
-    await step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
+    await s.step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
     const id = await guest.waitUp(timeouts.boot * 1000, phase);
     if (!id) {
         start.problem = `the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`;
@@ -33689,6 +33754,17 @@ async function startGuest(h, disk, timeouts) {
     start.up = true;
     start.bootSeconds = (Date.now() - t0) / 1000;
     return start;
+}
+/**
+ * The second host made ready to receive the guest in a migration: the same
+ * bridge, volume group and empty volumes as the first (the disk's content and
+ * the guest's state arrive with the migration). Throws when a step failed.
+ */
+async function readyToReceive(h, imageBytes, timeoutS, phase) {
+    const s = new Steps(h, phase, timeoutS);
+    if (!(await prepareDom0(s, false, imageBytes)))
+        throw new InfraError(phase, `the migrate-to host: ${s.problem}`);
+    return s.list;
 }
 /** A file gzipped as a stream; an error reading it (or its consumer going away) ends both streams. */
 function gzipped(file) {
@@ -34371,6 +34447,21 @@ const hvmGuest = {
 /** After the PV guest's lifecycle: they take its disk. */
 const guestTypeChecks = [pvhGuest, hvmGuest];
 
+;// CONCATENATED MODULE: ./src/host/relay.ts
+// A byte stream from one host to another through the runner: the two hosts
+// need not reach each other, only the runner must reach both (as it already
+// does). Backpressure is the streams': nothing is held in memory.
+
+/** Run `from` and `to` at once, from's stdout into to's stdin; resolves when both have ended. */
+async function relay(from, to, opts) {
+    const pipe = new external_node_stream_.PassThrough();
+    const [sent, received] = await Promise.all([
+        from.host.run(from.argv, { ...opts, allowFailure: true, output: pipe }),
+        to.host.run(to.argv, { ...opts, allowFailure: true, input: pipe }),
+    ]);
+    return { sent, received };
+}
+
 ;// CONCATENATED MODULE: ./src/checks/dpkg.ts
 // What the package database says, for deb-based profiles: who owns a file,
 // and what an installed package pulls in through Depends and Pre-Depends.
@@ -34530,6 +34621,8 @@ const shutdownChecks = [cleanShutdown];
 
 
 
+
+
 /** Poll fn every second until it returns something, for at most `seconds`. */
 async function until(seconds, fn) {
     const deadline = Date.now() + seconds * 1000;
@@ -34540,8 +34633,8 @@ async function until(seconds, fn) {
         await sleep(1000);
     }
 }
-async function bootAndUptime(ctx) {
-    const r = await ctx.guest(['sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime']);
+async function bootAndUptime(ctx, inGuest = (argv) => ctx.guest(argv)) {
+    const r = await inGuest(['sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime']);
     const [bootId, up] = r.stdout.trim().split('\n');
     if (r.code !== 0 || !bootId)
         throw new Error('the guest is not answering (an earlier check may have left it down)');
@@ -34730,13 +34823,16 @@ const saveRestore = {
 };
 const coldMigration = {
     id: 'domU.cold-migration',
-    title: 'Cold migration: a checkpoint (xl save -c), the domain destroyed, restored from the checkpoint file as another host would',
+    title: 'Cold migration: to the migrate-to host when one is given (xl save -p here, the disk and the save file copied, xl restore there); else a checkpoint (xl save -c), the domain destroyed, restored from the file as another host would',
     where: 'domU',
     seed: "Cold migration: A cold migration of a VM between dom0's should be possible",
     after: GUEST_UP,
     changesGuest: true,
+    usesMigrateTo: true,
     async run(ctx) {
         const before = await bootAndUptime(ctx);
+        if (ctx.facts.migrateTo)
+            return coldMigrationTo(ctx, ctx.facts.migrateTo, before);
         const save = await ctx.run(['xl', 'save', '-c', GUEST.name, SAVE_FILE]);
         if (save.code !== 0)
             return saveFailure('xl save -c', save.stderr, ctx.profile.xenPackages.tools);
@@ -34744,6 +34840,69 @@ const coldMigration = {
         return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
     },
 };
+/**
+ * Cold migration to a second host: saved here and left paused, its volume,
+ * save file and this run's key to the guest sent through the runner, restored
+ * there; it must continue the same boot there. Then the copy there is
+ * destroyed and the guest here unpaused, so the checks after this one find it
+ * where they expect it, continuing from the same point.
+ */
+async function coldMigrationTo(ctx, to, before) {
+    const tools = ctx.profile.xenPackages.tools;
+    const opts = { phase: 'check domU.cold-migration', timeoutMs: ctx.timeoutMs };
+    const there = (label, r) => ctx.note(`(${to.name}) ${label}`, `exit ${r.code}\n${r.stdout}${r.stderr}`);
+    const onSecond = async (argv) => {
+        const r = await to.host.run(argv, { ...opts, allowFailure: true });
+        there(argv.join(' '), r);
+        return r;
+    };
+    const guestThere = new Guest(to.host);
+    const inGuestThere = async (argv) => {
+        const r = await guestThere.run(argv, { ...opts, allowFailure: true });
+        there(`(domU) ${argv.join(' ')}`, r);
+        return r;
+    };
+    /** from this host to the second, through the runner; true when both ends succeeded. */
+    const send = async (what, fromArgv, toArgv) => {
+        const t = Date.now();
+        const { sent, received } = await relay({ host: ctx.host, argv: fromArgv }, { host: to.host, argv: toArgv }, opts);
+        const said = [sent.stderr.trim() && `sending: ${sent.stderr.trim()}`, received.stdout.trim(), received.stderr.trim()].filter(Boolean).join('\n');
+        ctx.note(`${what}, through the runner: ${fromArgv.join(' ')} | ${toArgv.join(' ')}`, `exit ${sent.code} | exit ${received.code} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `\n${said}` : ''}`);
+        return sent.code === 0 && received.code === 0;
+    };
+    for (const s of to.setup)
+        ctx.note(`(${to.name}) set up: ${s.command}`, `exit ${s.exitCode} in ${s.seconds.toFixed(1)} s`);
+    const save = await ctx.run(['xl', 'save', '-p', GUEST.name, SAVE_FILE]);
+    if (save.code !== 0)
+        return saveFailure('xl save -p', save.stderr, tools);
+    try {
+        const sshDir = external_node_path_namespaceObject.posix.dirname(GUEST.key);
+        const copied = (await send("the guest's volume, its chunks that are not zeros", ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)], ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)])) &&
+            (await send('the save file', ['cat', SAVE_FILE], ['sh', '-c', 'cat > "$1"', 'sh', SAVE_FILE])) &&
+            (await send("this run's key to the guest", ['tar', '-C', sshDir, '-cf', '-', external_node_path_namespaceObject.posix.basename(GUEST.key), external_node_path_namespaceObject.posix.basename(GUEST.knownHosts)], ['sh', '-c', 'install -d -m 700 "$1" && tar -C "$1" -xf -', 'sh', sshDir]));
+        if (!copied)
+            return fail(`copying the guest's disk, save file and key to ${to.name} failed`, 'See the evidence: the migrate-to host needs room in /var/tmp for the save file.');
+        const restore = await onSecond(['xl', 'restore', SAVE_FILE]);
+        if (restore.code !== 0)
+            return saveFailure(`xl restore on ${to.name}`, restore.stderr, tools);
+        if (!(await guestThere.waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
+            return fail(`the guest did not answer on ${to.name} within ${ctx.timeouts.boot} s of xl restore there`, `See /var/log/xen/xl-${GUEST.name}.log on ${to.name}.`);
+        }
+        const after = await bootAndUptime(ctx, inGuestThere);
+        if (after.bootId !== before.bootId)
+            return fail(`restored on ${to.name} the guest booted afresh (new boot id) instead of continuing`, 'See the evidence.');
+        if (!(after.uptime >= before.uptime))
+            return fail(`restored on ${to.name} the guest's uptime went back (${before.uptime} -> ${after.uptime} s)`, 'See the evidence.');
+        return pass(`xl save here, xl restore on ${to.name}: the guest continued the same boot there (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s)`);
+    }
+    finally {
+        // The copy there goes; the guest here goes on from where it was saved.
+        await onSecond(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
+        await ctx.run(['xl', 'unpause', GUEST.name]);
+        await ctx.run(['rm', '-f', SAVE_FILE]);
+        await backUp(ctx);
+    }
+}
 const NO_SHADOW = {
     message: 'the hypervisor is built without shadow paging (# CONFIG_SHADOW_PAGING is not set), and log-dirty mode for a PV guest, which live migration needs, is shadow paging',
     remedy: 'Build the hypervisor with CONFIG_SHADOW_PAGING=y (the upstream default), or document that PV guests cannot be live-migrated with this build (HVM and PVH guests on HAP hardware can).',
@@ -44795,15 +44954,19 @@ async function runConformance(p, hooks) {
     };
     const where = hostAccel ? `accelerator ${hostAccel.kind} (${hostAccel.why})` : `target ${report.target}`;
     log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
-    if (config.target.kind === 'ssh' && config.target.migrateTo) {
-        log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
-    }
+    const migrateTo = config.target.kind === 'ssh' ? config.target.migrateTo : undefined;
+    // The second host is set up only for a check that moves the guest there.
+    const secondWanted = !!migrateTo && wantsGuest(config.checks) && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
+    if (migrateTo && !secondWanted)
+        log(`migrate-to ${migrateTo.host}:${migrateTo.port} is not used: no check that migrates to it is wanted`);
     cancelled = undefined;
     const runDir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-run-'));
     hooks.onRunDir?.(runDir);
     await external_node_fs_namespaceObject.promises.mkdir(config.outDir, { recursive: true });
     const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
     let host;
+    let second;
+    let secondReady;
     const guestWanted = wantsGuest(config.checks);
     let guestImage;
     try {
@@ -44822,6 +44985,12 @@ async function runConformance(p, hooks) {
         if (target.kind === 'ssh') {
             // The user's machine is up already: no host image, no boot, a login.
             host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+            if (secondWanted && migrateTo) {
+                const dir = external_node_path_namespaceObject.join(runDir, 'migrate-to');
+                await external_node_fs_namespaceObject.promises.mkdir(dir, { mode: 0o700 });
+                const t = { ...target, ...migrateTo };
+                second = await phase(SECOND_CONNECT_PHASE, () => SshHost.connect({ target: t, runDir: dir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+            }
             await buildGuestImage();
         }
         else {
@@ -44835,9 +45004,15 @@ async function runConformance(p, hooks) {
             host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
         }
         const h = host;
+        if (second && guestImage) {
+            // Alongside the first host's install and reboot: the same candidates, then Xen, then room for the guest.
+            const [b, bytes] = [second, (await external_node_fs_namespaceObject.promises.stat(guestImage.disk)).size];
+            secondReady = phase(SECOND_PHASE, () => prepareSecondHost(b, p, bytes, log));
+            secondReady.catch(() => { }); // awaited before the domU; a failure meanwhile must not go unhandled
+        }
         if (config.image)
             await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
-        await phase('install candidates', () => installCandidates(h, p, config.outDir));
+        await phase('install candidates', () => installCandidates(h, p, external_node_path_namespaceObject.join(config.outDir, 'install.log')));
         facts.hypervisorPackage = await installedHypervisor(h);
         report.candidateXenVersion = facts.hypervisorPackage?.version;
         await phase('regenerate boot config', async () => {
@@ -44860,15 +45035,21 @@ async function runConformance(p, hooks) {
                 const disk = { image: guestImage.disk, hostKey: guestImage.hostKey, attached: config.target.kind === 'qemu' };
                 facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
                 facts.guest = await phase('start the domU', () => startGuest(h, disk, config.timeouts));
+                if (second && secondReady) {
+                    const setup = await secondReady;
+                    facts.migrateTo = { host: second, name: sshTargetName({ ...config.target, ...migrateTo }), setup };
+                }
                 if (facts.guest.bootSeconds !== undefined)
                     log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
             }
             try {
                 results.push(...(await phase('domU checks', () => suite(CATALOGUE.filter((c) => c.where === 'domU' && !c.changesGuest)))));
-                // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's.
+                // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's,
+                // and an install's more with a second host (the guest's volume is copied there).
                 const lifecycle = CATALOGUE.filter((c) => c.changesGuest && wanted(c));
+                const bound = config.timeouts.check + config.timeouts.boot + (facts.migrateTo ? config.timeouts.install : 0);
                 if (lifecycle.length)
-                    results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
+                    results.push(...(await phase('domU lifecycle', () => suite(lifecycle, bound * 1000, 1))));
             }
             finally {
                 if (facts.guest?.created) {
@@ -44877,9 +45058,11 @@ async function runConformance(p, hooks) {
                 if (facts.guest) {
                     // A guest a check left running would hold up dom0's shutdown: that is domU.shutdown's verdict, not dom0's.
                     // And a user's machine gets back what it had: no guest, volume group, loop device, bridge or key of ours.
-                    const r = await h.run(['sh', '-c', CLEANUP_SCRIPT], { phase: 'domU lifecycle', timeoutMs: 120_000, allowFailure: true });
-                    if (r.code !== 0)
-                        log(`removing the guest's things from dom0 failed (exit ${r.code}): ${lastLines(r.stdout + r.stderr, 2).join(' | ')}`);
+                    for (const [where, dom0] of [['dom0', h], ['the migrate-to host', facts.migrateTo?.host]]) {
+                        const r = await dom0?.run(['sh', '-c', CLEANUP_SCRIPT], { phase: 'domU lifecycle', timeoutMs: 120_000, allowFailure: true });
+                        if (r && r.code !== 0)
+                            log(`removing the guest's things from ${where} failed (exit ${r.code}): ${lastLines(r.stdout + r.stderr, 2).join(' | ')}`);
+                    }
                 }
             }
         };
@@ -44913,6 +45096,9 @@ async function runConformance(p, hooks) {
     finally {
         await external_node_fs_namespaceObject.promises.writeFile(serialOut, (await host?.serialLog()) ?? '');
         await host?.close();
+        // Not cut off mid-install or mid-reboot on the user's second machine: its own bounds end it.
+        await secondReady?.catch(() => { });
+        await second?.close();
         await external_node_fs_namespaceObject.promises.rm(runDir, { recursive: true, force: true });
     }
     phases.push({ phase: 'total', seconds: (Date.now() - t0) / 1000, ok: !report.infraError });
@@ -44944,8 +45130,7 @@ function remotePath(c) {
     return `${CANDIDATE_DIR}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
 }
 /** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
-async function installCandidates(h, p, outDir) {
-    const phase = 'install candidates';
+async function installCandidates(h, p, logFile, phase = 'install candidates') {
     const profile = profileFor(p.config.distro);
     const timeoutMs = p.config.timeouts.install * 1000;
     await h.run(['mkdir', '-p', CANDIDATE_DIR], { phase, timeoutMs: 30_000 });
@@ -44957,13 +45142,39 @@ async function installCandidates(h, p, outDir) {
     }
     const argv = profile.installCommand(remote.length ? remote : [profile.metaPackage]);
     const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
+    await external_node_fs_namespaceObject.promises.writeFile(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
     if (r.code !== 0) {
         // apt explains unmet dependencies on stdout and only concludes on stderr.
         const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
         const cause = installFailureCause(r.stdout + r.stderr);
-        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
+        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in ${external_node_path_namespaceObject.basename(logFile)}`);
     }
+}
+const SECOND_CONNECT_PHASE = 'connect to the migrate-to host';
+const SECOND_PHASE = 'prepare the migrate-to host';
+/**
+ * The migrate-to host as the first one: the candidates installed, the boot
+ * config regenerated, a reboot into Xen; then the bridge and empty volumes
+ * the guest arrives into. Its logs go to the out dir as migrate-to-*.log.
+ */
+async function prepareSecondHost(b, p, imageBytes, log) {
+    const phase = SECOND_PHASE;
+    const { config } = p;
+    const profile = profileFor(config.distro);
+    await installCandidates(b, p, external_node_path_namespaceObject.join(config.outDir, 'migrate-to-install.log'), phase);
+    const opts = { phase, timeoutMs: config.timeouts.install * 1000 };
+    const boot = await b.run(profile.bootConfigCommand(), { ...opts, allowFailure: true });
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, 'migrate-to-boot-config.log'), boot.stdout + boot.stderr);
+    if (boot.code !== 0)
+        throw new InfraError(phase, `regenerating the boot config on the migrate-to host failed (exit ${boot.code}): ${lastLines(boot.stdout + boot.stderr, 2).join(' | ')}`);
+    await b.reboot({ phase, timeoutMs: config.timeouts.reboot * 1000 });
+    const info = await b.run(['xl', 'info'], { phase, timeoutMs: 60_000, allowFailure: true });
+    const version = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
+    if (info.code !== 0 || !version) {
+        throw new InfraError(phase, `the migrate-to host came back from its reboot but not in Xen (xl info: ${lastLines(info.stdout + info.stderr, 1).join('') || `exit ${info.code}`}); see its boot config in migrate-to-boot-config.log`);
+    }
+    log(`migrate-to host: in Xen ${version}`);
+    return readyToReceive(b, imageBytes, config.timeouts.check, phase);
 }
 async function installedHypervisor(h) {
     const r = await h.run(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*'], {
@@ -54723,6 +54934,9 @@ function targetOf(s, fail) {
     if (!s['ssh-key'])
         return fail('ssh-key: required with target ssh; pass a private key (without passphrase) that the host accepts for the ssh-user');
     const m = s['migrate-to'];
+    if (m && m.host === host && (m.port ?? port) === port) {
+        return fail(`migrate-to: ${host}:${port} is ssh-host itself; pass a second Xen machine, or leave migrate-to out (the migration checks then stay on the one host)`);
+    }
     return {
         kind: 'ssh',
         host,

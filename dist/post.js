@@ -31604,11 +31604,19 @@ function proc_run(argv, opts) {
         // Decoded once at the end: a chunk may end inside a multi-byte character.
         const out = [];
         const err = [];
-        child.stdout.on('data', (d) => {
-            out.push(d);
-            if (!opts.binary)
-                opts.onOutput?.(d.toString());
-        });
+        if (opts.output) {
+            child.stdout.pipe(opts.output);
+            // A reader that went away (its command ended) stops this one too, rather than leaving it blocked until its timeout.
+            opts.output.on('error', () => { });
+            opts.output.on('close', () => child.stdout.destroy());
+        }
+        else {
+            child.stdout.on('data', (d) => {
+                out.push(d);
+                if (!opts.binary)
+                    opts.onOutput?.(d.toString());
+            });
+        }
         child.stderr.on('data', (d) => {
             err.push(d);
             opts.onOutput?.(d.toString());
@@ -31824,7 +31832,7 @@ class SshConnection {
     async exec(commandLine, opts) {
         if (!this.master)
             throw new InfraError(opts.phase, 'not connected to the host');
-        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary });
+        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary, output: opts.output });
         // 255 is ssh's own failure (the connection, not the command), unless the
         // command itself exited 255: ask the master whether the connection lives.
         if (res.code === 255 && !(await this.alive(opts.phase))) {
@@ -31888,6 +31896,7 @@ async function post() {
     for (const [file, what] of [
         ['qemu.pid', 'the VM'],
         [MASTER_PIDFILE, 'the SSH connection'],
+        [external_node_path_namespaceObject.join('migrate-to', MASTER_PIDFILE), 'the SSH connection to the migrate-to host'],
     ]) {
         const pid = Number((await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, file), 'utf8').catch(() => '')).trim());
         if (pid > 0) {

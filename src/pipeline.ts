@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
 import { CATALOGUE, wantsGuest } from './checks/index.js';
-import { type RunConfig, sshTargetName } from './config.js';
+import { type RunConfig, type SshTargetConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
 import { installFailureCause } from './diagnose.js';
@@ -17,7 +17,7 @@ import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
 import { type BaseImage, baseImage, builtHostImage, guestRecipe } from './image/build.js';
-import { CLEANUP_SCRIPT, guestConsole, startGuest } from './guest/guest.js';
+import { CLEANUP_SCRIPT, type StartStep, guestConsole, readyToReceive, startGuest } from './guest/guest.js';
 import { cloudImage } from './image/cloud.js';
 import type { HostImage } from './image/image.js';
 import type { DistroProfile } from './distro/profile.js';
@@ -95,9 +95,10 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   };
   const where = hostAccel ? `accelerator ${hostAccel.kind} (${hostAccel.why})` : `target ${report.target}`;
   log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
-  if (config.target.kind === 'ssh' && config.target.migrateTo) {
-    log(`migrate-to ${config.target.migrateTo.host}:${config.target.migrateTo.port} recorded; no check uses it yet (migration checks are still to come)`);
-  }
+  const migrateTo = config.target.kind === 'ssh' ? config.target.migrateTo : undefined;
+  // The second host is set up only for a check that moves the guest there.
+  const secondWanted = !!migrateTo && wantsGuest(config.checks) && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
+  if (migrateTo && !secondWanted) log(`migrate-to ${migrateTo.host}:${migrateTo.port} is not used: no check that migrates to it is wanted`);
 
   cancelled = undefined;
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-run-'));
@@ -105,6 +106,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   await fs.mkdir(config.outDir, { recursive: true });
   const serialOut = path.join(config.outDir, 'serial.log');
   let host: Host | undefined;
+  let second: SshHost | undefined;
+  let secondReady: Promise<StartStep[]> | undefined;
   const guestWanted = wantsGuest(config.checks);
   let guestImage: BaseImage | undefined;
   try {
@@ -120,6 +123,12 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     if (target.kind === 'ssh') {
       // The user's machine is up already: no host image, no boot, a login.
       host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+      if (secondWanted && migrateTo) {
+        const dir = path.join(runDir, 'migrate-to');
+        await fs.mkdir(dir, { mode: 0o700 });
+        const t = { ...target, ...migrateTo };
+        second = await phase(SECOND_CONNECT_PHASE, () => SshHost.connect({ target: t, runDir: dir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
+      }
       await buildGuestImage();
     } else {
       if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
@@ -132,8 +141,14 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       host = await phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
     }
     const h: Host = host;
+    if (second && guestImage) {
+      // Alongside the first host's install and reboot: the same candidates, then Xen, then room for the guest.
+      const [b, bytes] = [second, (await fs.stat(guestImage.disk)).size];
+      secondReady = phase(SECOND_PHASE, () => prepareSecondHost(b, p, bytes, log));
+      secondReady.catch(() => {}); // awaited before the domU; a failure meanwhile must not go unhandled
+    }
     if (config.image) await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
-    await phase('install candidates', () => installCandidates(h, p, config.outDir));
+    await phase('install candidates', () => installCandidates(h, p, path.join(config.outDir, 'install.log')));
     facts.hypervisorPackage = await installedHypervisor(h);
     report.candidateXenVersion = facts.hypervisorPackage?.version;
     await phase('regenerate boot config', async () => {
@@ -155,13 +170,19 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
         const disk = { image: guestImage.disk, hostKey: guestImage.hostKey, attached: config.target.kind === 'qemu' };
         facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
         facts.guest = await phase('start the domU', () => startGuest(h, disk, config.timeouts));
+        if (second && secondReady) {
+          const setup = await secondReady;
+          facts.migrateTo = { host: second, name: sshTargetName({ ...config.target, ...migrateTo! } as SshTargetConfig), setup };
+        }
         if (facts.guest.bootSeconds !== undefined) log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
       }
       try {
         results.push(...(await phase('domU checks', () => suite(CATALOGUE.filter((c) => c.where === 'domU' && !c.changesGuest)))));
-        // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's.
+        // A lifecycle check waits for the guest to come back: its bound is a check's plus a boot's,
+        // and an install's more with a second host (the guest's volume is copied there).
         const lifecycle = CATALOGUE.filter((c) => c.changesGuest && wanted(c));
-        if (lifecycle.length) results.push(...(await phase('domU lifecycle', () => suite(lifecycle, (config.timeouts.check + config.timeouts.boot) * 1000, 1))));
+        const bound = config.timeouts.check + config.timeouts.boot + (facts.migrateTo ? config.timeouts.install : 0);
+        if (lifecycle.length) results.push(...(await phase('domU lifecycle', () => suite(lifecycle, bound * 1000, 1))));
       } finally {
         if (facts.guest?.created) {
           await fs.writeFile(path.join(config.outDir, 'domU-console.log'), await guestConsole(h));
@@ -169,8 +190,10 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
         if (facts.guest) {
           // A guest a check left running would hold up dom0's shutdown: that is domU.shutdown's verdict, not dom0's.
           // And a user's machine gets back what it had: no guest, volume group, loop device, bridge or key of ours.
-          const r = await h.run(['sh', '-c', CLEANUP_SCRIPT], { phase: 'domU lifecycle', timeoutMs: 120_000, allowFailure: true });
-          if (r.code !== 0) log(`removing the guest's things from dom0 failed (exit ${r.code}): ${lastLines(r.stdout + r.stderr, 2).join(' | ')}`);
+          for (const [where, dom0] of [['dom0', h], ['the migrate-to host', facts.migrateTo?.host]] as const) {
+            const r = await dom0?.run(['sh', '-c', CLEANUP_SCRIPT], { phase: 'domU lifecycle', timeoutMs: 120_000, allowFailure: true });
+            if (r && r.code !== 0) log(`removing the guest's things from ${where} failed (exit ${r.code}): ${lastLines(r.stdout + r.stderr, 2).join(' | ')}`);
+          }
         }
       }
     };
@@ -201,6 +224,9 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   } finally {
     await fs.writeFile(serialOut, (await host?.serialLog()) ?? '');
     await host?.close();
+    // Not cut off mid-install or mid-reboot on the user's second machine: its own bounds end it.
+    await secondReady?.catch(() => {});
+    await second?.close();
     await fs.rm(runDir, { recursive: true, force: true });
   }
   phases.push({ phase: 'total', seconds: (Date.now() - t0) / 1000, ok: !report.infraError });
@@ -234,8 +260,7 @@ function remotePath(c: Candidate): string {
 }
 
 /** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
-async function installCandidates(h: Host, p: Prepared, outDir: string): Promise<void> {
-  const phase = 'install candidates';
+async function installCandidates(h: Host, p: Prepared, logFile: string, phase = 'install candidates'): Promise<void> {
   const profile = profileFor(p.config.distro);
   const timeoutMs = p.config.timeouts.install * 1000;
   await h.run(['mkdir', '-p', CANDIDATE_DIR], { phase, timeoutMs: 30_000 });
@@ -247,13 +272,40 @@ async function installCandidates(h: Host, p: Prepared, outDir: string): Promise<
   }
   const argv = profile.installCommand(remote.length ? remote : [profile.metaPackage]);
   const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
-  await fs.writeFile(path.join(outDir, 'install.log'), `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
+  await fs.writeFile(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
   if (r.code !== 0) {
     // apt explains unmet dependencies on stdout and only concludes on stderr.
     const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
     const cause = installFailureCause(r.stdout + r.stderr);
-    throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in install.log`);
+    throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in ${path.basename(logFile)}`);
   }
+}
+
+export const SECOND_CONNECT_PHASE = 'connect to the migrate-to host';
+const SECOND_PHASE = 'prepare the migrate-to host';
+
+/**
+ * The migrate-to host as the first one: the candidates installed, the boot
+ * config regenerated, a reboot into Xen; then the bridge and empty volumes
+ * the guest arrives into. Its logs go to the out dir as migrate-to-*.log.
+ */
+async function prepareSecondHost(b: SshHost, p: Prepared, imageBytes: number, log: (line: string) => void): Promise<StartStep[]> {
+  const phase = SECOND_PHASE;
+  const { config } = p;
+  const profile = profileFor(config.distro);
+  await installCandidates(b, p, path.join(config.outDir, 'migrate-to-install.log'), phase);
+  const opts = { phase, timeoutMs: config.timeouts.install * 1000 };
+  const boot = await b.run(profile.bootConfigCommand(), { ...opts, allowFailure: true });
+  await fs.writeFile(path.join(config.outDir, 'migrate-to-boot-config.log'), boot.stdout + boot.stderr);
+  if (boot.code !== 0) throw new InfraError(phase, `regenerating the boot config on the migrate-to host failed (exit ${boot.code}): ${lastLines(boot.stdout + boot.stderr, 2).join(' | ')}`);
+  await b.reboot({ phase, timeoutMs: config.timeouts.reboot * 1000 });
+  const info = await b.run(['xl', 'info'], { phase, timeoutMs: 60_000, allowFailure: true });
+  const version = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
+  if (info.code !== 0 || !version) {
+    throw new InfraError(phase, `the migrate-to host came back from its reboot but not in Xen (xl info: ${lastLines(info.stdout + info.stderr, 1).join('') || `exit ${info.code}`}); see its boot config in migrate-to-boot-config.log`);
+  }
+  log(`migrate-to host: in Xen ${version}`);
+  return readyToReceive(b, imageBytes, config.timeouts.check, phase);
 }
 
 async function installedHypervisor(h: Host): Promise<{ name: string; version: string } | undefined> {

@@ -1,7 +1,7 @@
 // Runs programs on the runner: always an argv array, never a shell string,
 // always with a timeout that names the phase it belongs to.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { InfraError } from './errors.js';
 
 export interface RunOptions {
@@ -18,6 +18,8 @@ export interface RunOptions {
   onOutput?: (chunk: string) => void;
   /** Keep stdout as bytes (RunResult.bytes), not text: a file read from the host. */
   binary?: boolean;
+  /** stdout goes here, not into the result (ended with the command): a stream passed on to another host. */
+  output?: Writable;
 }
 
 export type Input = string | Buffer | Readable;
@@ -52,10 +54,17 @@ export function run(argv: readonly string[], opts: RunOptions): Promise<RunResul
     // Decoded once at the end: a chunk may end inside a multi-byte character.
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => {
-      out.push(d);
-      if (!opts.binary) opts.onOutput?.(d.toString());
-    });
+    if (opts.output) {
+      child.stdout.pipe(opts.output);
+      // A reader that went away (its command ended) stops this one too, rather than leaving it blocked until its timeout.
+      opts.output.on('error', () => {});
+      opts.output.on('close', () => child.stdout.destroy());
+    } else {
+      child.stdout.on('data', (d: Buffer) => {
+        out.push(d);
+        if (!opts.binary) opts.onOutput?.(d.toString());
+      });
+    }
     child.stderr.on('data', (d: Buffer) => {
       err.push(d);
       opts.onOutput?.(d.toString());

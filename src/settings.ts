@@ -227,6 +227,9 @@ function targetOf(s: SshFields, fail: (m: string) => never): Target {
   }
   if (!s['ssh-key']) return fail('ssh-key: required with target ssh; pass a private key (without passphrase) that the host accepts for the ssh-user');
   const m = s['migrate-to'];
+  if (m && m.host === host && (m.port ?? port) === port) {
+    return fail(`migrate-to: ${host}:${port} is ssh-host itself; pass a second Xen machine, or leave migrate-to out (the migration checks then stay on the one host)`);
+  }
   return {
     kind: 'ssh',
     host,

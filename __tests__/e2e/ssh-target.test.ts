@@ -5,7 +5,9 @@
 // drives it, over SSH: install, reboot into Xen, every check of the host half,
 // then a domU on it (the guest image sent over SSH, its volume group on a loop
 // device, a private bridge) and the domU checks that look at it, then that
-// nothing of the guest's is left on the machine.
+// nothing of the guest's is left on the machine. A second such machine is the
+// migrate-to host: the product installs the candidates there too, reboots it
+// into Xen, and domU.cold-migration restores the guest there from a save made here.
 // This is also Debian 13's end-to-end run (Xen 4.20, Linux 6.12, the archive's
 // own packages): one VM run for both, as each costs an install and a reboot
 // under TCG. Then the ways a connection goes wrong, and a grep of everything
@@ -42,11 +44,17 @@ const DOMU_LOOKS = ['domU.boots', 'net.vif-on-bridge', 'storage.phy-lvm', 'domU.
 
 let work: string;
 let machine: QemuHost | undefined;
+/** The second stand-in machine, the migrate-to host. */
+let second: QemuHost | undefined;
 const machineLog: string[] = [];
 /** The stand-in machine's SSH port, its pinned host key (known_hosts) and the key it accepts. */
 let port: number;
 let knownHosts: string;
 let keyFile: string;
+/** The same of the second machine (which also accepts keyFile). */
+let port2: number;
+let knownHosts2: string;
+let keyFile2: string;
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-e2e-ssh-'));
@@ -54,16 +62,27 @@ beforeAll(async () => {
   const accel = await chooseAccel('auto');
   const log = (line: string) => machineLog.push(`${new Date().toISOString()} ${line}`);
   const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log });
-  const runDir = path.join(work, 'machine');
-  await fs.mkdir(runDir, { mode: 0o700 });
-  machine = await QemuHost.start({ image: builtHostImage(image), accel, runDir, bootTimeoutMs: 5 * MINUTES, log, powerCycleOnReset: true });
+  // Both machines from the one cached image, booted at once.
+  const start = async (name: string, tag: string) => {
+    const runDir = path.join(work, name);
+    await fs.mkdir(runDir, { mode: 0o700 });
+    const host = await QemuHost.start({ image: builtHostImage(image), accel, runDir, bootTimeoutMs: 5 * MINUTES, log: (l) => log(`${tag}${l}`), powerCycleOnReset: true });
+    return { host, runDir };
+  };
+  const [first, other] = await Promise.all([start('machine', ''), start('machine2', '[migrate-to] ')]);
+  [machine, second] = [first.host, other.host];
   port = machine.port;
-  knownHosts = path.join(runDir, 'known_hosts');
-  keyFile = path.join(runDir, 'id_ed25519');
+  knownHosts = path.join(first.runDir, 'known_hosts');
+  keyFile = path.join(first.runDir, 'id_ed25519');
+  port2 = second.port;
+  knownHosts2 = path.join(other.runDir, 'known_hosts');
+  keyFile2 = path.join(other.runDir, 'id_ed25519');
+  // One key logs in to both, as the product's ssh-key does (authorized_keys2: the image rewrites authorized_keys at every boot).
+  await onMachine(['sh', '-c', 'cat > /root/.ssh/authorized_keys2'], MINUTES, 2, await fs.readFile(`${keyFile}.pub`, 'utf8'));
 }, 20 * MINUTES);
 
 afterAll(async () => {
-  await machine?.close();
+  await Promise.all([machine?.close(), second?.close()]);
   await fs.rm(work, { recursive: true, force: true });
 });
 
@@ -84,15 +103,16 @@ function sshPids(): Set<number> {
 
 
 /**
- * argv run on the stand-in machine once it answers again (it may be booting),
- * with the test's own key: stdout, trimmed.
+ * argv run on stand-in machine 1 or 2 once it answers again (it may be
+ * booting), with the test's own key for it: stdout, trimmed.
  */
-async function onMachine(argv: string[], withinMs: number): Promise<string> {
-  const ssh = ['-F', '/dev/null', '-p', String(port), '-i', keyFile, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
+async function onMachine(argv: string[], withinMs: number, which: 1 | 2 = 1, input = ''): Promise<string> {
+  const [p, key, known] = which === 1 ? [port, keyFile, knownHosts] : [port2, keyFile2, knownHosts2];
+  const ssh = ['-F', '/dev/null', '-p', String(p), '-i', key, '-o', `UserKnownHostsFile=${known}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'];
   let last = '';
   for (const until = Date.now() + withinMs; Date.now() < until; await new Promise((ok) => setTimeout(ok, 3000))) {
     try {
-      return execFileSync('ssh', [...ssh, 'root@127.0.0.1', shJoin(argv)], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+      return execFileSync('ssh', [...ssh, 'root@127.0.0.1', shJoin(argv)], { encoding: 'utf8', timeout: 30_000, input, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
     } catch (e) {
       const out = e as { status?: number; stdout?: string; stderr?: string };
       // The command ran and said something (grep -c exits 1 on a count of 0): that is the answer.
@@ -200,9 +220,10 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
         'INPUT_SSH-PORT': String(port),
         // Secrets arrive as text, as a workflow passes ${{ secrets.XEN_HOST_KEY }}.
         'INPUT_SSH-KEY': await fs.readFile(keyFile, 'utf8'),
-        'INPUT_SSH-KNOWN-HOSTS': await fs.readFile(knownHosts, 'utf8'),
-        // The host's half, by group, and the domU's checks that do not change it.
-        INPUT_CHECKS: ['host-before-reboot', 'dom0', ...DOMU_LOOKS].join(','),
+        'INPUT_SSH-KNOWN-HOSTS': (await fs.readFile(knownHosts, 'utf8')) + (await fs.readFile(knownHosts2, 'utf8')),
+        'INPUT_MIGRATE-TO': `127.0.0.1:${port2}`,
+        // The host's half, by group, the domU's checks that do not change it, and the migration to the second machine.
+        INPUT_CHECKS: ['host-before-reboot', 'dom0', ...DOMU_LOOKS, 'domU.cold-migration'].join(','),
         // Roomier than the default 300 s: the machine running CI is shared and TCG slows down 4x or more under load.
         'INPUT_TIMEOUT-REBOOT': '900',
         'INPUT_OUT-DIR': out,
@@ -216,17 +237,24 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
       expect({ code: r.code, infra: report.infraError?.message }).toEqual({ code: 0, infra: undefined });
       // Debian 13's own packages get Debian 12's statuses. (Under the qemu target its dom0.clean-shutdown warns:
       // the dom0 QEMU segfaults as xen.service stops, on the serial console, which an SSH target does not have.)
-      expect(statuses(report)).toEqual({ ...DOM0_BASELINE, ...Object.fromEntries(DOMU_LOOKS.map((id) => [id, DOMU_BASELINE[id]])) });
+      expect(statuses(report)).toEqual({ ...DOM0_BASELINE, ...Object.fromEntries(DOMU_LOOKS.map((id) => [id, DOMU_BASELINE[id]])), 'domU.cold-migration': 'pass' });
       expect(report.target).toBe(`ssh (root@127.0.0.1:${port})`);
       expect(report.xenVersion).toMatch(/^4\.20\./);
       expect(report.kernel).toMatch(/^6\.12\./);
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
       expect(byId['services.enabled'].message).toMatch(/xen \(enabled\), xendomains \(enabled\)/);
+      // The second machine is prepared alongside the first: where its phase ends among the others varies.
       const phases = report.phases.map((p) => p.phase);
-      expect(phases).toEqual([
-        'connect to the host', 'guest image', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks',
-        'start the domU', 'domU checks', 'shut down dom0', 'total',
+      expect(phases.filter((p) => p !== 'prepare the migrate-to host')).toEqual([
+        'connect to the host', 'connect to the migrate-to host', 'guest image', 'install candidates', 'regenerate boot config', 'checks before reboot', 'reboot into Xen', 'dom0 checks',
+        'start the domU', 'domU checks', 'domU lifecycle', 'shut down dom0', 'total',
       ]);
+      expect(report.phases.find((p) => p.phase === 'prepare the migrate-to host')?.ok).toBe(true);
+      // The guest went to the second machine: saved here, its disk and state through the runner, restored there.
+      const cold = byId['domU.cold-migration'];
+      expect(cold.message).toMatch(new RegExp(`^xl save here, xl restore on root@127\\.0\\.0\\.1:${port2}: the guest continued the same boot there`));
+      expect(cold.evidence.map((e) => e.command)).toContain(`(root@127.0.0.1:${port2}) xl restore ${GUEST.saveFile}`);
+      expect(await fs.readFile(path.join(out, 'migrate-to-install.log'), 'utf8')).toMatch(/Setting up xen-hypervisor-4\.20/);
       // The guest's disk went over SSH into a volume group on a loop device: no disk of the test's reached the machine.
       const steps = byId['domU.boots'].evidence.map((e) => `${e.command}: ${e.output.split(' after ')[0]}`);
       expect(steps).toContain(`(dom0) a loop device on ${GUEST.lvmFile}: exit 0`);
@@ -249,11 +277,19 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
         3 * MINUTES,
       );
       expect(leftovers).toBe('0');
+      // Nor on the second machine, which the run did not reboot at the end: no guest, bridge, volume group or loop device either.
+      const leftovers2 = await onMachine(
+        ['sh', '-c', `ls -d /var/lib/xen-conformance /etc/xen/${GUEST.name}*.cfg ${GUEST.key}* ${GUEST.saveFile} 2>/dev/null; ip link show ${GUEST.bridge} 2>/dev/null; vgs ${GUEST.vg} 2>/dev/null; losetup -j ${GUEST.lvmFile}; xl list | grep -c ${GUEST.name}`],
+        MINUTES,
+        2,
+      );
+      expect(leftovers2).toBe('0');
       // The run's private directory (the key's copy, known_hosts, the ssh socket) is gone, and so is its ssh.
       const runDir = /runDir<<(\S+)\n([^\n]*)\n\1/.exec(await fs.readFile(state, 'utf8'))?.[2];
       expect(runDir).toMatch(/xc-run-/);
       await expect(fs.access(runDir!)).rejects.toThrow();
       expect(sshProcessesOn(port, before)).toEqual([]);
+      expect(sshProcessesOn(port2, before)).toEqual([]);
 
       // Secrets: no line of the private key in the reports, the logs, the summary, the outputs or the state.
       const secret = await keyBodyLines(keyFile);
@@ -270,6 +306,6 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
       const leaks = written.flatMap(([where, text]) => secret.filter((l) => text.includes(l)).map(() => where));
       expect(leaks).toEqual([]);
     },
-    20 * MINUTES,
+    50 * MINUTES,
   );
 });

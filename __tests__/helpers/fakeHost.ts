@@ -30,6 +30,11 @@ export function fakeHost(answers: Answers = {}): FakeHost {
       const key = argv.join(' ');
       calls.push(key);
       const a = answers[key];
+      // A stream passed on to another host (relay) gets the answer's stdout, then its end.
+      if (opts.output) {
+        opts.output.end(a?.stdout ?? '');
+        return { code: a ? (a.code ?? 0) : 127, stdout: '', stderr: a?.stderr ?? '' };
+      }
       if (!a) return { code: 127, stdout: '', stderr: `${argv[0]}: not found` };
       // A binary read gets the answer's bytes, as the real run() gives them.
       if (opts.binary) return { code: a.code ?? 0, stdout: '', stderr: a.stderr ?? '', bytes: a.bytes ?? Buffer.from(a.stdout ?? '') };

@@ -12,6 +12,7 @@ async function post(): Promise<void> {
   for (const [file, what] of [
     ['qemu.pid', 'the VM'],
     [MASTER_PIDFILE, 'the SSH connection'],
+    [path.join('migrate-to', MASTER_PIDFILE), 'the SSH connection to the migrate-to host'],
   ]) {
     const pid = Number((await fs.readFile(path.join(dir, file), 'utf8').catch(() => '')).trim());
     if (pid > 0) {

@@ -3,7 +3,7 @@
 // (a check whose foundation failed is skipped with that reason, never passed).
 import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
-import type { GuestStart } from '../guest/guest.js';
+import type { GuestStart, StartStep } from '../guest/guest.js';
 import type { Host } from '../host/host.js';
 import type { RunResult } from '../proc.js';
 import type { Evidence, Status, Where } from '../report/types.js';
@@ -24,6 +24,8 @@ export interface RunFacts {
   accel?: 'kvm' | 'tcg';
   /** Candidate files in dom0 that the domU installs for domU.xenstore-utils (empty: the archive's). */
   guestCandidates?: string[];
+  /** The second Xen host (migrate-to), in Xen with the candidates and ready to receive the guest. */
+  migrateTo?: { host: Host; name: string; setup: StartStep[] };
 }
 
 export interface CheckContext {
@@ -63,6 +65,8 @@ export interface Check {
   endsHost?: boolean;
   /** Changes the domU (hot-plug, save, migrate, reboot): runs alone, after the domU checks that only look. */
   changesGuest?: boolean;
+  /** Moves the guest to the migrate-to host when one is given (which is then set up for it). */
+  usesMigrateTo?: boolean;
   run(ctx: CheckContext): Promise<Outcome>;
 }
 

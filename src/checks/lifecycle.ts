@@ -3,9 +3,11 @@
 // shutdown. Each changes the guest, so they run one at a time, in this order,
 // after the domU checks that only look; each leaves the guest running except
 // the last.
-import { GUEST, lvPath } from '../guest/guest.js';
+import * as path from 'node:path';
+import { GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, lvPath } from '../guest/guest.js';
+import { relay } from '../host/relay.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
-import { sleep } from '../proc.js';
+import { type RunResult, sleep } from '../proc.js';
 import { dpkgOwner, parseOwners } from './dpkg.js';
 import { GUEST_UP, guestDomid, measureClock } from './domu.js';
 import { failedGrubScript } from './grubcfg.js';
@@ -21,8 +23,8 @@ async function until<T>(seconds: number, fn: () => Promise<T | undefined>): Prom
   }
 }
 
-async function bootAndUptime(ctx: CheckContext): Promise<{ bootId: string; uptime: number }> {
-  const r = await ctx.guest(['sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime']);
+async function bootAndUptime(ctx: CheckContext, inGuest = (argv: readonly string[]) => ctx.guest(argv)): Promise<{ bootId: string; uptime: number }> {
+  const r = await inGuest(['sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime']);
   const [bootId, up] = r.stdout.trim().split('\n');
   if (r.code !== 0 || !bootId) throw new Error('the guest is not answering (an earlier check may have left it down)');
   return { bootId, uptime: Number(up) };
@@ -213,19 +215,79 @@ export const saveRestore: Check = {
 
 export const coldMigration: Check = {
   id: 'domU.cold-migration',
-  title: 'Cold migration: a checkpoint (xl save -c), the domain destroyed, restored from the checkpoint file as another host would',
+  title: 'Cold migration: to the migrate-to host when one is given (xl save -p here, the disk and the save file copied, xl restore there); else a checkpoint (xl save -c), the domain destroyed, restored from the file as another host would',
   where: 'domU',
   seed: "Cold migration: A cold migration of a VM between dom0's should be possible",
   after: GUEST_UP,
   changesGuest: true,
+  usesMigrateTo: true,
   async run(ctx) {
     const before = await bootAndUptime(ctx);
+    if (ctx.facts.migrateTo) return coldMigrationTo(ctx, ctx.facts.migrateTo, before);
     const save = await ctx.run(['xl', 'save', '-c', GUEST.name, SAVE_FILE]);
     if (save.code !== 0) return saveFailure('xl save -c', save.stderr, ctx.profile.xenPackages.tools);
     await ctx.run(['xl', 'destroy', GUEST.name]);
     return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
   },
 };
+
+/**
+ * Cold migration to a second host: saved here and left paused, its volume,
+ * save file and this run's key to the guest sent through the runner, restored
+ * there; it must continue the same boot there. Then the copy there is
+ * destroyed and the guest here unpaused, so the checks after this one find it
+ * where they expect it, continuing from the same point.
+ */
+async function coldMigrationTo(ctx: CheckContext, to: NonNullable<CheckContext['facts']['migrateTo']>, before: { bootId: string; uptime: number }): Promise<Outcome> {
+  const tools = ctx.profile.xenPackages.tools;
+  const opts = { phase: 'check domU.cold-migration', timeoutMs: ctx.timeoutMs };
+  const there = (label: string, r: RunResult) => ctx.note(`(${to.name}) ${label}`, `exit ${r.code}\n${r.stdout}${r.stderr}`);
+  const onSecond = async (argv: readonly string[]) => {
+    const r = await to.host.run(argv, { ...opts, allowFailure: true });
+    there(argv.join(' '), r);
+    return r;
+  };
+  const guestThere = new Guest(to.host);
+  const inGuestThere = async (argv: readonly string[]) => {
+    const r = await guestThere.run(argv, { ...opts, allowFailure: true });
+    there(`(domU) ${argv.join(' ')}`, r);
+    return r;
+  };
+  /** from this host to the second, through the runner; true when both ends succeeded. */
+  const send = async (what: string, fromArgv: readonly string[], toArgv: readonly string[]) => {
+    const t = Date.now();
+    const { sent, received } = await relay({ host: ctx.host, argv: fromArgv }, { host: to.host, argv: toArgv }, opts);
+    const said = [sent.stderr.trim() && `sending: ${sent.stderr.trim()}`, received.stdout.trim(), received.stderr.trim()].filter(Boolean).join('\n');
+    ctx.note(`${what}, through the runner: ${fromArgv.join(' ')} | ${toArgv.join(' ')}`, `exit ${sent.code} | exit ${received.code} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `\n${said}` : ''}`);
+    return sent.code === 0 && received.code === 0;
+  };
+  for (const s of to.setup) ctx.note(`(${to.name}) set up: ${s.command}`, `exit ${s.exitCode} in ${s.seconds.toFixed(1)} s`);
+  const save = await ctx.run(['xl', 'save', '-p', GUEST.name, SAVE_FILE]);
+  if (save.code !== 0) return saveFailure('xl save -p', save.stderr, tools);
+  try {
+    const sshDir = path.posix.dirname(GUEST.key);
+    const copied =
+      (await send("the guest's volume, its chunks that are not zeros", ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)], ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)])) &&
+      (await send('the save file', ['cat', SAVE_FILE], ['sh', '-c', 'cat > "$1"', 'sh', SAVE_FILE])) &&
+      (await send("this run's key to the guest", ['tar', '-C', sshDir, '-cf', '-', path.posix.basename(GUEST.key), path.posix.basename(GUEST.knownHosts)], ['sh', '-c', 'install -d -m 700 "$1" && tar -C "$1" -xf -', 'sh', sshDir]));
+    if (!copied) return fail(`copying the guest's disk, save file and key to ${to.name} failed`, 'See the evidence: the migrate-to host needs room in /var/tmp for the save file.');
+    const restore = await onSecond(['xl', 'restore', SAVE_FILE]);
+    if (restore.code !== 0) return saveFailure(`xl restore on ${to.name}`, restore.stderr, tools);
+    if (!(await guestThere.waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
+      return fail(`the guest did not answer on ${to.name} within ${ctx.timeouts.boot} s of xl restore there`, `See /var/log/xen/xl-${GUEST.name}.log on ${to.name}.`);
+    }
+    const after = await bootAndUptime(ctx, inGuestThere);
+    if (after.bootId !== before.bootId) return fail(`restored on ${to.name} the guest booted afresh (new boot id) instead of continuing`, 'See the evidence.');
+    if (!(after.uptime >= before.uptime)) return fail(`restored on ${to.name} the guest's uptime went back (${before.uptime} -> ${after.uptime} s)`, 'See the evidence.');
+    return pass(`xl save here, xl restore on ${to.name}: the guest continued the same boot there (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s)`);
+  } finally {
+    // The copy there goes; the guest here goes on from where it was saved.
+    await onSecond(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
+    await ctx.run(['xl', 'unpause', GUEST.name]);
+    await ctx.run(['rm', '-f', SAVE_FILE]);
+    await backUp(ctx);
+  }
+}
 
 const NO_SHADOW = {
   message: 'the hypervisor is built without shadow paging (# CONFIG_SHADOW_PAGING is not set), and log-dirty mode for a PV guest, which live migration needs, is shadow paging',

@@ -9,6 +9,7 @@ import { createGzip } from 'node:zlib';
 import type { ExecOptions, Host } from '../host/host.js';
 import { PART_OFFSET } from '../image/build.js';
 import { type RunResult, sleep } from '../proc.js';
+import { InfraError } from '../errors.js';
 import { shJoin } from '../quote.js';
 
 export const GUEST = {
@@ -166,6 +167,44 @@ export const STORAGE_SCRIPT = [
 ].join('\n');
 
 /**
+ * A volume's content for another host: each 1 MiB chunk that is not all
+ * zeros, as (offset, length) and the bytes. Most of the guest's volume is
+ * zeros (the image's free space): under TCG, gzip of the whole 2 GiB took
+ * over 5 minutes in dom0, where this sends a third of it. python3 is in every
+ * dom0 (pygrub is written in it). $1: the volume.
+ */
+export const SPARSE_SEND = [
+  'import struct, sys',
+  'chunk = 1 << 20',
+  'zero = bytes(chunk)',
+  'out = sys.stdout.buffer',
+  'with open(sys.argv[1], "rb", buffering=0) as f:',
+  '    offset = 0',
+  '    while block := f.read(chunk):',
+  '        if block != zero[: len(block)]:',
+  '            out.write(struct.pack(">QQ", offset, len(block)))',
+  '            out.write(block)',
+  '        offset += len(block)',
+  'out.flush()',
+].join('\n');
+
+/** SPARSE_SEND's stream onto $1, a new volume (on a new sparse file: what is not sent is zeros already). */
+export const SPARSE_RECEIVE = [
+  'import os, struct, sys',
+  'inp = sys.stdin.buffer',
+  'fd = os.open(sys.argv[1], os.O_WRONLY)',
+  'while head := inp.read(16):',
+  '    if len(head) != 16:',
+  '        sys.exit("the stream ended inside a header")',
+  '    offset, length = struct.unpack(">QQ", head)',
+  '    block = inp.read(length)',
+  '    if len(block) != length:',
+  '        sys.exit("the stream ended inside a chunk")',
+  '    os.pwrite(fd, block, offset)',
+  'os.fsync(fd)',
+].join('\n');
+
+/**
  * The image onto the guest's volume, sparse, from $1 (the attached disk) or
  * stdin gzipped (sent over SSH). e2image, copying only the used blocks (half
  * of them), was slower under TCG than dd (about 65 s against 23 s, one run each).
@@ -225,7 +264,7 @@ export const KEY_SCRIPT = [
 export const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
 
 /** What dom0 needs to run the guest. */
-const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip'];
+const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip', 'python3'];
 
 /** The guest's image on the runner, and how it reaches dom0. */
 export interface GuestDisk {
@@ -241,6 +280,51 @@ export interface GuestDisk {
   attached: boolean;
 }
 
+/** Setup steps in dom0, each recorded as the report shows it; the first that fails says why in `problem`. */
+class Steps {
+  readonly list: StartStep[] = [];
+  problem?: string;
+
+  constructor(
+    private readonly h: Host,
+    private readonly phase: string,
+    private readonly timeoutS: number,
+  ) {}
+
+  async step(label: string, argv: readonly string[], input?: ExecOptions['input'], timeoutS = this.timeoutS): Promise<RunResult> {
+    const t = Date.now();
+    const r = await this.h.run(argv, { phase: this.phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
+    this.list.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
+    return r;
+  }
+
+  /** A setup script that must succeed; undefined (and the problem set) when it did not. */
+  async setUp(label: string, script: string, args: string[], input?: ExecOptions['input'], timeoutS?: number): Promise<RunResult | undefined> {
+    const r = await this.step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
+    if (r.code === 0) return r;
+    this.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
+    return undefined;
+  }
+}
+
+/**
+ * dom0 made ready to hold the guest: the tools it needs, nothing left of an
+ * earlier run, the bridge and DHCP server, the volume group (on the attached
+ * disk, or a loop device) and empty volumes of the image's size. False when
+ * a step failed (s.problem says which).
+ */
+async function prepareDom0(s: Steps, attached: boolean, imageBytes: number): Promise<boolean> {
+  const missing = await s.step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
+  if (missing.stdout.trim()) {
+    s.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping, python3)`;
+    return false;
+  }
+  if (!(await s.setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, []))) return false;
+  if (!(await s.setUp('the bridge and the DHCP server', NETWORK_SCRIPT, []))) return false;
+  const pv = attached ? GUEST.lvmDevice : (await s.setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
+  return !!pv && !!(await s.setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, String(imageBytes)]));
+}
+
 /**
  * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
  * never answers) are returned, not thrown: they are the domU checks' verdicts.
@@ -249,47 +333,25 @@ export interface GuestDisk {
 export async function startGuest(h: Host, disk: GuestDisk, timeouts: { check: number; boot: number; install: number }): Promise<GuestStart> {
   const phase = 'start the domU';
   const guest = new Guest(h);
-  const steps: StartStep[] = [];
-  const start: GuestStart = { created: false, up: false, steps, guest };
-  const step = async (label: string, argv: readonly string[], input?: ExecOptions['input'], timeoutS = timeouts.check): Promise<RunResult> => {
-    const t = Date.now();
-    const r = await h.run(argv, { phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
-    steps.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
-    return r;
-  };
-  /** A setup step that must succeed; false (and the problem set) when it did not. */
-  const setUp = async (label: string, script: string, args: string[], input?: ExecOptions['input'], timeoutS?: number): Promise<RunResult | undefined> => {
-    const r = await step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
-    if (r.code === 0) return r;
-    start.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${lastLine(r.stdout + r.stderr)}`;
-    return undefined;
-  };
-  const missing = await step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
-  if (missing.stdout.trim()) {
-    start.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping)`;
-    return start;
-  }
-  const imageBytes = String((await fs.stat(disk.image)).size);
-  if (!(await setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, []))) return start;
-  if (!(await setUp('the bridge and the DHCP server', NETWORK_SCRIPT, []))) return start;
-  const pv = disk.attached ? GUEST.lvmDevice : (await setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
-  if (!pv) return start;
-  if (!(await setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, imageBytes]))) return start;
+  const s = new Steps(h, phase, timeouts.check);
+  const start: GuestStart = { created: false, up: false, steps: s.list, guest };
+  const stop = () => ({ ...start, problem: s.problem });
+  if (!(await prepareDom0(s, disk.attached, (await fs.stat(disk.image)).size))) return stop();
   const fill = disk.attached
-    ? await setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
+    ? await s.setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
     : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
-      await setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
-  if (!fill) return start;
-  if (!(await setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey]))) return start;
-  await step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
+      await s.setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
+  if (!fill) return stop();
+  if (!(await s.setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey]))) return stop();
+  await s.step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
   const t0 = Date.now();
-  const created = await step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
+  const created = await s.step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
   if (created.code !== 0) {
     start.problem = `xl create failed (exit ${created.code}): ${lastLine(created.stderr || created.stdout)}`;
     return start;
   }
   start.created = true;
-  await step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
+  await s.step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
   const id = await guest.waitUp(timeouts.boot * 1000, phase);
   if (!id) {
     start.problem = `the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`;
@@ -298,6 +360,17 @@ export async function startGuest(h: Host, disk: GuestDisk, timeouts: { check: nu
   start.up = true;
   start.bootSeconds = (Date.now() - t0) / 1000;
   return start;
+}
+
+/**
+ * The second host made ready to receive the guest in a migration: the same
+ * bridge, volume group and empty volumes as the first (the disk's content and
+ * the guest's state arrive with the migration). Throws when a step failed.
+ */
+export async function readyToReceive(h: Host, imageBytes: number, timeoutS: number, phase: string): Promise<StartStep[]> {
+  const s = new Steps(h, phase, timeoutS);
+  if (!(await prepareDom0(s, false, imageBytes))) throw new InfraError(phase, `the migrate-to host: ${s.problem}`);
+  return s.list;
 }
 
 /** A file gzipped as a stream; an error reading it (or its consumer going away) ends both streams. */

@@ -1,5 +1,6 @@
 // Where Xen runs: a VM on the runner or a machine of the user's. The pipeline
 // and the checks only ever see this interface.
+import type { Writable } from 'node:stream';
 import type { Input, RunResult } from '../proc.js';
 
 export interface ExecOptions {
@@ -10,6 +11,8 @@ export interface ExecOptions {
   allowFailure?: boolean;
   /** stdout as bytes (RunResult.bytes): a file read from the host. */
   binary?: boolean;
+  /** stdout streamed here instead (see relay). */
+  output?: Writable;
 }
 
 export interface Host {

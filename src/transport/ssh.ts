@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Writable } from 'node:stream';
 import { InfraError } from '../errors.js';
 import { children, type Input, killGroup, run, settlesWithin, sleep, type RunResult } from '../proc.js';
 
@@ -25,6 +26,8 @@ export interface SshExecOptions {
   allowFailure?: boolean;
   /** stdout as bytes (RunResult.bytes). */
   binary?: boolean;
+  /** stdout streamed here instead. */
+  output?: Writable;
 }
 
 /** Why a connection could not be made, in words a user can act on. */
@@ -149,7 +152,7 @@ export class SshConnection {
     if (!this.master) throw new InfraError(opts.phase, 'not connected to the host');
     const res = await run(
       ['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine],
-      { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary },
+      { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary, output: opts.output },
     );
     // 255 is ssh's own failure (the connection, not the command), unless the
     // command itself exited 255: ask the master whether the connection lives.
