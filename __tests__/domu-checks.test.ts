@@ -393,7 +393,7 @@ describe('lifecycle', () => {
       const here = { ...alive, ...sent, [save]: {}, 'xl unpause xc-guest': {}, [inGuest('cat', '/proc/sys/kernel/random/boot_id')]: { stdout: '0b1f5c2e-boot\n' } };
       const run = async (second: Answers) => {
         const b = fakeHost(second);
-        const g = guestRun(here, { migrateTo: { host: b, name: 'root@xen2:22', setup: [] } });
+        const g = guestRun(here, { migrateTo: { host: b, name: 'root@xen2:22', setup: [], volumeDigests: [] } });
         return { r: await g.run(coldMigration), a: g.host, b };
       };
 
@@ -409,6 +409,9 @@ describe('lifecycle', () => {
         expect(a.calls).toContain(save);
         expect(a.calls.indexOf('xl unpause xc-guest')).toBeGreaterThan(a.calls.indexOf(save));
         expect(b.calls).toContain('sh -c xl destroy xc-guest 2>/dev/null; rm -f /var/tmp/xc-guest.save');
+        // What ran there is in the evidence under that host's name, with its exit status.
+        expect(r.evidence).toContainEqual({ command: '(root@xen2:22) xl restore /var/tmp/xc-guest.save', exitCode: 0, output: '' });
+        expect(r.evidence.map((e) => e.command)).toContain('(root@xen2:22) (domU) sh -c cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime');
       }, 30_000);
 
       test('a guest that boots afresh there fails; a restore that fails there is quoted; either way the guest here is unpaused', async () => {

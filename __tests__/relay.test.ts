@@ -1,9 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SPARSE_RECEIVE, SPARSE_SEND } from '../src/guest/guest.js';
+import { SPARSE_RECEIVE, SPARSE_SEND, chunkDigests } from '../src/guest/guest.js';
 import type { ExecOptions, Host } from '../src/host/host.js';
 import { relay } from '../src/host/relay.js';
 import { run } from '../src/proc.js';
@@ -34,30 +34,57 @@ describe('relay (one host to another through the runner)', () => {
   });
 });
 
-describe('a volume sent as its chunks that are not zeros (SPARSE_SEND into SPARSE_RECEIVE, real python3)', () => {
-  it('arrives byte for byte on a zeroed volume, the zero chunks left out of the stream; a cut stream is an error', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-sparse-'));
-    try {
-      const MiB = 1024 ** 2;
-      // 8 MiB and a ragged tail: data in chunk 0, a few bytes in chunk 5, the tail's last byte; the rest zeros.
-      const data = Buffer.alloc(8 * MiB + 4097);
-      data.fill(7, 0, MiB);
-      data.write('xen', 5 * MiB + 100);
-      data[data.length - 1] = 1;
-      const [src, dst] = [path.join(dir, 'src'), path.join(dir, 'dst')];
-      await fs.writeFile(src, data);
-      await fs.writeFile(dst, Buffer.alloc(data.length));
-      const stream = await run(['python3', '-c', SPARSE_SEND, src], { ...opts, binary: true });
-      // Three chunks of data and their headers: not the zeros.
-      expect(stream.bytes!.length).toBe(2 * MiB + 4097 + 3 * 16);
-      const { sent, received } = await relay({ host: local, argv: ['python3', '-c', SPARSE_SEND, src] }, { host: local, argv: ['python3', '-c', SPARSE_RECEIVE, dst] }, opts);
-      expect([sent.code, received.code]).toEqual([0, 0]);
-      expect((await fs.readFile(dst)).equals(data)).toBe(true);
-      const cut = await run(['python3', '-c', SPARSE_RECEIVE, dst], { ...opts, input: stream.bytes!.subarray(0, MiB), allowFailure: true });
-      expect(cut.code).toBe(1);
-      expect(cut.stderr.trim()).toBe('the stream ended inside a chunk');
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+describe('a volume sent as the chunks that differ from the other side (SPARSE_SEND into SPARSE_RECEIVE, real python3)', () => {
+  const MiB = 1024 ** 2;
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-sparse-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('onto a zeroed volume (no digests): byte for byte, the zero chunks left out of the stream; a cut stream is an error', async () => {
+    // 8 MiB and a ragged tail: data in chunk 0, a few bytes in chunk 5, the tail's last byte; the rest zeros.
+    const data = Buffer.alloc(8 * MiB + 4097);
+    data.fill(7, 0, MiB);
+    data.write('xen', 5 * MiB + 100);
+    data[data.length - 1] = 1;
+    const [src, dst] = [path.join(dir, 'src'), path.join(dir, 'dst')];
+    await fs.writeFile(src, data);
+    await fs.writeFile(dst, Buffer.alloc(data.length));
+    const stream = await run(['python3', '-c', SPARSE_SEND, src], { ...opts, binary: true, input: '' });
+    // Three chunks of data and their headers: not the zeros.
+    expect(stream.bytes!.length).toBe(2 * MiB + 4097 + 3 * 16);
+    const { sent, received } = await relay({ host: local, argv: ['python3', '-c', SPARSE_SEND, src], input: '' }, { host: local, argv: ['python3', '-c', SPARSE_RECEIVE, dst] }, opts);
+    expect([sent.code, received.code]).toEqual([0, 0]);
+    expect((await fs.readFile(dst)).equals(data)).toBe(true);
+    const cut = await run(['python3', '-c', SPARSE_RECEIVE, dst], { ...opts, input: stream.bytes!.subarray(0, MiB), allowFailure: true });
+    expect(cut.code).toBe(1);
+    expect(cut.stderr.trim()).toBe('the stream ended inside a chunk');
+  });
+
+  it("onto a volume filled from the same image (its chunks' digests on stdin): only the changed chunks go, one turned to zeros among them", async () => {
+    // The image: data in every chunk but the zeros of chunk 3 and 4, as a guest's free space.
+    const image = Buffer.alloc(8 * MiB);
+    for (let i = 0; i < 8; i++) if (i !== 3 && i !== 4) image.fill(i + 1, i * MiB, (i + 1) * MiB);
+    const [img, here, there] = [path.join(dir, 'image'), path.join(dir, 'here'), path.join(dir, 'there')];
+    await fs.writeFile(img, image);
+    await fs.writeFile(there, image);
+    // What the guest did since it booted: a byte in chunk 1, data into the zeros of chunk 4, chunk 6 discarded to zeros.
+    const now = Buffer.from(image);
+    now[MiB + 17] ^= 0xff;
+    now.write('log', 4 * MiB + 9);
+    now.fill(0, 6 * MiB, 7 * MiB);
+    await fs.writeFile(here, now);
+    const digests = await chunkDigests(img);
+    expect(digests).toHaveLength(8);
+    const stream = await run(['python3', '-c', SPARSE_SEND, here], { ...opts, binary: true, input: digests.join('\n') });
+    expect(stream.code).toBe(0);
+    expect(stream.bytes!.length).toBe(3 * (MiB + 16));
+    const { sent, received } = await relay({ host: local, argv: ['python3', '-c', SPARSE_SEND, here], input: digests.join('\n') }, { host: local, argv: ['python3', '-c', SPARSE_RECEIVE, there] }, opts);
+    expect([sent.code, received.code]).toEqual([0, 0]);
+    expect(received.stdout.trim()).toBe(`3 chunks written, ${3 * MiB} bytes`);
+    expect((await fs.readFile(there)).equals(now)).toBe(true);
   });
 });

@@ -32426,12 +32426,12 @@ const manPages = {
 };
 const docsChecks = [manPages];
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/proc.ts
@@ -32834,6 +32834,8 @@ function classifySshFailure(stderr) {
 }
 /** Names the connected master process in the control directory, for the action's post step after a crash. */
 const MASTER_PIDFILE = 'ssh-master.pid';
+/** The run directory's subdirectory for the migrate-to host's connection (its own master and pidfile). */
+const MIGRATE_TO_DIR = 'migrate-to';
 class SshConnection {
     target;
     master;
@@ -33457,6 +33459,7 @@ async function makeDisk(root, disk, bytes, timeoutMs) {
 
 
 
+
 const GUEST = {
     name: 'xc-guest',
     mac: '00:16:3e:58:43:01',
@@ -33578,32 +33581,45 @@ const STORAGE_SCRIPT = [
     `lvcreate -q -y -n ${GUEST.lv} -L $(($2 / 1048576))M ${GUEST.vg}`,
     `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
 ].join('\n');
+/** The unit a volume is compared and sent in. */
+const CHUNK_BYTES = 1 << 20;
 /**
- * A volume's content for another host: each 1 MiB chunk that is not all
- * zeros, as (offset, length) and the bytes. Most of the guest's volume is
- * zeros (the image's free space): under TCG, gzip of the whole 2 GiB took
- * over 5 minutes in dom0, where this sends a third of it. python3 is in every
- * dom0 (pygrub is written in it). $1: the volume.
+ * A volume's content for another host whose volume holds most of it already:
+ * each 1 MiB chunk whose md5 differs from the one stdin lists for that chunk
+ * there (one per line; past the list's end the other volume is zeros), as
+ * (offset, length) and the bytes. The guest's volume there was filled from
+ * the same image as here: only what the guest wrote since goes (a few MiB,
+ * where the whole volume's data took about 270 s at the 3 MB/s SSH moves in
+ * a dom0 under TCG). python3 is in every dom0 (pygrub is written in it).
+ * $1: the volume.
  */
 const SPARSE_SEND = [
-    'import struct, sys',
-    'chunk = 1 << 20',
+    'import hashlib, struct, sys',
+    `chunk = ${CHUNK_BYTES}`,
     'zero = bytes(chunk)',
+    'zero_md5 = hashlib.md5(zero).hexdigest()',
+    'there = sys.stdin.read().split()',
     'out = sys.stdout.buffer',
     'with open(sys.argv[1], "rb", buffering=0) as f:',
-    '    offset = 0',
+    '    i = offset = 0',
     '    while block := f.read(chunk):',
-    '        if block != zero[: len(block)]:',
+    '        if i < len(there):',
+    '            differs = (zero_md5 if block == zero else hashlib.md5(block).hexdigest()) != there[i]',
+    '        else:',
+    '            differs = block != zero[: len(block)]',
+    '        if differs:',
     '            out.write(struct.pack(">QQ", offset, len(block)))',
     '            out.write(block)',
+    '        i += 1',
     '        offset += len(block)',
     'out.flush()',
 ].join('\n');
-/** SPARSE_SEND's stream onto $1, a new volume (on a new sparse file: what is not sent is zeros already). */
+/** SPARSE_SEND's stream onto $1, the volume the sender was told the digests of; says how much it wrote. */
 const SPARSE_RECEIVE = [
     'import os, struct, sys',
     'inp = sys.stdin.buffer',
     'fd = os.open(sys.argv[1], os.O_WRONLY)',
+    'chunks = written = 0',
     'while head := inp.read(16):',
     '    if len(head) != 16:',
     '        sys.exit("the stream ended inside a header")',
@@ -33612,8 +33628,28 @@ const SPARSE_RECEIVE = [
     '    if len(block) != length:',
     '        sys.exit("the stream ended inside a chunk")',
     '    os.pwrite(fd, block, offset)',
+    '    chunks += 1',
+    '    written += length',
     'os.fsync(fd)',
+    'print(f"{chunks} chunks written, {written} bytes")',
 ].join('\n');
+/** The md5 of each CHUNK_BYTES of a file on the runner, as SPARSE_SEND takes them. */
+async function chunkDigests(file) {
+    const f = await external_node_fs_namespaceObject.promises.open(file, 'r');
+    try {
+        const digests = [];
+        const buf = Buffer.alloc(CHUNK_BYTES);
+        for (let at = 0;; at += CHUNK_BYTES) {
+            const { bytesRead } = await f.read(buf, 0, CHUNK_BYTES, at);
+            if (!bytesRead)
+                return digests;
+            digests.push((0,external_node_crypto_.createHash)('md5').update(buf.subarray(0, bytesRead)).digest('hex'));
+        }
+    }
+    finally {
+        await f.close();
+    }
+}
 /**
  * The image onto the guest's volume, sparse, from $1 (the attached disk) or
  * stdin gzipped (sent over SSH). e2image, copying only the used blocks (half
@@ -33700,10 +33736,10 @@ class Steps {
 /**
  * dom0 made ready to hold the guest: the tools it needs, nothing left of an
  * earlier run, the bridge and DHCP server, the volume group (on the attached
- * disk, or a loop device) and empty volumes of the image's size. False when
- * a step failed (s.problem says which).
+ * disk, or a loop device) and empty volumes of the image's size, then the
+ * image onto the guest's volume. False when a step failed (s.problem says which).
  */
-async function prepareDom0(s, attached, imageBytes) {
+async function prepareDom0(s, disk, installS) {
     const missing = await s.step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
     if (missing.stdout.trim()) {
         s.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping, python3)`;
@@ -33713,8 +33749,14 @@ async function prepareDom0(s, attached, imageBytes) {
         return false;
     if (!(await s.setUp('the bridge and the DHCP server', NETWORK_SCRIPT, [])))
         return false;
-    const pv = attached ? GUEST.lvmDevice : (await s.setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
-    return !!pv && !!(await s.setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, String(imageBytes)]));
+    const pv = disk.attached ? GUEST.lvmDevice : (await s.setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
+    if (!pv || !(await s.setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, String((await external_node_fs_namespaceObject.promises.stat(disk.image)).size)])))
+        return false;
+    const fill = disk.attached
+        ? await s.setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
+        : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
+            await s.setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), installS);
+    return !!fill;
 }
 /**
  * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
@@ -33726,43 +33768,34 @@ async function startGuest(h, disk, timeouts) {
     const guest = new Guest(h);
     const s = new Steps(h, phase, timeouts.check);
     const start = { created: false, up: false, steps: s.list, guest };
-    const stop = () => ({ ...start, problem: s.problem });
-    if (!(await prepareDom0(s, disk.attached, (await external_node_fs_namespaceObject.promises.stat(disk.image)).size)))
-        return stop();
-    const fill = disk.attached
-        ? await s.setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
-        : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
-            await s.setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), timeouts.install);
-    if (!fill)
+    const stop = (problem) => ({ ...start, problem: problem ?? s.problem });
+    if (!(await prepareDom0(s, disk, timeouts.install)))
         return stop();
     if (!(await s.setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey])))
         return stop();
     await s.step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
     const t0 = Date.now();
     const created = await s.step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
-    if (created.code !== 0) {
-        start.problem = `xl create failed (exit ${created.code}): ${lastLine(created.stderr || created.stdout)}`;
-        return start;
-    }
+    if (created.code !== 0)
+        return stop(`xl create failed (exit ${created.code}): ${lastLine(created.stderr || created.stdout)}`);
     start.created = true;
     await s.step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
     const id = await guest.waitUp(timeouts.boot * 1000, phase);
-    if (!id) {
-        start.problem = `the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`;
-        return start;
-    }
+    if (!id)
+        return stop(`the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`);
     start.up = true;
     start.bootSeconds = (Date.now() - t0) / 1000;
     return start;
 }
 /**
  * The second host made ready to receive the guest in a migration: the same
- * bridge, volume group and empty volumes as the first (the disk's content and
- * the guest's state arrive with the migration). Throws when a step failed.
+ * bridge and volume group as the first, the guest's volume filled from the
+ * same image (a migration then sends only the chunks the guest changed: see
+ * SPARSE_SEND). Throws when a step failed.
  */
-async function readyToReceive(h, imageBytes, timeoutS, phase) {
-    const s = new Steps(h, phase, timeoutS);
-    if (!(await prepareDom0(s, false, imageBytes)))
+async function readyToReceive(h, image, timeouts, phase) {
+    const s = new Steps(h, phase, timeouts.check);
+    if (!(await prepareDom0(s, { image, attached: false }, timeouts.install)))
         throw new InfraError(phase, `the migrate-to host: ${s.problem}`);
     return s.list;
 }
@@ -34456,7 +34489,7 @@ const guestTypeChecks = [pvhGuest, hvmGuest];
 async function relay(from, to, opts) {
     const pipe = new external_node_stream_.PassThrough();
     const [sent, received] = await Promise.all([
-        from.host.run(from.argv, { ...opts, allowFailure: true, output: pipe }),
+        from.host.run(from.argv, { ...opts, allowFailure: true, output: pipe, input: from.input }),
         to.host.run(to.argv, { ...opts, allowFailure: true, input: pipe }),
     ]);
     return { sent, received };
@@ -34850,22 +34883,11 @@ const coldMigration = {
 async function coldMigrationTo(ctx, to, before) {
     const tools = ctx.profile.xenPackages.tools;
     const opts = { phase: 'check domU.cold-migration', timeoutMs: ctx.timeoutMs };
-    const there = (label, r) => ctx.note(`(${to.name}) ${label}`, `exit ${r.code}\n${r.stdout}${r.stderr}`);
-    const onSecond = async (argv) => {
-        const r = await to.host.run(argv, { ...opts, allowFailure: true });
-        there(argv.join(' '), r);
-        return r;
-    };
-    const guestThere = new Guest(to.host);
-    const inGuestThere = async (argv) => {
-        const r = await guestThere.run(argv, { ...opts, allowFailure: true });
-        there(`(domU) ${argv.join(' ')}`, r);
-        return r;
-    };
+    const there = ctx.on(to.host, to.name);
     /** from this host to the second, through the runner; true when both ends succeeded. */
-    const send = async (what, fromArgv, toArgv) => {
+    const send = async (what, fromArgv, toArgv, input) => {
         const t = Date.now();
-        const { sent, received } = await relay({ host: ctx.host, argv: fromArgv }, { host: to.host, argv: toArgv }, opts);
+        const { sent, received } = await relay({ host: ctx.host, argv: fromArgv, input }, { host: to.host, argv: toArgv }, opts);
         const said = [sent.stderr.trim() && `sending: ${sent.stderr.trim()}`, received.stdout.trim(), received.stderr.trim()].filter(Boolean).join('\n');
         ctx.note(`${what}, through the runner: ${fromArgv.join(' ')} | ${toArgv.join(' ')}`, `exit ${sent.code} | exit ${received.code} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `\n${said}` : ''}`);
         return sent.code === 0 && received.code === 0;
@@ -34877,18 +34899,20 @@ async function coldMigrationTo(ctx, to, before) {
         return saveFailure('xl save -p', save.stderr, tools);
     try {
         const sshDir = external_node_path_namespaceObject.posix.dirname(GUEST.key);
-        const copied = (await send("the guest's volume, its chunks that are not zeros", ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)], ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)])) &&
+        const copied = 
+        // The volume there holds the guest's image already: only the chunks that differ from it go.
+        (await send("the guest's volume, the chunks that differ from the image there", ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)], ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)], to.volumeDigests.join('\n'))) &&
             (await send('the save file', ['cat', SAVE_FILE], ['sh', '-c', 'cat > "$1"', 'sh', SAVE_FILE])) &&
             (await send("this run's key to the guest", ['tar', '-C', sshDir, '-cf', '-', external_node_path_namespaceObject.posix.basename(GUEST.key), external_node_path_namespaceObject.posix.basename(GUEST.knownHosts)], ['sh', '-c', 'install -d -m 700 "$1" && tar -C "$1" -xf -', 'sh', sshDir]));
         if (!copied)
             return fail(`copying the guest's disk, save file and key to ${to.name} failed`, 'See the evidence: the migrate-to host needs room in /var/tmp for the save file.');
-        const restore = await onSecond(['xl', 'restore', SAVE_FILE]);
+        const restore = await there.run(['xl', 'restore', SAVE_FILE]);
         if (restore.code !== 0)
             return saveFailure(`xl restore on ${to.name}`, restore.stderr, tools);
-        if (!(await guestThere.waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
+        if (!(await new Guest(to.host).waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
             return fail(`the guest did not answer on ${to.name} within ${ctx.timeouts.boot} s of xl restore there`, `See /var/log/xen/xl-${GUEST.name}.log on ${to.name}.`);
         }
-        const after = await bootAndUptime(ctx, inGuestThere);
+        const after = await bootAndUptime(ctx, there.guest);
         if (after.bootId !== before.bootId)
             return fail(`restored on ${to.name} the guest booted afresh (new boot id) instead of continuing`, 'See the evidence.');
         if (!(after.uptime >= before.uptime))
@@ -34897,7 +34921,7 @@ async function coldMigrationTo(ctx, to, before) {
     }
     finally {
         // The copy there goes; the guest here goes on from where it was saved.
-        await onSecond(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
+        await there.run(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
         await ctx.run(['xl', 'unpause', GUEST.name]);
         await ctx.run(['rm', '-f', SAVE_FILE]);
         await backUp(ctx);
@@ -36416,9 +36440,13 @@ const CHECK_IDS = CATALOGUE.map((c) => c.id);
  * "host-before-reboot,dom0" is the dom0 half (no domU), "domU" the guest half.
  */
 const CHECK_GROUPS = Object.fromEntries(['host-before-reboot', 'dom0', 'domU'].map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]));
-/** Whether a run with this filter (null: every check) starts a domU. */
+/** Whether a run with this filter (null: every check) runs check c. */
+function isWanted(checks, c) {
+    return checks === null || checks.includes(c.id);
+}
+/** Whether a run with this filter starts a domU. */
 function wantsGuest(checks) {
-    return CATALOGUE.some((c) => c.where === 'domU' && (checks === null || checks.includes(c.id)));
+    return CATALOGUE.some((c) => c.where === 'domU' && isWanted(checks, c));
 }
 
 ;// CONCATENATED MODULE: ./src/config.ts
@@ -44552,6 +44580,7 @@ function reason(err) {
 ;// CONCATENATED MODULE: ./src/suite.ts
 
 
+
 function suite_withTimeout(p, ms, what) {
     let timer;
     const t = new Promise((_, reject) => {
@@ -44616,21 +44645,24 @@ async function runOne(check, o, known) {
             throw new Error('there is no running domU');
         return g.guest;
     };
+    const record = (command, r) => {
+        evidence.push({ command, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+        return r;
+    };
     const ctx = {
         host: o.host,
         profile: o.profile,
         facts: o.facts,
         timeoutMs: o.timeoutMs,
         timeouts: o.timeouts,
-        async run(argv) {
-            const r = await o.host.run(argv, opts);
-            evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-            return r;
-        },
-        async guest(argv) {
-            const r = await runningGuest().run(argv, opts);
-            evidence.push({ command: `(domU) ${argv.join(' ')}`, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-            return r;
+        run: async (argv) => record(argv.join(' '), await o.host.run(argv, opts)),
+        guest: async (argv) => record(`(domU) ${argv.join(' ')}`, await runningGuest().run(argv, opts)),
+        on(host, name) {
+            const there = new Guest(host);
+            return {
+                run: async (argv) => record(`(${name}) ${argv.join(' ')}`, await host.run(argv, opts)),
+                guest: async (argv) => record(`(${name}) (domU) ${argv.join(' ')}`, await there.run(argv, opts)),
+            };
         },
         async readFile(file, where = 'dom0') {
             const r = await (where === 'domU' ? runningGuest() : o.host).run(['cat', file], { ...opts, binary: true });
@@ -44906,6 +44938,7 @@ async function writeReportFiles(report, outDir) {
 
 
 
+
 const pipeline_TOOL = { name: 'xen-conformance', version: '0.1.0' };
 let cancelled;
 /** Stop the run now (a signal): every child ends, the phase under way fails, the report is still written. */
@@ -44923,7 +44956,7 @@ async function runConformance(p, hooks) {
     // The accelerator the host runs on: a user's machine is hardware, whatever built the guest's image.
     const hostAccel = config.target.kind === 'qemu' ? accel : undefined;
     const facts = { accel: hostAccel?.kind };
-    const wanted = (c) => config.checks === null || config.checks.includes(c.id);
+    const wanted = (c) => isWanted(config.checks, c);
     const log = (line) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
     let current = 'start';
     const phase = async (name, fn) => {
@@ -44956,7 +44989,7 @@ async function runConformance(p, hooks) {
     log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
     const migrateTo = config.target.kind === 'ssh' ? config.target.migrateTo : undefined;
     // The second host is set up only for a check that moves the guest there.
-    const secondWanted = !!migrateTo && wantsGuest(config.checks) && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
+    const secondWanted = !!migrateTo && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
     if (migrateTo && !secondWanted)
         log(`migrate-to ${migrateTo.host}:${migrateTo.port} is not used: no check that migrates to it is wanted`);
     cancelled = undefined;
@@ -44966,6 +44999,7 @@ async function runConformance(p, hooks) {
     const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
     let host;
     let second;
+    let secondName = '';
     let secondReady;
     const guestWanted = wantsGuest(config.checks);
     let guestImage;
@@ -44986,9 +45020,10 @@ async function runConformance(p, hooks) {
             // The user's machine is up already: no host image, no boot, a login.
             host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
             if (secondWanted && migrateTo) {
-                const dir = external_node_path_namespaceObject.join(runDir, 'migrate-to');
+                const dir = external_node_path_namespaceObject.join(runDir, MIGRATE_TO_DIR);
                 await external_node_fs_namespaceObject.promises.mkdir(dir, { mode: 0o700 });
                 const t = { ...target, ...migrateTo };
+                secondName = sshTargetName(t);
                 second = await phase(SECOND_CONNECT_PHASE, () => SshHost.connect({ target: t, runDir: dir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
             }
             await buildGuestImage();
@@ -45005,9 +45040,9 @@ async function runConformance(p, hooks) {
         }
         const h = host;
         if (second && guestImage) {
-            // Alongside the first host's install and reboot: the same candidates, then Xen, then room for the guest.
-            const [b, bytes] = [second, (await external_node_fs_namespaceObject.promises.stat(guestImage.disk)).size];
-            secondReady = phase(SECOND_PHASE, () => prepareSecondHost(b, p, bytes, log));
+            // Alongside the first host's install and reboot: the same candidates, then Xen, then the guest's image.
+            const [b, image] = [second, guestImage.disk];
+            secondReady = phase(SECOND_PHASE, () => prepareSecondHost(b, secondName, p, image, log));
             secondReady.catch(() => { }); // awaited before the domU; a failure meanwhile must not go unhandled
         }
         if (config.image)
@@ -45034,11 +45069,12 @@ async function runConformance(p, hooks) {
             else {
                 const disk = { image: guestImage.disk, hostKey: guestImage.hostKey, attached: config.target.kind === 'qemu' };
                 facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
+                // The second host's preparation ends with the guest's image sent there: the guest starts here after
+                // it, so that the two copies of the image do not compete (on the runner, and for the CPU of a runner
+                // that hosts both machines: at once, neither had finished after 10 minutes under TCG).
+                if (secondReady)
+                    facts.migrateTo = await secondReady;
                 facts.guest = await phase('start the domU', () => startGuest(h, disk, config.timeouts));
-                if (second && secondReady) {
-                    const setup = await secondReady;
-                    facts.migrateTo = { host: second, name: sshTargetName({ ...config.target, ...migrateTo }), setup };
-                }
                 if (facts.guest.bootSeconds !== undefined)
                     log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
             }
@@ -45154,10 +45190,12 @@ const SECOND_CONNECT_PHASE = 'connect to the migrate-to host';
 const SECOND_PHASE = 'prepare the migrate-to host';
 /**
  * The migrate-to host as the first one: the candidates installed, the boot
- * config regenerated, a reboot into Xen; then the bridge and empty volumes
- * the guest arrives into. Its logs go to the out dir as migrate-to-*.log.
+ * config regenerated, a reboot into Xen; then the bridge and the volume the
+ * guest arrives into, filled from the guest's image (with the digests of its
+ * chunks: a migration sends only those the guest changed). Its logs go to the
+ * out dir as migrate-to-*.log.
  */
-async function prepareSecondHost(b, p, imageBytes, log) {
+async function prepareSecondHost(b, name, p, image, log) {
     const phase = SECOND_PHASE;
     const { config } = p;
     const profile = profileFor(config.distro);
@@ -45174,7 +45212,8 @@ async function prepareSecondHost(b, p, imageBytes, log) {
         throw new InfraError(phase, `the migrate-to host came back from its reboot but not in Xen (xl info: ${lastLines(info.stdout + info.stderr, 1).join('') || `exit ${info.code}`}); see its boot config in migrate-to-boot-config.log`);
     }
     log(`migrate-to host: in Xen ${version}`);
-    return readyToReceive(b, imageBytes, config.timeouts.check, phase);
+    const [setup, volumeDigests] = await Promise.all([readyToReceive(b, image, config.timeouts, phase), chunkDigests(image)]);
+    return { host: b, name, setup, volumeDigests };
 }
 async function installedHypervisor(h) {
     const r = await h.run(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*'], {

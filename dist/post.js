@@ -31735,6 +31735,8 @@ function classifySshFailure(stderr) {
 }
 /** Names the connected master process in the control directory, for the action's post step after a crash. */
 const MASTER_PIDFILE = 'ssh-master.pid';
+/** The run directory's subdirectory for the migrate-to host's connection (its own master and pidfile). */
+const MIGRATE_TO_DIR = 'migrate-to';
 class SshConnection {
     target;
     master;
@@ -31896,7 +31898,7 @@ async function post() {
     for (const [file, what] of [
         ['qemu.pid', 'the VM'],
         [MASTER_PIDFILE, 'the SSH connection'],
-        [external_node_path_namespaceObject.join('migrate-to', MASTER_PIDFILE), 'the SSH connection to the migrate-to host'],
+        [external_node_path_namespaceObject.join(MIGRATE_TO_DIR, MASTER_PIDFILE), 'the SSH connection to the migrate-to host'],
     ]) {
         const pid = Number((await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, file), 'utf8').catch(() => '')).trim());
         if (pid > 0) {

@@ -6,8 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
-import { CATALOGUE, wantsGuest } from './checks/index.js';
-import { type RunConfig, type SshTargetConfig, sshTargetName } from './config.js';
+import { CATALOGUE, isWanted, wantsGuest } from './checks/index.js';
+import { type RunConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
 import { installFailureCause } from './diagnose.js';
@@ -17,12 +17,13 @@ import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
 import { type BaseImage, baseImage, builtHostImage, guestRecipe } from './image/build.js';
-import { CLEANUP_SCRIPT, type StartStep, guestConsole, readyToReceive, startGuest } from './guest/guest.js';
+import { CLEANUP_SCRIPT, chunkDigests, guestConsole, readyToReceive, startGuest } from './guest/guest.js';
 import { cloudImage } from './image/cloud.js';
 import type { HostImage } from './image/image.js';
 import type { DistroProfile } from './distro/profile.js';
 import { type Candidate, candidateClosure } from './packages.js';
 import { children, killGroup, lastLines } from './proc.js';
+import { MIGRATE_TO_DIR } from './transport/ssh.js';
 import { runChecks } from './suite.js';
 import { type CheckResult, type PhaseTiming, type Report, totalsOf } from './report/types.js';
 import { writeReportFiles } from './report/write.js';
@@ -65,7 +66,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   // The accelerator the host runs on: a user's machine is hardware, whatever built the guest's image.
   const hostAccel = config.target.kind === 'qemu' ? accel : undefined;
   const facts: RunFacts = { accel: hostAccel?.kind };
-  const wanted = (c: Check) => config.checks === null || config.checks.includes(c.id);
+  const wanted = (c: Check) => isWanted(config.checks, c);
   const log = (line: string) => hooks.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
   let current = 'start';
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -97,7 +98,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
   const migrateTo = config.target.kind === 'ssh' ? config.target.migrateTo : undefined;
   // The second host is set up only for a check that moves the guest there.
-  const secondWanted = !!migrateTo && wantsGuest(config.checks) && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
+  const secondWanted = !!migrateTo && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
   if (migrateTo && !secondWanted) log(`migrate-to ${migrateTo.host}:${migrateTo.port} is not used: no check that migrates to it is wanted`);
 
   cancelled = undefined;
@@ -107,7 +108,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const serialOut = path.join(config.outDir, 'serial.log');
   let host: Host | undefined;
   let second: SshHost | undefined;
-  let secondReady: Promise<StartStep[]> | undefined;
+  let secondName = '';
+  let secondReady: Promise<NonNullable<RunFacts['migrateTo']>> | undefined;
   const guestWanted = wantsGuest(config.checks);
   let guestImage: BaseImage | undefined;
   try {
@@ -124,9 +126,10 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       // The user's machine is up already: no host image, no boot, a login.
       host = await phase(CONNECT_PHASE, () => SshHost.connect({ target, runDir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
       if (secondWanted && migrateTo) {
-        const dir = path.join(runDir, 'migrate-to');
+        const dir = path.join(runDir, MIGRATE_TO_DIR);
         await fs.mkdir(dir, { mode: 0o700 });
         const t = { ...target, ...migrateTo };
+        secondName = sshTargetName(t);
         second = await phase(SECOND_CONNECT_PHASE, () => SshHost.connect({ target: t, runDir: dir, connectTimeoutMs: config.timeouts.boot * 1000, log }));
       }
       await buildGuestImage();
@@ -142,9 +145,9 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     }
     const h: Host = host;
     if (second && guestImage) {
-      // Alongside the first host's install and reboot: the same candidates, then Xen, then room for the guest.
-      const [b, bytes] = [second, (await fs.stat(guestImage.disk)).size];
-      secondReady = phase(SECOND_PHASE, () => prepareSecondHost(b, p, bytes, log));
+      // Alongside the first host's install and reboot: the same candidates, then Xen, then the guest's image.
+      const [b, image] = [second, guestImage.disk];
+      secondReady = phase(SECOND_PHASE, () => prepareSecondHost(b, secondName, p, image, log));
       secondReady.catch(() => {}); // awaited before the domU; a failure meanwhile must not go unhandled
     }
     if (config.image) await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
@@ -169,11 +172,11 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       else {
         const disk = { image: guestImage.disk, hostKey: guestImage.hostKey, attached: config.target.kind === 'qemu' };
         facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
+        // The second host's preparation ends with the guest's image sent there: the guest starts here after
+        // it, so that the two copies of the image do not compete (on the runner, and for the CPU of a runner
+        // that hosts both machines: at once, neither had finished after 10 minutes under TCG).
+        if (secondReady) facts.migrateTo = await secondReady;
         facts.guest = await phase('start the domU', () => startGuest(h, disk, config.timeouts));
-        if (second && secondReady) {
-          const setup = await secondReady;
-          facts.migrateTo = { host: second, name: sshTargetName({ ...config.target, ...migrateTo! } as SshTargetConfig), setup };
-        }
         if (facts.guest.bootSeconds !== undefined) log(`the domU answered over SSH ${facts.guest.bootSeconds.toFixed(1)} s after xl create`);
       }
       try {
@@ -286,10 +289,12 @@ const SECOND_PHASE = 'prepare the migrate-to host';
 
 /**
  * The migrate-to host as the first one: the candidates installed, the boot
- * config regenerated, a reboot into Xen; then the bridge and empty volumes
- * the guest arrives into. Its logs go to the out dir as migrate-to-*.log.
+ * config regenerated, a reboot into Xen; then the bridge and the volume the
+ * guest arrives into, filled from the guest's image (with the digests of its
+ * chunks: a migration sends only those the guest changed). Its logs go to the
+ * out dir as migrate-to-*.log.
  */
-async function prepareSecondHost(b: SshHost, p: Prepared, imageBytes: number, log: (line: string) => void): Promise<StartStep[]> {
+async function prepareSecondHost(b: SshHost, name: string, p: Prepared, image: string, log: (line: string) => void): Promise<NonNullable<RunFacts['migrateTo']>> {
   const phase = SECOND_PHASE;
   const { config } = p;
   const profile = profileFor(config.distro);
@@ -305,7 +310,8 @@ async function prepareSecondHost(b: SshHost, p: Prepared, imageBytes: number, lo
     throw new InfraError(phase, `the migrate-to host came back from its reboot but not in Xen (xl info: ${lastLines(info.stdout + info.stderr, 1).join('') || `exit ${info.code}`}); see its boot config in migrate-to-boot-config.log`);
   }
   log(`migrate-to host: in Xen ${version}`);
-  return readyToReceive(b, imageBytes, config.timeouts.check, phase);
+  const [setup, volumeDigests] = await Promise.all([readyToReceive(b, image, config.timeouts, phase), chunkDigests(image)]);
+  return { host: b, name, setup, volumeDigests };
 }
 
 async function installedHypervisor(h: Host): Promise<{ name: string; version: string } | undefined> {

@@ -6,7 +6,9 @@ import { excerpt } from './checks/check.js';
 import type { Timeouts } from './config.js';
 import type { DistroProfile } from './distro/profile.js';
 import { InfraError } from './errors.js';
+import { Guest } from './guest/guest.js';
 import type { Host } from './host/host.js';
+import type { RunResult } from './proc.js';
 import type { CheckResult, Evidence } from './report/types.js';
 
 export interface SuiteOptions {
@@ -87,21 +89,24 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
     if (!g?.up) throw new Error('there is no running domU');
     return g.guest;
   };
+  const record = (command: string, r: RunResult) => {
+    evidence.push({ command, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+    return r;
+  };
   const ctx: CheckContext = {
     host: o.host,
     profile: o.profile,
     facts: o.facts,
     timeoutMs: o.timeoutMs,
     timeouts: o.timeouts,
-    async run(argv) {
-      const r = await o.host.run(argv, opts);
-      evidence.push({ command: argv.join(' '), exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-      return r;
-    },
-    async guest(argv) {
-      const r = await runningGuest().run(argv, opts);
-      evidence.push({ command: `(domU) ${argv.join(' ')}`, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-      return r;
+    run: async (argv) => record(argv.join(' '), await o.host.run(argv, opts)),
+    guest: async (argv) => record(`(domU) ${argv.join(' ')}`, await runningGuest().run(argv, opts)),
+    on(host, name) {
+      const there = new Guest(host);
+      return {
+        run: async (argv) => record(`(${name}) ${argv.join(' ')}`, await host.run(argv, opts)),
+        guest: async (argv) => record(`(${name}) (domU) ${argv.join(' ')}`, await there.run(argv, opts)),
+      };
     },
     async readFile(file, where = 'dom0') {
       const r = await (where === 'domU' ? runningGuest() : o.host).run(['cat', file], { ...opts, binary: true });

@@ -254,6 +254,13 @@ describe('a Xen machine over SSH (the action, as GitHub runs it)', () => {
       const cold = byId['domU.cold-migration'];
       expect(cold.message).toMatch(new RegExp(`^xl save here, xl restore on root@127\\.0\\.0\\.1:${port2}: the guest continued the same boot there`));
       expect(cold.evidence.map((e) => e.command)).toContain(`(root@127.0.0.1:${port2}) xl restore ${GUEST.saveFile}`);
+      // The second machine's volume was filled from the guest's image while it waited: only what the guest wrote since went.
+      expect(cold.evidence.map((e) => e.command)).toContain(`(root@127.0.0.1:${port2}) set up: the guest image onto its volume (sent over SSH, gzipped)`);
+      const volume = cold.evidence.find((e) => e.command.startsWith("the guest's volume, the chunks that differ from the image there"));
+      const changed = Number(/(\d+) chunks written, (\d+) bytes/.exec(volume?.output ?? '')?.[2]);
+      process.stderr.write(`debian 13 over ssh: the volume's changed chunks sent to the migrate-to host: ${(changed / 1024 ** 2).toFixed(1)} MiB\n`);
+      expect(changed).toBeGreaterThan(0);
+      expect(changed).toBeLessThan(128 * 1024 ** 2);
       expect(await fs.readFile(path.join(out, 'migrate-to-install.log'), 'utf8')).toMatch(/Setting up xen-hypervisor-4\.20/);
       // The guest's disk went over SSH into a volume group on a loop device: no disk of the test's reached the machine.
       const steps = byId['domU.boots'].evidence.map((e) => `${e.command}: ${e.output.split(' after ')[0]}`);

@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { MASTER_PIDFILE } from '../transport/ssh.js';
+import { MASTER_PIDFILE, MIGRATE_TO_DIR } from '../transport/ssh.js';
 
 async function post(): Promise<void> {
   const dir = core.getState('runDir');
@@ -12,7 +12,7 @@ async function post(): Promise<void> {
   for (const [file, what] of [
     ['qemu.pid', 'the VM'],
     [MASTER_PIDFILE, 'the SSH connection'],
-    [path.join('migrate-to', MASTER_PIDFILE), 'the SSH connection to the migrate-to host'],
+    [path.join(MIGRATE_TO_DIR, MASTER_PIDFILE), 'the SSH connection to the migrate-to host'],
   ]) {
     const pid = Number((await fs.readFile(path.join(dir, file), 'utf8').catch(() => '')).trim());
     if (pid > 0) {

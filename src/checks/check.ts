@@ -24,8 +24,12 @@ export interface RunFacts {
   accel?: 'kvm' | 'tcg';
   /** Candidate files in dom0 that the domU installs for domU.xenstore-utils (empty: the archive's). */
   guestCandidates?: string[];
-  /** The second Xen host (migrate-to), in Xen with the candidates and ready to receive the guest. */
-  migrateTo?: { host: Host; name: string; setup: StartStep[] };
+  /**
+   * The second Xen host (migrate-to), in Xen with the candidates and ready to
+   * receive the guest: its volume holds the guest's image, whose chunks have
+   * the md5s volumeDigests lists (SPARSE_SEND's stdin).
+   */
+  migrateTo?: { host: Host; name: string; setup: StartStep[]; volumeDigests: string[] };
 }
 
 export interface CheckContext {
@@ -39,6 +43,8 @@ export interface CheckContext {
   run(argv: readonly string[]): Promise<RunResult>;
   /** Run argv in the domU (through dom0), recorded as evidence; throws when there is no domU. */
   guest(argv: readonly string[]): Promise<RunResult>;
+  /** run and guest on another host (the migrate-to host), recorded as evidence under its name; guest there is not checked to be up. */
+  on(host: Host, name: string): Pick<CheckContext, 'run' | 'guest'>;
   /**
    * A file's bytes, read on the runner (dom0's, or the domU's through dom0),
    * recorded as evidence by its size; undefined when it cannot be read.

@@ -38,7 +38,12 @@ export const CHECK_GROUPS: Record<string, string[]> = Object.fromEntries(
   (['host-before-reboot', 'dom0', 'domU'] as const).map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]),
 );
 
-/** Whether a run with this filter (null: every check) starts a domU. */
+/** Whether a run with this filter (null: every check) runs check c. */
+export function isWanted(checks: readonly string[] | null, c: Check): boolean {
+  return checks === null || checks.includes(c.id);
+}
+
+/** Whether a run with this filter starts a domU. */
 export function wantsGuest(checks: readonly string[] | null): boolean {
-  return CATALOGUE.some((c) => c.where === 'domU' && (checks === null || checks.includes(c.id)));
+  return CATALOGUE.some((c) => c.where === 'domU' && isWanted(checks, c));
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, lvPath } from '../guest/guest.js';
 import { relay } from '../host/relay.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
-import { type RunResult, sleep } from '../proc.js';
+import { sleep } from '../proc.js';
 import { dpkgOwner, parseOwners } from './dpkg.js';
 import { GUEST_UP, guestDomid, measureClock } from './domu.js';
 import { failedGrubScript } from './grubcfg.js';
@@ -241,22 +241,11 @@ export const coldMigration: Check = {
 async function coldMigrationTo(ctx: CheckContext, to: NonNullable<CheckContext['facts']['migrateTo']>, before: { bootId: string; uptime: number }): Promise<Outcome> {
   const tools = ctx.profile.xenPackages.tools;
   const opts = { phase: 'check domU.cold-migration', timeoutMs: ctx.timeoutMs };
-  const there = (label: string, r: RunResult) => ctx.note(`(${to.name}) ${label}`, `exit ${r.code}\n${r.stdout}${r.stderr}`);
-  const onSecond = async (argv: readonly string[]) => {
-    const r = await to.host.run(argv, { ...opts, allowFailure: true });
-    there(argv.join(' '), r);
-    return r;
-  };
-  const guestThere = new Guest(to.host);
-  const inGuestThere = async (argv: readonly string[]) => {
-    const r = await guestThere.run(argv, { ...opts, allowFailure: true });
-    there(`(domU) ${argv.join(' ')}`, r);
-    return r;
-  };
+  const there = ctx.on(to.host, to.name);
   /** from this host to the second, through the runner; true when both ends succeeded. */
-  const send = async (what: string, fromArgv: readonly string[], toArgv: readonly string[]) => {
+  const send = async (what: string, fromArgv: readonly string[], toArgv: readonly string[], input?: string) => {
     const t = Date.now();
-    const { sent, received } = await relay({ host: ctx.host, argv: fromArgv }, { host: to.host, argv: toArgv }, opts);
+    const { sent, received } = await relay({ host: ctx.host, argv: fromArgv, input }, { host: to.host, argv: toArgv }, opts);
     const said = [sent.stderr.trim() && `sending: ${sent.stderr.trim()}`, received.stdout.trim(), received.stderr.trim()].filter(Boolean).join('\n');
     ctx.note(`${what}, through the runner: ${fromArgv.join(' ')} | ${toArgv.join(' ')}`, `exit ${sent.code} | exit ${received.code} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `\n${said}` : ''}`);
     return sent.code === 0 && received.code === 0;
@@ -267,22 +256,28 @@ async function coldMigrationTo(ctx: CheckContext, to: NonNullable<CheckContext['
   try {
     const sshDir = path.posix.dirname(GUEST.key);
     const copied =
-      (await send("the guest's volume, its chunks that are not zeros", ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)], ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)])) &&
+      // The volume there holds the guest's image already: only the chunks that differ from it go.
+      (await send(
+        "the guest's volume, the chunks that differ from the image there",
+        ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)],
+        ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)],
+        to.volumeDigests.join('\n'),
+      )) &&
       (await send('the save file', ['cat', SAVE_FILE], ['sh', '-c', 'cat > "$1"', 'sh', SAVE_FILE])) &&
       (await send("this run's key to the guest", ['tar', '-C', sshDir, '-cf', '-', path.posix.basename(GUEST.key), path.posix.basename(GUEST.knownHosts)], ['sh', '-c', 'install -d -m 700 "$1" && tar -C "$1" -xf -', 'sh', sshDir]));
     if (!copied) return fail(`copying the guest's disk, save file and key to ${to.name} failed`, 'See the evidence: the migrate-to host needs room in /var/tmp for the save file.');
-    const restore = await onSecond(['xl', 'restore', SAVE_FILE]);
+    const restore = await there.run(['xl', 'restore', SAVE_FILE]);
     if (restore.code !== 0) return saveFailure(`xl restore on ${to.name}`, restore.stderr, tools);
-    if (!(await guestThere.waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
+    if (!(await new Guest(to.host).waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
       return fail(`the guest did not answer on ${to.name} within ${ctx.timeouts.boot} s of xl restore there`, `See /var/log/xen/xl-${GUEST.name}.log on ${to.name}.`);
     }
-    const after = await bootAndUptime(ctx, inGuestThere);
+    const after = await bootAndUptime(ctx, there.guest);
     if (after.bootId !== before.bootId) return fail(`restored on ${to.name} the guest booted afresh (new boot id) instead of continuing`, 'See the evidence.');
     if (!(after.uptime >= before.uptime)) return fail(`restored on ${to.name} the guest's uptime went back (${before.uptime} -> ${after.uptime} s)`, 'See the evidence.');
     return pass(`xl save here, xl restore on ${to.name}: the guest continued the same boot there (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s)`);
   } finally {
     // The copy there goes; the guest here goes on from where it was saved.
-    await onSecond(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
+    await there.run(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
     await ctx.run(['xl', 'unpause', GUEST.name]);
     await ctx.run(['rm', '-f', SAVE_FILE]);
     await backUp(ctx);

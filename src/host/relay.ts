@@ -8,13 +8,15 @@ import type { Host } from './host.js';
 export interface RelayEnd {
   host: Host;
   argv: readonly string[];
+  /** The sender's stdin (the receiver's is the stream). */
+  input?: string;
 }
 
 /** Run `from` and `to` at once, from's stdout into to's stdin; resolves when both have ended. */
 export async function relay(from: RelayEnd, to: RelayEnd, opts: { phase: string; timeoutMs: number }): Promise<{ sent: RunResult; received: RunResult }> {
   const pipe = new PassThrough();
   const [sent, received] = await Promise.all([
-    from.host.run(from.argv, { ...opts, allowFailure: true, output: pipe }),
+    from.host.run(from.argv, { ...opts, allowFailure: true, output: pipe, input: from.input }),
     to.host.run(to.argv, { ...opts, allowFailure: true, input: pipe }),
   ]);
   return { sent, received };

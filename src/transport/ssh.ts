@@ -48,6 +48,8 @@ export function classifySshFailure(stderr: string): string {
 
 /** Names the connected master process in the control directory, for the action's post step after a crash. */
 export const MASTER_PIDFILE = 'ssh-master.pid';
+/** The run directory's subdirectory for the migrate-to host's connection (its own master and pidfile). */
+export const MIGRATE_TO_DIR = 'migrate-to';
 
 export class SshConnection {
   private master?: ChildProcess;
