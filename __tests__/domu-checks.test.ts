@@ -25,13 +25,15 @@ import {
   kernelUpdate,
   liveMigration,
   liveMigrationFailure,
+  MIGRATE_RECEIVE,
+  MIGRATE_SEND,
   memoryHotplug,
   saveRestore,
   sysrq,
   vcpuHotplug,
 } from '../src/checks/lifecycle.js';
 import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
-import { GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, xlConfig } from '../src/guest/guest.js';
+import { CHUNK_DIGESTS, DESTROY_GUEST, GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, xlConfig } from '../src/guest/guest.js';
 import { candidateClosure } from '../src/packages.js';
 import { shJoin } from '../src/quote.js';
 import { runChecks } from '../src/suite.js';
@@ -382,12 +384,12 @@ describe('lifecycle', () => {
       // What the two ends of each copy run (the fake's relay: the sender's stdout, the receiver's answer).
       const sent = {
         [['python3', '-c', SPARSE_SEND, '/dev/xcvg/xc-guest'].join(' ')]: { stdout: 'volume' },
-        'cat /var/tmp/xc-guest.save': { stdout: 'state' },
+        'gzip -1 -c /var/tmp/xc-guest.save': { stdout: 'state' },
         'tar -C /root/.ssh -cf - xc-guest xc-guest-known-hosts': { stdout: 'key' },
       };
       const received = {
         [['python3', '-c', SPARSE_RECEIVE, '/dev/xcvg/xc-guest'].join(' ')]: {},
-        [sh('cat > "$1"', '/var/tmp/xc-guest.save')]: {},
+        [sh('gzip -dc > "$1"', '/var/tmp/xc-guest.save')]: {},
         [sh('install -d -m 700 "$1" && tar -C "$1" -xf -', '/root/.ssh')]: {},
       };
       const here = { ...alive, ...sent, [save]: {}, 'xl unpause xc-guest': {}, [inGuest('cat', '/proc/sys/kernel/random/boot_id')]: { stdout: '0b1f5c2e-boot\n' } };
@@ -408,7 +410,7 @@ describe('lifecycle', () => {
         expect(r.status).toBe('pass');
         expect(a.calls).toContain(save);
         expect(a.calls.indexOf('xl unpause xc-guest')).toBeGreaterThan(a.calls.indexOf(save));
-        expect(b.calls).toContain('sh -c xl destroy xc-guest 2>/dev/null; rm -f /var/tmp/xc-guest.save');
+        expect(b.calls).toContain(`sh -c ${DESTROY_GUEST}; rm -f /var/tmp/xc-guest.save`);
         // What ran there is in the evidence under that host's name, with its exit status.
         expect(r.evidence).toContainEqual({ command: '(root@xen2:22) xl restore /var/tmp/xc-guest.save', exitCode: 0, output: '' });
         expect(r.evidence.map((e) => e.command)).toContain('(root@xen2:22) (domU) sh -c cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime');
@@ -506,6 +508,65 @@ describe('lifecycle', () => {
     expect(r.status).toBe('fail');
     expect(r.message).toMatch(/^not attempted: the hypervisor is built without shadow paging/);
     expect(host.calls.some((c) => c.startsWith('xl migrate'))).toBe(false);
+  });
+
+  describe('live migration to a migrate-to host and back', () => {
+    const state = inGuest('sh', '-c', 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime');
+    const bootId = inGuest('cat', '/proc/sys/kernel/random/boot_id');
+    const clock = sh('date +%s.%N; "$@"; date +%s.%N', ...new Guest(fakeHost()).sshArgv(['date', '+%s.%N']));
+    const send = MIGRATE_SEND.join(' ');
+    const receive = MIGRATE_RECEIVE.join(' ');
+    const digests = ['python3', '-c', CHUNK_DIGESTS, '/dev/xcvg/xc-guest'].join(' ');
+    const volumeOut = ['python3', '-c', SPARSE_SEND, '/dev/xcvg/xc-guest'].join(' ');
+    const volumeIn = ['python3', '-c', SPARSE_RECEIVE, '/dev/xcvg/xc-guest'].join(' ');
+    const key = { 'tar -C /root/.ssh -cf - xc-guest xc-guest-known-hosts': { stdout: 'key' }, [sh('install -d -m 700 "$1" && tar -C "$1" -xf -', '/root/.ssh')]: {} };
+    /** Both dom0s answer the same: each is sender and receiver once, of the guest, its volume and its state. */
+    const dom0 = (migrate: Answers) => ({
+      ...key,
+      ...migrate,
+      [digests]: { stdout: 'aa\nbb\n' },
+      [volumeOut]: { stdout: 'chunks' },
+      [volumeIn]: { stdout: '1 chunks written, 1048576 bytes\n' },
+      'xl unpause xc-guest': {},
+      [bootId]: { stdout: '0b1f5c2e-boot\n' },
+      [state]: { stdout: '0b1f5c2e-boot\n231.4\n' },
+      [clock]: { stdout: '100.0\n100.2\n100.4\n' },
+      [`sh -c ${DESTROY_GUEST}`]: {},
+    });
+    const run = async (migrate: Answers) => {
+      const b = fakeHost(dom0(migrate));
+      const g = guestRun(dom0(migrate), { migrateTo: { host: b, name: 'root@xen2:22', setup: [], volumeDigests: [] } });
+      return { r: await g.run(liveMigration), a: g.host, b };
+    };
+
+    test('there with xl migrate into xl migrate-receive -p, the volume brought up to date, unpaused, judged there; then back the same way', async () => {
+      const { r, a, b } = await run({ [send]: {}, [receive]: {} });
+      expect(r.message).toBe("the guest kept running through xl migrate to root@xen2:22 (uptime 231 -> 231 s), its clock within 0.00 s of that dom0's, and came back");
+      expect(r.status).toBe('pass');
+      // Each dom0 sends once and receives once; a receiver's volume is hashed there before the chunks go, then it runs.
+      for (const [from, to] of [[a, b], [b, a]]) {
+        expect(from.calls.filter((c) => c === send)).toHaveLength(1);
+        expect(to.calls.filter((c) => c === receive)).toHaveLength(1);
+        expect(to.calls.indexOf(digests)).toBeGreaterThan(to.calls.indexOf(receive));
+        expect(to.calls.indexOf('xl unpause xc-guest')).toBeGreaterThan(to.calls.indexOf(volumeIn));
+      }
+      expect(r.evidence.map((e) => e.command)).toContain(`xl migrate from dom0 to root@xen2:22, through the runner: ${send} | ${receive}`);
+      expect(r.evidence.map((e) => e.command)).toContain(`(root@xen2:22) ${clock}`);
+    }, 30_000);
+
+    test("Xen's refusal to log dirty pages fails it, quoting the sender; the receiver's half there is destroyed and the guest stays here", async () => {
+      const { r, a, b } = await run({
+        [send]: { code: 1, stderr: 'migration target: Ready to receive domain.\nxc: error: Failed to enable logdirty: 95 (95 = Operation not supported): Internal error\nMigration failed, resuming at sender.\n' },
+        [receive]: { code: 1, stderr: 'migration target: Ready to receive domain.\nmigration target: Domain creation failed (code -3).\n' },
+      });
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(/^to root@xen2:22: Xen could not put the guest in log-dirty mode, which live migration needs: .*Migration failed, resuming at sender\.$/);
+      expect(r.remedy).toMatch(/CONFIG_SHADOW_PAGING=y/);
+      expect(b.calls).toContain(`sh -c ${DESTROY_GUEST}`);
+      expect(b.calls).not.toContain('xl unpause xc-guest');
+      expect(a.calls).not.toContain(receive);
+      expect(r.evidence.find((e) => e.command.startsWith('xl migrate from dom0'))?.output).toMatch(/^exit 1 \| exit 1 in [\d.]+ s\nsending: .*\nreceiving: migration target: Ready to receive domain\./s);
+    }, 30_000);
   });
 
   test('a guest that ignores xl shutdown is bounded, reported and destroyed, naming the stop job its console shows', async () => {

@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SPARSE_RECEIVE, SPARSE_SEND, chunkDigests } from '../src/guest/guest.js';
+import { CHUNK_DIGESTS, SPARSE_RECEIVE, SPARSE_SEND, chunkDigests } from '../src/guest/guest.js';
 import type { ExecOptions, Host } from '../src/host/host.js';
 import { relay } from '../src/host/relay.js';
+import { MIGRATE_RECEIVE, MIGRATE_SEND } from '../src/checks/lifecycle.js';
 import { run } from '../src/proc.js';
 
 /** Two "hosts" that are this machine: real processes, real pipes, as an SshHost's ssh would be. */
@@ -23,6 +24,52 @@ describe('relay (one host to another through the runner)', () => {
     expect(sent.code).toBe(0);
     expect(received).toMatchObject({ code: 0, stderr: 'done\n' });
     expect(received.stdout.split(' ')[0]).toBe(expected);
+  });
+
+  it("both ways (xl migrate's stream through MIGRATE_SEND's own stdio into MIGRATE_RECEIVE): a banner back, 5 MB ahead, an answer back, and both end", async () => {
+    // Stand-ins for the two xl commands that talk as they do: the sender runs its "ssh command" as xl does
+    // (sh -c, the stream on the child's stdin and stdout, the parent's other fds left open), waits for
+    // the receiver's banner, sends, and waits for its answer.
+    const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-xl-'));
+    try {
+      await fs.writeFile(
+        path.join(bin, 'xl'),
+        [
+          '#!/usr/bin/env python3',
+          'import subprocess, sys',
+          'if sys.argv[1] == "migrate":',
+          '    assert sys.argv[2:4] == ["-s", ""], sys.argv',
+          '    child = subprocess.Popen(["sh", "-c", sys.argv[5]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=False)',
+          '    print("sender:", child.stdout.readline().decode().strip(), file=sys.stderr)',
+          '    child.stdin.write(b"x" * 5000000 + b"\\nend\\n")',
+          '    child.stdin.flush()',
+          '    answer = child.stdout.readline().decode().strip()',
+          '    print("sender:", answer, file=sys.stderr)',
+          '    child.stdin.close()',
+          '    child.wait()',
+          '    sys.exit(0 if answer == "received 5000001 bytes" else 1)',
+          'assert sys.argv[1:] == ["migrate-receive", "-p"], sys.argv',
+          'print("ready", flush=True)',
+          'n = 0',
+          'for line in sys.stdin.buffer:',
+          '    if line == b"end\\n":',
+          '        break',
+          '    n += len(line)',
+          'print(f"received {n} bytes", flush=True)',
+          'print("receiver: done", file=sys.stderr)',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+      const withXl = { run: (argv: readonly string[], o: ExecOptions) => run(argv, { ...o, env }) } as unknown as Host;
+      const started = Date.now();
+      const { sent, received } = await relay({ host: withXl, argv: MIGRATE_SEND }, { host: withXl, argv: MIGRATE_RECEIVE }, { ...opts, both: true });
+      expect(sent).toMatchObject({ code: 0, stderr: 'sender: ready\nsender: received 5000001 bytes\n' });
+      expect(received).toMatchObject({ code: 0, stderr: 'receiver: done\n' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await fs.rm(bin, { recursive: true, force: true });
+    }
   });
 
   it('stops the sender when the receiver gives up, well before its timeout', async () => {
@@ -79,6 +126,10 @@ describe('a volume sent as the chunks that differ from the other side (SPARSE_SE
     await fs.writeFile(here, now);
     const digests = await chunkDigests(img);
     expect(digests).toHaveLength(8);
+    // The same digests hashed on a host (live migration hashes the receiving volume there), a ragged tail too.
+    expect((await run(['python3', '-c', CHUNK_DIGESTS, img], opts)).stdout).toBe(`${digests.join('\n')}\n`);
+    await fs.writeFile(path.join(dir, 'ragged'), image.subarray(0, 2 * MiB + 5));
+    expect((await run(['python3', '-c', CHUNK_DIGESTS, path.join(dir, 'ragged')], opts)).stdout.trim().split('\n')).toEqual(await chunkDigests(path.join(dir, 'ragged')));
     const stream = await run(['python3', '-c', SPARSE_SEND, here], { ...opts, binary: true, input: digests.join('\n') });
     expect(stream.code).toBe(0);
     expect(stream.bytes!.length).toBe(3 * (MiB + 16));

@@ -36578,6 +36578,14 @@ const SPARSE_RECEIVE = [
     'os.fsync(fd)',
     'print(f"{chunks} chunks written, {written} bytes")',
 ].join('\n');
+/** The md5 of each CHUNK_BYTES of $1 on a host, one per line, as SPARSE_SEND takes them (chunkDigests' on the runner). */
+const CHUNK_DIGESTS = [
+    'import hashlib, sys',
+    `chunk = ${CHUNK_BYTES}`,
+    'with open(sys.argv[1], "rb", buffering=0) as f:',
+    '    while block := f.read(chunk):',
+    '        print(hashlib.md5(block).hexdigest())',
+].join('\n');
 /** The md5 of each CHUNK_BYTES of a file on the runner, as SPARSE_SEND takes them. */
 async function chunkDigests(file) {
     const f = await external_node_fs_namespaceObject.promises.open(file, 'r');
@@ -36613,13 +36621,15 @@ const LOOP_SCRIPT = [
     `truncate -s ${LVM_BYTES} ${GUEST.lvmFile}`,
     `losetup --find --show ${GUEST.lvmFile}`,
 ].join('\n');
+/** The guest's domains here, gone: itself and a migration's half (<name>--incoming, <name>--migratedaway). */
+const DESTROY_GUEST = `for d in $(xl list 2>/dev/null | awk -v n=${GUEST.name} '$1 == n || index($1, n "--") == 1 { print $1 }'); do xl destroy "$d"; done`;
 /**
  * Everything a run makes in dom0 for the guest, taken away: before the guest
  * is set up (an earlier run that was killed may have left it) and after the
  * last domU check. Each step may find nothing to do.
  */
 const CLEANUP_SCRIPT = [
-    `xl domid ${GUEST.name} >/dev/null 2>&1 && xl destroy ${GUEST.name}`,
+    DESTROY_GUEST,
     'systemctl stop xc-guest-console.service xc-dnsmasq.service 2>/dev/null',
     `vgremove -q -f ${GUEST.vg} >/dev/null 2>&1`,
     `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
@@ -37133,13 +37143,13 @@ function clockOffset(out) {
 }
 /**
  * dom0 reads its clock, the guest's (over SSH), and its own again; the best
- * of three, as an SSH round trip under load can take seconds.
+ * of three, as an SSH round trip under load can take seconds. `run` runs
+ * in the dom0 that runs `g`.
  */
-async function measureClock(ctx) {
-    const g = ctx.facts.guest.guest;
+async function measureClock(run, g) {
     let best = {};
     for (let i = 0; i < 3; i++) {
-        const r = await ctx.run(['sh', '-c', 'date +%s.%N; "$@"; date +%s.%N', 'sh', ...g.sshArgv(['date', '+%s.%N'])]);
+        const r = await run(['sh', '-c', 'date +%s.%N; "$@"; date +%s.%N', 'sh', ...g.sshArgv(['date', '+%s.%N'])]);
         const [a, , b] = r.stdout.trim().split('\n').map(Number);
         const m = { offset: clockOffset(r.stdout), window: b - a };
         if (m.offset !== undefined && (best.window === undefined || m.window < best.window))
@@ -37164,7 +37174,7 @@ const guestClock = {
         const src = (await ctx.guest(['cat', '/sys/devices/system/clocksource/clocksource0/current_clocksource'])).stdout.trim();
         const log = await ctx.guest(['journalctl', '-b', '--no-pager', '-o', 'cat', '-p', 'warning']);
         const alarms = clockAlarms(log.stdout);
-        const { offset, window } = await measureClock(ctx);
+        const { offset, window } = await measureClock(ctx.run, ctx.facts.guest.guest);
         const problems = [
             ...(src === 'xen' ? [] : [`the clocksource is ${src || 'unknown'}, not xen`]),
             ...(alarms.length ? [`the boot log raises hardware-clock alarms: ${alarms.slice(0, 3).join(' | ')}`] : []),
@@ -37430,12 +37440,19 @@ const guestTypeChecks = [pvhGuest, hvmGuest];
 // need not reach each other, only the runner must reach both (as it already
 // does). Backpressure is the streams': nothing is held in memory.
 
-/** Run `from` and `to` at once, from's stdout into to's stdin; resolves when both have ended. */
+/**
+ * Run `from` and `to` at once, from's stdout into to's stdin; resolves when
+ * both have ended. With `both`, to's stdout also goes into from's stdin: a
+ * conversation (xl migrate with xl migrate-receive), each end's stdin ending
+ * when the other's stdout does.
+ */
 async function relay(from, to, opts) {
-    const pipe = new external_node_stream_.PassThrough();
+    const { both, ...runOpts } = opts;
+    const ahead = new external_node_stream_.PassThrough();
+    const back = both ? new external_node_stream_.PassThrough() : undefined;
     const [sent, received] = await Promise.all([
-        from.host.run(from.argv, { ...opts, allowFailure: true, output: pipe, input: from.input }),
-        to.host.run(to.argv, { ...opts, allowFailure: true, input: pipe }),
+        from.host.run(from.argv, { ...runOpts, allowFailure: true, output: ahead, input: back ?? from.input }),
+        to.host.run(to.argv, { ...runOpts, allowFailure: true, input: ahead, output: back }),
     ]);
     return { sent, received };
 }
@@ -37818,6 +37835,33 @@ const coldMigration = {
         return restoreAndJudge(ctx, before, 'a checkpoint, xl destroy and xl restore');
     },
 };
+function dom0s(ctx, to) {
+    return { here: { host: ctx.host, name: 'dom0', run: ctx.run, guest: ctx.guest }, there: { host: to.host, name: to.name, ...ctx.on(to.host, to.name) } };
+}
+/**
+ * From one dom0 to another through the runner (with `both`, a conversation),
+ * recorded as one piece of evidence (what each end wrote to stderr, and the
+ * receiver's stdout when it is not the stream back); ok when both ends succeeded.
+ */
+async function through(ctx, phase, what, from, to, both = false) {
+    const t = Date.now();
+    const { sent, received } = await relay(from, to, { phase, timeoutMs: ctx.timeoutMs, both });
+    const said = [sent.stderr.trim() && `sending: ${sent.stderr.trim()}`, received.stdout.trim(), received.stderr.trim() && `receiving: ${received.stderr.trim()}`].filter(Boolean).join('\n');
+    ctx.note(`${what}, through the runner: ${from.argv.join(' ')} | ${to.argv.join(' ')}`, `exit ${sent.code} | exit ${received.code} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `\n${said}` : ''}`);
+    return { ok: sent.code === 0 && received.code === 0, sent: sent.stderr, received: received.stderr };
+}
+/** The guest's volume from one dom0 to the other: only the chunks whose md5 differs from the digests of the volume there. */
+async function sendVolume(ctx, phase, from, to, digests) {
+    const lv = lvPath(GUEST.lv);
+    const { ok } = await through(ctx, phase, `the guest's volume, the chunks that differ from the volume on ${to.name}`, { host: from.host, argv: ['python3', '-c', SPARSE_SEND, lv], input: digests.join('\n') }, { host: to.host, argv: ['python3', '-c', SPARSE_RECEIVE, lv] });
+    return ok;
+}
+/** This run's key to the guest, so that the dom0 there can reach the guest as this one does. */
+async function sendKey(ctx, phase, from, to) {
+    const dir = external_node_path_namespaceObject.posix.dirname(GUEST.key);
+    const { ok } = await through(ctx, phase, "this run's key to the guest", { host: from.host, argv: ['tar', '-C', dir, '-cf', '-', external_node_path_namespaceObject.posix.basename(GUEST.key), external_node_path_namespaceObject.posix.basename(GUEST.knownHosts)] }, { host: to.host, argv: ['sh', '-c', 'install -d -m 700 "$1" && tar -C "$1" -xf -', 'sh', dir] });
+    return ok;
+}
 /**
  * Cold migration to a second host: saved here and left paused, its volume,
  * save file and this run's key to the guest sent through the runner, restored
@@ -37827,34 +37871,26 @@ const coldMigration = {
  */
 async function coldMigrationTo(ctx, to, before) {
     const tools = ctx.profile.xenPackages.tools;
-    const opts = { phase: 'check domU.cold-migration', timeoutMs: ctx.timeoutMs };
-    const there = ctx.on(to.host, to.name);
-    /** from this host to the second, through the runner; true when both ends succeeded. */
-    const send = async (what, fromArgv, toArgv, input) => {
-        const t = Date.now();
-        const { sent, received } = await relay({ host: ctx.host, argv: fromArgv, input }, { host: to.host, argv: toArgv }, opts);
-        const said = [sent.stderr.trim() && `sending: ${sent.stderr.trim()}`, received.stdout.trim(), received.stderr.trim()].filter(Boolean).join('\n');
-        ctx.note(`${what}, through the runner: ${fromArgv.join(' ')} | ${toArgv.join(' ')}`, `exit ${sent.code} | exit ${received.code} in ${((Date.now() - t) / 1000).toFixed(1)} s${said ? `\n${said}` : ''}`);
-        return sent.code === 0 && received.code === 0;
-    };
+    const phase = 'check domU.cold-migration';
+    const { here, there } = dom0s(ctx, to);
     for (const s of to.setup)
         ctx.note(`(${to.name}) set up: ${s.command}`, `exit ${s.exitCode} in ${s.seconds.toFixed(1)} s`);
     const save = await ctx.run(['xl', 'save', '-p', GUEST.name, SAVE_FILE]);
     if (save.code !== 0)
         return saveFailure('xl save -p', save.stderr, tools);
     try {
-        const sshDir = external_node_path_namespaceObject.posix.dirname(GUEST.key);
         const copied = 
         // The volume there holds the guest's image already: only the chunks that differ from it go.
-        (await send("the guest's volume, the chunks that differ from the image there", ['python3', '-c', SPARSE_SEND, lvPath(GUEST.lv)], ['python3', '-c', SPARSE_RECEIVE, lvPath(GUEST.lv)], to.volumeDigests.join('\n'))) &&
-            (await send('the save file', ['cat', SAVE_FILE], ['sh', '-c', 'cat > "$1"', 'sh', SAVE_FILE])) &&
-            (await send("this run's key to the guest", ['tar', '-C', sshDir, '-cf', '-', external_node_path_namespaceObject.posix.basename(GUEST.key), external_node_path_namespaceObject.posix.basename(GUEST.knownHosts)], ['sh', '-c', 'install -d -m 700 "$1" && tar -C "$1" -xf -', 'sh', sshDir]));
+        (await sendVolume(ctx, phase, here, there, to.volumeDigests)) &&
+            // The guest's memory, most of it never touched since Xen handed it over zeroed: gzip -1 shrinks that to little.
+            (await through(ctx, phase, 'the save file, gzipped', { host: ctx.host, argv: ['gzip', '-1', '-c', SAVE_FILE] }, { host: to.host, argv: ['sh', '-c', 'gzip -dc > "$1"', 'sh', SAVE_FILE] })).ok &&
+            (await sendKey(ctx, phase, here, there));
         if (!copied)
             return fail(`copying the guest's disk, save file and key to ${to.name} failed`, 'See the evidence: the migrate-to host needs room in /var/tmp for the save file.');
         const restore = await there.run(['xl', 'restore', SAVE_FILE]);
         if (restore.code !== 0)
             return saveFailure(`xl restore on ${to.name}`, restore.stderr, tools);
-        if (!(await new Guest(to.host).waitUp(ctx.timeouts.boot * 1000, opts.phase))) {
+        if (!(await new Guest(to.host).waitUp(ctx.timeouts.boot * 1000, phase))) {
             return fail(`the guest did not answer on ${to.name} within ${ctx.timeouts.boot} s of xl restore there`, `See /var/log/xen/xl-${GUEST.name}.log on ${to.name}.`);
         }
         const after = await bootAndUptime(ctx, there.guest);
@@ -37866,7 +37902,7 @@ async function coldMigrationTo(ctx, to, before) {
     }
     finally {
         // The copy there goes; the guest here goes on from where it was saved.
-        await there.run(['sh', '-c', `xl destroy ${GUEST.name} 2>/dev/null; rm -f ${SAVE_FILE}`]);
+        await there.run(['sh', '-c', `${DESTROY_GUEST}; rm -f ${SAVE_FILE}`]);
         await ctx.run(['xl', 'unpause', GUEST.name]);
         await ctx.run(['rm', '-f', SAVE_FILE]);
         await backUp(ctx);
@@ -37894,17 +37930,91 @@ function liveMigrationFailure(xlOutput, toolsPackage) {
     }
     return { message: `xl migrate failed: ${last}`, remedy: 'See the evidence and /var/log/xen in dom0.' };
 }
+/**
+ * xl migrate with its stream on this command's own stdin and stdout, for the
+ * runner to relay to xl migrate-receive on the other host: with -s "" xl runs
+ * the host argument as the command that carries the stream (xl(1)). Fds 3 and
+ * 4 keep the SSH session's stdin and stdout; xl's messages go to stderr.
+ */
+const MIGRATE_SEND = ['sh', '-c', 'exec 3<&0 4>&1 1>&2; exec xl migrate -s "" "$1" "$2"', 'sh', GUEST.name, 'cat <&3 4>&- & exec cat >&4 3<&-'];
+/** Arrives paused (-p): its volume is brought up to date before it runs there. */
+const MIGRATE_RECEIVE = ['xl', 'migrate-receive', '-p'];
+/** Live migration from one dom0 to the other; on failure the guest stays where it was and the other's half is destroyed. */
+async function migrateLive(ctx, phase, from, to) {
+    const r = await through(ctx, phase, `xl migrate from ${from.name} to ${to.name}`, { host: from.host, argv: MIGRATE_SEND }, { host: to.host, argv: MIGRATE_RECEIVE }, true);
+    if (!r.ok)
+        await to.run(['sh', '-c', DESTROY_GUEST]);
+    return r;
+}
+/**
+ * The guest arrived paused on `to`: its volume there gets the chunks it wrote
+ * on `from` until it was suspended (no storage is shared), then it runs.
+ */
+async function arrive(ctx, phase, from, to) {
+    const digests = await to.run(['python3', '-c', CHUNK_DIGESTS, lvPath(GUEST.lv)]);
+    if (digests.code !== 0 || !(await sendVolume(ctx, phase, from, to, digests.stdout.trim().split('\n'))))
+        return false;
+    return (await to.run(['xl', 'unpause', GUEST.name])).code === 0;
+}
+/**
+ * Live migration to the second host and back. The memory goes while the
+ * guest runs; the volume's changed chunks while it waits, paused, on arrival.
+ * There it must continue the same boot with its clock within 1 s of that
+ * dom0's; then it comes back the same way, so that the checks after this one
+ * find it here.
+ */
+async function liveMigrationTo(ctx, to, before) {
+    const phase = 'check domU.live-migration';
+    const { here, there } = dom0s(ctx, to);
+    if (!(await sendKey(ctx, phase, here, there)))
+        return fail(`copying this run's key to the guest to ${to.name} failed`, 'See the evidence.');
+    const go = await migrateLive(ctx, phase, here, there);
+    if (!go.ok) {
+        await backUp(ctx);
+        // The sender says why; a receiver that gave up first, when it said nothing.
+        const { message, remedy } = liveMigrationFailure(go.sent.trim() ? go.sent : go.received, ctx.profile.xenPackages.tools);
+        return fail(`to ${to.name}: ${message}`, remedy);
+    }
+    const verdict = await (async () => {
+        if (!(await arrive(ctx, phase, here, there)))
+            return fail(`the guest reached ${to.name} but its volume could not be brought up to date there, or it could not be unpaused`, 'See the evidence.');
+        const g = new Guest(to.host);
+        if (!(await g.waitUp(ctx.timeouts.boot * 1000, phase)))
+            return fail(`the guest did not answer on ${to.name} within ${ctx.timeouts.boot} s of arriving`, `See /var/log/xen/xl-${GUEST.name}.log on ${to.name}.`);
+        const after = await bootAndUptime(ctx, there.guest);
+        if (after.bootId !== before.bootId)
+            return fail(`after xl migrate to ${to.name} the guest booted afresh instead of continuing`, 'See the evidence.');
+        const { offset } = await measureClock(there.run, g);
+        if (offset === undefined || offset > 1)
+            return fail(`after xl migrate to ${to.name} the guest's clock is ${offset?.toFixed(2) ?? 'unreadable'} s off that dom0's`, 'The guest must resync its clock from Xen after migration.');
+        return pass(`the guest kept running through xl migrate to ${to.name} (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s), its clock within ${offset.toFixed(2)} s of that dom0's, and came back`);
+    })();
+    // Back, the same way, whatever the verdict there.
+    const back = await migrateLive(ctx, phase, there, here);
+    if (!back.ok) {
+        const { message } = liveMigrationFailure(back.sent.trim() ? back.sent : back.received, ctx.profile.xenPackages.tools);
+        return fail(`${verdict.status === 'pass' ? 'the guest went to' : `${verdict.message}; and from`} ${to.name} back here: ${message}`, 'The guest is left on the migrate-to host; see the evidence.');
+    }
+    if (!(await arrive(ctx, phase, there, here)) || !(await backUp(ctx)))
+        return fail(`the guest came back from ${to.name} but did not run here again`, 'See the evidence and domU-console.log.');
+    return verdict;
+}
 const liveMigration = {
     id: 'domU.live-migration',
-    title: 'xl migrate to localhost: the guest keeps running and its clock stays within 1 s of dom0',
+    title: "xl migrate to the migrate-to host and back when one is given (the volume's changed chunks sent while the guest waits paused on arrival), else to localhost: the guest keeps running and its clock stays within 1 s of dom0's",
     where: 'domU',
     seed: "Live migration: A live migration of a VM between dom0's should be possible. The clock should stay OK...",
     after: GUEST_UP,
     changesGuest: true,
+    usesMigrateTo: true,
     async run(ctx) {
+        // Attempted on a hypervisor without shadow paging too: what it refuses is then Xen's own word, and the
+        // debris of the refused attempt is on the other host, which is cleaned up.
+        if (ctx.facts.migrateTo)
+            return liveMigrationTo(ctx, ctx.facts.migrateTo, await bootAndUptime(ctx));
         const config = await ctx.run(['sh', '-c', 'grep -H SHADOW_PAGING /boot/xen*.config || true']);
         // Bound to fail for a PV guest (an attempt was seen to end in "Failed to enable logdirty", EOPNOTSUPP),
-        // and a failed attempt leaves debris that then held up xendomains' stop: not tried.
+        // and a failed attempt to localhost leaves debris that then held up xendomains' stop: not tried.
         if (lacksShadowPaging(config.stdout))
             return fail(`not attempted: ${NO_SHADOW.message}`, NO_SHADOW.remedy);
         const before = await bootAndUptime(ctx);
@@ -37921,7 +38031,7 @@ const liveMigration = {
         const after = await bootAndUptime(ctx);
         if (after.bootId !== before.bootId)
             return fail('after xl migrate the guest booted afresh instead of continuing', 'See domU-console.log.');
-        const { offset } = await measureClock(ctx);
+        const { offset } = await measureClock(ctx.run, ctx.facts.guest.guest);
         if (offset === undefined || offset > 1)
             return fail(`after xl migrate the guest's clock is ${offset?.toFixed(2) ?? 'unreadable'} s off dom0's`, 'The guest must resync its clock from Xen after migration.');
         return pass(`the guest kept running through xl migrate localhost; its clock is within ${offset.toFixed(2)} s of dom0's`);

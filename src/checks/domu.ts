@@ -1,7 +1,7 @@
 // The distro as a guest: a domU of the same release, booted by pygrub from
 // its own disk on an LVM volume, on the bridge the tool makes (see
 // guest/guest.ts). These checks only look; lifecycle.ts changes the guest.
-import { GUEST, lvPath } from '../guest/guest.js';
+import { GUEST, type Guest, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
 import { PV_DRIVERS, modulesIn, pvDriversIn } from './dom0.js';
 import { initramfsNames } from './initramfs.js';
@@ -135,13 +135,13 @@ export function clockOffset(out: string): number | undefined {
 
 /**
  * dom0 reads its clock, the guest's (over SSH), and its own again; the best
- * of three, as an SSH round trip under load can take seconds.
+ * of three, as an SSH round trip under load can take seconds. `run` runs
+ * in the dom0 that runs `g`.
  */
-export async function measureClock(ctx: CheckContext): Promise<{ offset?: number; window?: number }> {
-  const g = ctx.facts.guest!.guest;
+export async function measureClock(run: CheckContext['run'], g: Guest): Promise<{ offset?: number; window?: number }> {
   let best: { offset?: number; window?: number } = {};
   for (let i = 0; i < 3; i++) {
-    const r = await ctx.run(['sh', '-c', 'date +%s.%N; "$@"; date +%s.%N', 'sh', ...g.sshArgv(['date', '+%s.%N'])]);
+    const r = await run(['sh', '-c', 'date +%s.%N; "$@"; date +%s.%N', 'sh', ...g.sshArgv(['date', '+%s.%N'])]);
     const [a, , b] = r.stdout.trim().split('\n').map(Number);
     const m = { offset: clockOffset(r.stdout), window: b - a };
     if (m.offset !== undefined && (best.window === undefined || m.window < best.window)) best = m;
@@ -167,7 +167,7 @@ export const guestClock: Check = {
     const src = (await ctx.guest(['cat', '/sys/devices/system/clocksource/clocksource0/current_clocksource'])).stdout.trim();
     const log = await ctx.guest(['journalctl', '-b', '--no-pager', '-o', 'cat', '-p', 'warning']);
     const alarms = clockAlarms(log.stdout);
-    const { offset, window } = await measureClock(ctx);
+    const { offset, window } = await measureClock(ctx.run, ctx.facts.guest!.guest);
     const problems = [
       ...(src === 'xen' ? [] : [`the clocksource is ${src || 'unknown'}, not xen`]),
       ...(alarms.length ? [`the boot log raises hardware-clock alarms: ${alarms.slice(0, 3).join(' | ')}`] : []),

@@ -222,6 +222,15 @@ export const SPARSE_RECEIVE = [
   'print(f"{chunks} chunks written, {written} bytes")',
 ].join('\n');
 
+/** The md5 of each CHUNK_BYTES of $1 on a host, one per line, as SPARSE_SEND takes them (chunkDigests' on the runner). */
+export const CHUNK_DIGESTS = [
+  'import hashlib, sys',
+  `chunk = ${CHUNK_BYTES}`,
+  'with open(sys.argv[1], "rb", buffering=0) as f:',
+  '    while block := f.read(chunk):',
+  '        print(hashlib.md5(block).hexdigest())',
+].join('\n');
+
 /** The md5 of each CHUNK_BYTES of a file on the runner, as SPARSE_SEND takes them. */
 export async function chunkDigests(file: string): Promise<string[]> {
   const f = await fs.open(file, 'r');
@@ -258,13 +267,16 @@ export const LOOP_SCRIPT = [
   `losetup --find --show ${GUEST.lvmFile}`,
 ].join('\n');
 
+/** The guest's domains here, gone: itself and a migration's half (<name>--incoming, <name>--migratedaway). */
+export const DESTROY_GUEST = `for d in $(xl list 2>/dev/null | awk -v n=${GUEST.name} '$1 == n || index($1, n "--") == 1 { print $1 }'); do xl destroy "$d"; done`;
+
 /**
  * Everything a run makes in dom0 for the guest, taken away: before the guest
  * is set up (an earlier run that was killed may have left it) and after the
  * last domU check. Each step may find nothing to do.
  */
 export const CLEANUP_SCRIPT = [
-  `xl domid ${GUEST.name} >/dev/null 2>&1 && xl destroy ${GUEST.name}`,
+  DESTROY_GUEST,
   'systemctl stop xc-guest-console.service xc-dnsmasq.service 2>/dev/null',
   `vgremove -q -f ${GUEST.vg} >/dev/null 2>&1`,
   `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
