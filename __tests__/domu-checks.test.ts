@@ -533,8 +533,8 @@ describe('lifecycle', () => {
       [clock]: { stdout: '100.0\n100.2\n100.4\n' },
       [`sh -c ${DESTROY_GUEST}`]: {},
     });
-    const run = async (migrate: Answers) => {
-      const b = fakeHost(dom0(migrate));
+    const run = async (migrate: Answers, migrateThere = migrate) => {
+      const b = fakeHost(dom0(migrateThere));
       const g = guestRun(dom0(migrate), { migrateTo: { host: b, name: 'root@xen2:22', setup: [], volumeDigests: [] } });
       return { r: await g.run(liveMigration), a: g.host, b };
     };
@@ -552,6 +552,14 @@ describe('lifecycle', () => {
       }
       expect(r.evidence.map((e) => e.command)).toContain(`xl migrate from dom0 to root@xen2:22, through the runner: ${send} | ${receive}`);
       expect(r.evidence.map((e) => e.command)).toContain(`(root@xen2:22) ${clock}`);
+    }, 30_000);
+
+    test('a way back that fails fails the check, saying the guest ran there and where it is left', async () => {
+      const { r, b } = await run({ [send]: {}, [receive]: {} }, { [send]: { code: 1, stderr: 'migration sender: Target refused to start (code -3).\n' }, [receive]: {} });
+      expect(r.status).toBe('fail');
+      expect(r.message).toBe('the guest ran there, but coming back from root@xen2:22: xl migrate failed: migration sender: Target refused to start (code -3).');
+      expect(r.remedy).toMatch(/left on the migrate-to host/);
+      expect(b.calls).toContain('xl unpause xc-guest');
     }, 30_000);
 
     test("Xen's refusal to log dirty pages fails it, quoting the sender; the receiver's half there is destroyed and the guest stays here", async () => {

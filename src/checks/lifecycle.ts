@@ -337,7 +337,8 @@ export function lacksShadowPaging(xenConfig: string): boolean {
 export function liveMigrationFailure(xlOutput: string, toolsPackage: string): { message: string; remedy: string } {
   const helper = saveHelperMissing('xl migrate', xlOutput, toolsPackage);
   if (helper) return helper;
-  const last = xlOutput.split('\n').filter((l) => /error|fail/i.test(l)).slice(-1)[0]?.trim() ?? 'no message';
+  const lines = xlOutput.split('\n').map((l) => l.trim()).filter(Boolean);
+  const last = lines.filter((l) => /error|fail/i.test(l)).pop() ?? lines.pop() ?? 'no message';
   if (/Failed to enable logdirty/i.test(xlOutput)) {
     return {
       message: `Xen could not put the guest in log-dirty mode, which live migration needs: ${last}`,
@@ -406,7 +407,7 @@ async function liveMigrationTo(ctx: CheckContext, to: MigrateTo, before: { bootI
   const back = await migrateLive(ctx, phase, there, here);
   if (!back.ok) {
     const { message } = liveMigrationFailure(back.sent.trim() ? back.sent : back.received, ctx.profile.xenPackages.tools);
-    return fail(`${verdict.status === 'pass' ? 'the guest went to' : `${verdict.message}; and from`} ${to.name} back here: ${message}`, 'The guest is left on the migrate-to host; see the evidence.');
+    return fail(`${verdict.status === 'pass' ? 'the guest ran there, but' : `${verdict.message}; then,`} coming back from ${to.name}: ${message}`, 'The guest is left on the migrate-to host; see the evidence.');
   }
   if (!(await arrive(ctx, phase, there, here)) || !(await backUp(ctx))) return fail(`the guest came back from ${to.name} but did not run here again`, 'See the evidence and domU-console.log.');
   return verdict;
