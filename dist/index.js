@@ -37940,12 +37940,17 @@ function liveMigrationFailure(xlOutput, toolsPackage) {
 const MIGRATE_SEND = ['sh', '-c', 'exec 3<&0 4>&1 1>&2; exec xl migrate -s "" "$1" "$2"', 'sh', GUEST.name, 'cat <&3 4>&- & exec cat >&4 3<&-'];
 /** Arrives paused (-p): its volume is brought up to date before it runs there. */
 const MIGRATE_RECEIVE = ['xl', 'migrate-receive', '-p'];
-/** Live migration from one dom0 to the other; on failure the guest stays where it was and the other's half is destroyed. */
+/**
+ * Live migration from one dom0 to the other: undefined when it went, else
+ * why not. On failure the guest stays where it was and the other's half is destroyed.
+ */
 async function migrateLive(ctx, phase, from, to) {
     const r = await through(ctx, phase, `xl migrate from ${from.name} to ${to.name}`, { host: from.host, argv: MIGRATE_SEND }, { host: to.host, argv: MIGRATE_RECEIVE }, true);
-    if (!r.ok)
-        await to.run(['sh', '-c', DESTROY_GUEST]);
-    return r;
+    if (r.ok)
+        return undefined;
+    await to.run(['sh', '-c', DESTROY_GUEST]);
+    // The sender says why; a receiver that gave up first, when it said nothing.
+    return liveMigrationFailure(r.sent.trim() ? r.sent : r.received, ctx.profile.xenPackages.tools);
 }
 /**
  * The guest arrived paused on `to`: its volume there gets the chunks it wrote
@@ -37969,12 +37974,10 @@ async function liveMigrationTo(ctx, to, before) {
     const { here, there } = dom0s(ctx, to);
     if (!(await sendKey(ctx, phase, here, there)))
         return fail(`copying this run's key to the guest to ${to.name} failed`, 'See the evidence.');
-    const go = await migrateLive(ctx, phase, here, there);
-    if (!go.ok) {
+    const refused = await migrateLive(ctx, phase, here, there);
+    if (refused) {
         await backUp(ctx);
-        // The sender says why; a receiver that gave up first, when it said nothing.
-        const { message, remedy } = liveMigrationFailure(go.sent.trim() ? go.sent : go.received, ctx.profile.xenPackages.tools);
-        return fail(`to ${to.name}: ${message}`, remedy);
+        return fail(`to ${to.name}: ${refused.message}`, refused.remedy);
     }
     const verdict = await (async () => {
         if (!(await arrive(ctx, phase, here, there)))
@@ -37991,10 +37994,9 @@ async function liveMigrationTo(ctx, to, before) {
         return pass(`the guest kept running through xl migrate to ${to.name} (uptime ${before.uptime.toFixed(0)} -> ${after.uptime.toFixed(0)} s), its clock within ${offset.toFixed(2)} s of that dom0's, and came back`);
     })();
     // Back, the same way, whatever the verdict there.
-    const back = await migrateLive(ctx, phase, there, here);
-    if (!back.ok) {
-        const { message } = liveMigrationFailure(back.sent.trim() ? back.sent : back.received, ctx.profile.xenPackages.tools);
-        return fail(`${verdict.status === 'pass' ? 'the guest ran there, but' : `${verdict.message}; then,`} coming back from ${to.name}: ${message}`, 'The guest is left on the migrate-to host; see the evidence.');
+    const stuck = await migrateLive(ctx, phase, there, here);
+    if (stuck) {
+        return fail(`${verdict.status === 'pass' ? 'the guest ran there, but' : `${verdict.message}; then,`} coming back from ${to.name}: ${stuck.message}`, 'The guest is left on the migrate-to host; see the evidence.');
     }
     if (!(await arrive(ctx, phase, there, here)) || !(await backUp(ctx)))
         return fail(`the guest came back from ${to.name} but did not run here again`, 'See the evidence and domU-console.log.');
