@@ -8,7 +8,7 @@ import { DOM0_OPTIONS, dom0Checks, initramfsDrivers, kernelConfig, MODULE_STATE 
 import { READ_KERNEL_CONFIG } from '../src/checks/dom0facts.js';
 import { deviceModelChecks, IS_EXECUTABLE, LIBXL_STRINGS, qemuTraditional, qemuXen } from '../src/checks/devicemodel.js';
 import { docsChecks, MAN_LOOKUP, manPages, XL_PAGES } from '../src/checks/docs.js';
-import { DPKG_INSTALLED } from '../src/checks/dpkg.js';
+import { DPKG_INSTALLED } from '../src/distro/debian/dpkg-parse.js';
 import { DUMP_SCRIPTS, hotplugChecks, hotplugScripts, LOOKUP_COMMANDS, parseDump, planHotplug, UDEV_RULE_DIRS } from '../src/checks/hotplug.js';
 import { memoryChecks, tmem } from '../src/checks/memory.js';
 import { metaPackage, packagingChecks, xenstoreUtilsSeparate } from '../src/checks/packaging.js';

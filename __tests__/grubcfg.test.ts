@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type GrubConfig, type GrubEntry, defaultEntry, failedGrubScript, isXenEntry, parseGrubCfg } from '../src/checks/grubcfg.js';
+import { type GrubConfig, type GrubEntry, defaultEntry, failedGrubScript, isXenEntry, parseGrubCfg } from '../src/parsers/grubcfg.js';
 
 // Real files: grub-mkconfig output on Debian 12 before and after `apt-get install xen-system-amd64`.
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');

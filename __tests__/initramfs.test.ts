@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { modulesIn } from '../src/checks/dom0.js';
-import { initramfsNames } from '../src/checks/initramfs.js';
+import { initramfsNames } from '../src/parsers/initramfs.js';
 import { initramfsImage } from './helpers/initramfs.js';
 
 const MODULES = 'usr/lib/modules/6.1.0-56-amd64';

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { scanScript, scanScriptSet, shellAssignments } from '../src/checks/shellscan.js';
+import { scanScript, scanScriptSet, shellAssignments } from '../src/parsers/shellscan.js';
 
 // Real hotplug scripts from Debian 12's xen-utils-common 4.17.7+13-g2445b30a44-0+deb12u1.
 const DIR = new URL('./fixtures/xen-scripts/', import.meta.url);

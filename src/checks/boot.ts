@@ -1,7 +1,7 @@
 // Dom0 support and the boot config: the distro's tool generates a Xen entry,
 // makes it the default, and the machine comes back in dom0 cleanly.
 import { type Check, excerpt, fail, pass } from './check.js';
-import { defaultEntry, isXenEntry, parseGrubCfg } from './grubcfg.js';
+import { defaultEntry, isXenEntry, parseGrubCfg } from '../parsers/grubcfg.js';
 
 const SEED_BOOT = 'mkinitrd, mkinitramfs and dracut';
 const SEED_DOM0 = 'Dom0 support in Linux';

@@ -2,7 +2,7 @@
 // shipped as loadable modules, and the initramfs carries the PV drivers.
 import { type Check, fail, pass } from './check.js';
 import { readKernelConfig } from './dom0facts.js';
-import { initramfsNames } from './initramfs.js';
+import { initramfsNames } from '../parsers/initramfs.js';
 
 const SEED_DOM0 = 'Dom0 support in Linux';
 const SEED_PV = 'Test that the paravirtualized driver is always included in the ramdisks';

@@ -4,7 +4,7 @@
 import { GUEST, type Guest, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
 import { PV_DRIVERS, modulesIn, pvDriversIn } from './dom0.js';
-import { initramfsNames } from './initramfs.js';
+import { initramfsNames } from '../parsers/initramfs.js';
 
 const SEED_CONSOLE = 'There should be a working console entry for the console device the kernel uses (hvc0, xvc0)';
 const SEED_CLOCK = 'Old-style paravirtualized VM will not see a hw clock. This should not cause false alarms on boot.';

@@ -4,8 +4,8 @@
 // exists in dom0. The class of bug: locking.sh needing a program no package
 // pulled in.
 import { type Check, fail, pass, warn } from './check.js';
-import { dpkgOwner, parseOwners } from './dpkg.js';
-import { type CommandUse, scanScriptSet, shellAssignments } from './shellscan.js';
+import { dpkgOwner, parseOwners } from '../distro/debian/dpkg-parse.js';
+import { type CommandUse, scanScriptSet, shellAssignments } from '../parsers/shellscan.js';
 
 const SEED = 'Xen udev scripts';
 

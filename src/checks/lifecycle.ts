@@ -9,9 +9,9 @@ import type { Host } from '../host/host.js';
 import { type RelayEnd, relay } from '../host/relay.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
 import { sleep } from '../proc.js';
-import { dpkgOwner, parseOwners } from './dpkg.js';
+import { dpkgOwner, parseOwners } from '../distro/debian/dpkg-parse.js';
 import { GUEST_UP, guestDomid, measureClock } from './domu.js';
-import { failedGrubScript } from './grubcfg.js';
+import { failedGrubScript } from '../parsers/grubcfg.js';
 import { shutdownTrouble } from './shutdown.js';
 
 /** Poll fn every second until it returns something, for at most `seconds`. */

@@ -2,7 +2,8 @@
 // hypervisor, the tools and the docs; the xenstore-* utilities come without
 // the full toolstack.
 import { type Check, fail, pass } from './check.js';
-import { chainTo, dependencyClosure, DPKG_INSTALLED, dpkgOwner, type PackageDb, parseInstalled, parseOwners, providers } from './dpkg.js';
+import { DPKG_INSTALLED, dpkgOwner, parseInstalled, parseOwners } from '../distro/debian/dpkg-parse.js';
+import { chainTo, dependencyClosure, type PackageDb, providers } from '../parsers/package-relations.js';
 
 const SEED_META = 'Meta packages';
 const SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
