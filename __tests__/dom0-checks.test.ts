@@ -13,7 +13,8 @@ import { DUMP_SCRIPTS, hotplugChecks, hotplugScripts, LOOKUP_COMMANDS, parseDump
 import { memoryChecks, tmem } from '../src/checks/memory.js';
 import { metaPackage, packagingChecks, xenstoreUtilsSeparate } from '../src/checks/packaging.js';
 import { powerChecks, xenpm } from '../src/checks/power.js';
-import { RC_LINKS, serviceChecks, servicesEnabled, servicesRunning } from '../src/checks/services.js';
+import { serviceChecks, servicesEnabled, servicesRunning } from '../src/checks/services.js';
+import { RC_LINKS } from '../src/parsers/init-state.js';
 import { profileFor } from '../src/distro/index.js';
 import type { CheckResult } from '../src/report/types.js';
 import { runChecks } from '../src/suite.js';

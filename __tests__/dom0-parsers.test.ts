@@ -15,7 +15,8 @@ import { chainTo, dependencyClosure, providers } from '../src/parsers/package-re
 import { judgeHotplug, OPTIONAL_ENTRY_SCRIPTS, parseDump, parseLookup, planHotplug, udevPrograms } from '../src/checks/hotplug.js';
 import { tmemGone } from '../src/checks/memory.js';
 import { classifyXenpm } from '../src/checks/power.js';
-import { parseIsEnabled, parsePgrep, parseRcLinks } from '../src/checks/services.js';
+import { parsePgrep } from '../src/checks/services.js';
+import { parseIsEnabled, parseRcLinks } from '../src/parsers/init-state.js';
 import { SCRIPT_NAMES, scriptsDump } from './helpers/xenScripts.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');

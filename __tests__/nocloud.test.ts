@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { profileFor } from '../src/distro/index.js';
-import { CONSOLE_FILE } from '../src/image/debian-recipe.js';
+import { CONSOLE_FILE } from '../src/distro/debian/image-recipe.js';
 import { metaData, noCloudSeed, userData } from '../src/image/nocloud.js';
 
 let dir: string;

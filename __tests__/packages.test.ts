@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../src/errors.js';
 import { patternLines, resolvePackages } from '../src/packages.js';
+import { profileFor } from '../src/distro/index.js';
 
 let root: string; // every test's files live under here; removed after all
 let n = 0;
@@ -36,7 +37,7 @@ function buildDeb(out: string, fields: { name: string; version: string; arch: st
   return out;
 }
 
-const opts = (cwd: string) => ({ cwd, arch: 'amd64', format: 'deb' as const });
+const opts = (cwd: string) => ({ cwd, arch: 'amd64', packages: profileFor('debian-12').packages });
 
 /** The InputError a call throws; fails the test if it throws anything else or nothing. */
 async function inputError(p: Promise<unknown>): Promise<string> {

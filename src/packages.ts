@@ -1,12 +1,11 @@
 // Candidate packages: turn the `packages` input (files or globs) into checked, absolute paths.
 // Every way the input can be wrong becomes one InputError line before anything boots.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import * as glob from '@actions/glob';
+import type { PackageManager } from './distro/parts.js';
 import { InputError } from './errors.js';
 
 export interface Candidate {
@@ -24,10 +23,9 @@ export interface ResolveOptions {
   cwd: string;
   /** The host's architecture, e.g. 'amd64'; `all` packages always fit. */
   arch: string;
-  format: 'deb';
+  /** The distro's package manager: what a package file is called, and how to read one. */
+  packages: Pick<PackageManager, 'format' | 'readFile'>;
 }
-
-const run = promisify(execFile);
 
 /** Lines as a multiline action input gives them: blank lines and `#` comments dropped. */
 export function patternLines(patterns: readonly string[]): string[] {
@@ -43,7 +41,7 @@ export async function resolvePackages(patterns: string[], opts: ResolveOptions):
   const excludes = lines.filter((l) => l.startsWith('!')).map((l) => '!' + rooted(l.slice(1).trim(), opts.cwd));
   const files: string[] = [];
   for (const pattern of lines.filter((l) => !l.startsWith('!'))) {
-    files.push(...(await match(pattern, excludes, opts.cwd)));
+    files.push(...(await match(pattern, excludes, opts.cwd, opts.packages.format)));
   }
 
   const candidates: Candidate[] = [];
@@ -52,8 +50,8 @@ export async function resolvePackages(patterns: string[], opts: ResolveOptions):
     const real = await realpath(file);
     if (seen.has(real)) continue; // the same file matched by two patterns (or via a symlink)
     seen.add(real);
-    await checkReadableFile(file);
-    const c = await readDeb(file);
+    await checkReadableFile(file, opts.packages.format);
+    const c: Candidate = { path: file, ...(await opts.packages.readFile(file)) };
     if (c.arch !== opts.arch && c.arch !== 'all') {
       throw new InputError(`${show(file)} is built for ${c.arch}; this run's host is ${opts.arch}: pass ${opts.arch} or all packages`);
     }
@@ -65,7 +63,7 @@ export async function resolvePackages(patterns: string[], opts: ResolveOptions):
 }
 
 /** Files one pattern matches (sorted, so runs are reproducible); none is an error. */
-async function match(pattern: string, excludes: string[], cwd: string): Promise<string[]> {
+async function match(pattern: string, excludes: string[], cwd: string, format: string): Promise<string[]> {
   const abs = rooted(pattern, cwd);
   let found: string[];
   try {
@@ -82,7 +80,7 @@ async function match(pattern: string, excludes: string[], cwd: string): Promise<
     const literal = path.resolve(cwd, pattern);
     const st = await stat(literal).catch(() => null);
     if (st?.isDirectory()) {
-      throw new InputError(`packages: ${show(literal)} is a directory; name the package files in it, e.g. "${pattern.replace(/\/$/, '')}/*.deb"`);
+      throw new InputError(`packages: ${show(literal)} is a directory; name the package files in it, e.g. "${pattern.replace(/\/$/, '')}/*.${format}"`);
     }
     if (!st && (await lstat(literal).catch(() => null))?.isSymbolicLink()) {
       throw new InputError(`packages: ${show(literal)} is a broken symbolic link; point it at a package file`);
@@ -107,40 +105,15 @@ function globEscape(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\[/g, '[[]').replace(/\?/g, '[?]').replace(/\*/g, '[*]');
 }
 
-async function checkReadableFile(file: string): Promise<void> {
+async function checkReadableFile(file: string, format: string): Promise<void> {
   const st = await stat(file);
   // Checked before opening: opening a FIFO for reading would block.
-  if (!st.isFile()) throw new InputError(`${show(file)} is not a regular file; pass .deb package files`);
+  if (!st.isFile()) throw new InputError(`${show(file)} is not a regular file; pass .${format} package files`);
   try {
     await (await open(file, 'r')).close();
   } catch (err) {
     throw new InputError(`${show(file)} cannot be read (${reason(err)}); fix its permissions or pass another file`);
   }
-}
-
-/** Name, version and architecture from the package's control file, via dpkg-deb (argv, no shell). */
-async function readDeb(file: string): Promise<Candidate> {
-  let stdout: string;
-  try {
-    ({ stdout } = await run('dpkg-deb', ['--field', file, 'Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends'], {
-      env: { ...process.env, LC_ALL: 'C' }, // stable, English error lines
-    }));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new InputError('dpkg-deb was not found; install dpkg (apt-get install dpkg) to read .deb packages');
-    const line = (e.stderr ?? '').split('\n').find((l) => l.trim() !== '') ?? reason(err);
-    throw new InputError(`${show(file)} is not a Debian package (dpkg-deb: ${line.replace(/^dpkg-deb: /, '')})`);
-  }
-  const field = (name: string) => stdout.match(new RegExp(`^${name}:[ \\t]*(\\S.*)$`, 'm'))?.[1].trim();
-  const [name, version, arch] = [field('Package'), field('Version'), field('Architecture')];
-  if (!name || !version || !arch) {
-    throw new InputError(`${show(file)} is not a Debian package (dpkg-deb: no Package, Version or Architecture field); rebuild it`);
-  }
-  const depends = [field('Depends'), field('Pre-Depends')]
-    .flatMap((v) => (v ?? '').split(/[,|]/))
-    .map((d) => d.trim().split(/[\s(:]/)[0])
-    .filter(Boolean);
-  return { path: file, name, version, arch, depends };
 }
 
 /** The candidates a package needs from among the candidates (itself included), following Depends. */
@@ -174,11 +147,11 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** A path kept on one line: names with control characters are shown JSON-quoted. */
-function show(p: string): string {
+export function show(p: string): string {
   return /[\x00-\x1f\x7f]/.test(p) ? JSON.stringify(p) : p;
 }
 
-function reason(err: unknown): string {
+export function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code ?? String(e.message ?? err).split('\n')[0];
 }

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
 import { CATALOGUE, isWanted, wantsGuest } from './checks/index.js';
 import { type RunConfig, sshTargetName } from './config.js';
-import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
 import { installFailureCause } from './diagnose.js';
 import { InfraError } from './errors.js';
@@ -16,7 +15,7 @@ import type { AccelChoice } from './host/accel.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
-import { type BaseImage, baseImage, builtHostImage, guestRecipe } from './image/build.js';
+import { type BaseImage, baseImage, builtHostImage, guestRecipe, hasImageBuilder } from './image/build.js';
 import { CLEANUP_SCRIPT, chunkDigests, guestConsole, readyToReceive, startGuest } from './guest/guest.js';
 import { cloudImage } from './image/cloud.js';
 import type { HostImage } from './image/image.js';
@@ -118,7 +117,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     /** The domU's image, built on the runner for either target (its first boot needs QEMU here). */
     const buildGuestImage = async () => {
       if (!guestWanted) return;
-      if (!(profile instanceof DebianProfile)) throw new InfraError('guest image', `no image builder for ${profile.id} yet`);
+      if (!hasImageBuilder(profile)) throw new InfraError('guest image', `no image builder for ${profile.id} yet`);
       if (!accel) throw new InfraError('guest image', 'no accelerator was chosen for building the guest image');
       guestImage = await phase('guest image', () => baseImage(profile, imageOpts, guestRecipe(profile)));
     };
@@ -134,7 +133,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       }
       await buildGuestImage();
     } else {
-      if (!(profile instanceof DebianProfile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+      if (!hasImageBuilder(profile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
       if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
       const image: HostImage = await phase('base image', async () =>
         config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, imageOpts)),
@@ -152,14 +151,14 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     }
     if (config.image) await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
     await phase('install candidates', () => installCandidates(h, p, path.join(config.outDir, 'install.log')));
-    facts.hypervisorPackage = await installedHypervisor(h);
+    facts.hypervisorPackage = await installedHypervisor(h, profile);
     report.candidateXenVersion = facts.hypervisorPackage?.version;
     await phase('regenerate boot config', async () => {
       const opts = { phase: 'regenerate boot config', timeoutMs: config.timeouts.install * 1000 };
-      const r = await h.run(profile.bootConfigCommand(), opts);
+      const r = await h.run(profile.boot.regenerateCommand(), opts);
       await fs.writeFile(path.join(config.outDir, 'boot-config.log'), r.stdout + r.stderr);
       // The generated config itself, for the packager to read next to the verdicts.
-      const cfg = await h.run(['cat', profile.grubCfg], { ...opts, allowFailure: true });
+      const cfg = await h.run(['cat', profile.boot.configPath], { ...opts, allowFailure: true });
       await fs.writeFile(path.join(config.outDir, 'grub.cfg'), cfg.stdout);
     });
     const suite = (checks: Check[], timeoutMs = config.timeouts.check * 1000, concurrency?: number) =>
@@ -171,7 +170,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       else if (dom0 && dom0.status !== 'pass') facts.guestNotStarted = 'boot.reaches-dom0 did not pass: there is no dom0 to start a domU in';
       else {
         const disk = { image: guestImage.disk, hostKey: guestImage.hostKey, attached: config.target.kind === 'qemu' };
-        facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map(remotePath);
+        facts.guestCandidates = candidateClosure(profile.xenPackages.xenstoreUtils, candidates).map((c) => remotePath(profile, c));
         // The second host's preparation ends with the guest's image sent there: the guest starts here after
         // it, so that the two copies of the image do not compete (on the runner, and for the CPU of a runner
         // that hosts both machines: at once, neither had finished after 10 minutes under TCG).
@@ -252,14 +251,14 @@ async function prepareCloudImage(h: Host, profile: DistroProfile, timeouts: RunC
   const osRelease = await h.run(['cat', '/etc/os-release'], { phase, timeoutMs: 30_000 });
   const wrong = profile.osReleaseMismatch(osRelease.stdout);
   if (wrong) throw new InfraError(phase, wrong);
-  await h.run(profile.refreshIndexCommand(), { phase, timeoutMs: timeouts.install * 1000 });
+  await h.run(profile.packages.refreshIndexCommand(), { phase, timeoutMs: timeouts.install * 1000 });
 }
 
 const CANDIDATE_DIR = '/root/xc-candidates';
 
 /** Where a candidate lands on the host: named from the package's own fields, so a hostile file name never reaches it. */
-function remotePath(c: Candidate): string {
-  return `${CANDIDATE_DIR}/${c.name}_${c.version.replace(/:/g, '%3a')}_${c.arch}.deb`;
+function remotePath(profile: DistroProfile, c: Candidate): string {
+  return `${CANDIDATE_DIR}/${profile.packages.fileName(c)}`;
 }
 
 /** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
@@ -269,11 +268,11 @@ async function installCandidates(h: Host, p: Prepared, logFile: string, phase = 
   await h.run(['mkdir', '-p', CANDIDATE_DIR], { phase, timeoutMs: 30_000 });
   const remote: string[] = [];
   for (const c of p.candidates) {
-    const name = remotePath(c);
+    const name = remotePath(profile, c);
     await h.put(c.path, name, { phase, timeoutMs });
     remote.push(name);
   }
-  const argv = profile.installCommand(remote.length ? remote : [profile.metaPackage]);
+  const argv = profile.packages.installCommand(remote.length ? remote : [profile.metaPackage]);
   const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
   await fs.writeFile(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
   if (r.code !== 0) {
@@ -300,7 +299,7 @@ async function prepareSecondHost(b: SshHost, name: string, p: Prepared, image: s
   const profile = profileFor(config.distro);
   await installCandidates(b, p, path.join(config.outDir, 'migrate-to-install.log'), phase);
   const opts = { phase, timeoutMs: config.timeouts.install * 1000 };
-  const boot = await b.run(profile.bootConfigCommand(), { ...opts, allowFailure: true });
+  const boot = await b.run(profile.boot.regenerateCommand(), { ...opts, allowFailure: true });
   await fs.writeFile(path.join(config.outDir, 'migrate-to-boot-config.log'), boot.stdout + boot.stderr);
   if (boot.code !== 0) throw new InfraError(phase, `regenerating the boot config on the migrate-to host failed (exit ${boot.code}): ${lastLines(boot.stdout + boot.stderr, 2).join(' | ')}`);
   await b.reboot({ phase, timeoutMs: config.timeouts.reboot * 1000 });
@@ -314,16 +313,11 @@ async function prepareSecondHost(b: SshHost, name: string, p: Prepared, image: s
   return { host: b, name, setup, volumeDigests };
 }
 
-async function installedHypervisor(h: Host): Promise<{ name: string; version: string } | undefined> {
-  const r = await h.run(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*'], {
-    phase: 'install candidates',
-    timeoutMs: 30_000,
-    allowFailure: true,
-  });
-  const line = r.stdout.split('\n').find((l) => /^ii\s+xen-hypervisor-\d/.test(l));
-  if (!line) return undefined;
-  const [, name, version] = line.trim().split(/\s+/);
-  return { name, version };
+/** The installed hypervisor package: <hypervisor>-<version>..., e.g. xen-hypervisor-4.17-amd64. */
+async function installedHypervisor(h: Host, profile: DistroProfile): Promise<{ name: string; version: string } | undefined> {
+  const prefix = `${profile.xenPackages.hypervisor}-`;
+  const run = (argv: readonly string[]) => h.run(argv, { phase: 'install candidates', timeoutMs: 30_000, allowFailure: true });
+  return (await profile.packages.installedVersions(run, `${prefix}*`)).find((p) => /^\d/.test(p.name.slice(prefix.length)));
 }
 
 async function describeHost(h: Host, report: Report): Promise<void> {

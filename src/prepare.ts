@@ -26,7 +26,7 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
   });
   const profile = profileFor(config.distro);
   const candidates = packagePatterns.length
-    ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, format: profile.packageFormat })
+    ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, packages: profile.packages })
     : [];
   if (config.target.kind === 'ssh') await checkSshInput(config.target);
   // QEMU runs the VM (target qemu) or only builds the guest's image (target ssh, when there is a guest).

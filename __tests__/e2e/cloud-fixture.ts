@@ -12,11 +12,11 @@ import { createReadStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { profileFor } from '../../src/distro/index.js';
-import type { DebianProfile } from '../../src/distro/debian.js';
+import type { DebianProfile } from '../../src/distro/debian/profile.js';
 import { chooseAccel } from '../../src/host/accel.js';
-import { baseImage, debianRecipe, type Recipe } from '../../src/image/build.js';
+import { baseImage, hostRecipe, type Recipe } from '../../src/image/build.js';
 import { sha256Of } from '../../src/image/cloud.js';
-import { CONSOLE_FILE, customizeScript } from '../../src/image/debian-recipe.js';
+import { CONSOLE_FILE, customizeScript } from '../../src/distro/debian/image-recipe.js';
 import { defaultCacheDir } from '../../src/prepare.js';
 
 /** Ours, which a cloud image does not have: the seed service and our console settings (cloud-init writes those). */
@@ -24,7 +24,7 @@ const NOT_IN_A_CLOUD_IMAGE = ['/usr/local/sbin/xc-seed', '/etc/systemd/system/xc
 
 export function cloudRecipe(): { profile: DebianProfile; recipe: Recipe } {
   const profile = profileFor('debian-12') as DebianProfile;
-  const ours = debianRecipe(profile);
+  const ours = hostRecipe(profile);
   return {
     profile,
     recipe: {

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DebianProfile } from '../../src/distro/debian.js';
+import { DebianProfile } from '../../src/distro/debian/profile.js';
 import { profileFor } from '../../src/distro/index.js';
 import { chooseAccel } from '../../src/host/accel.js';
 import { QemuHost } from '../../src/host/qemu.js';

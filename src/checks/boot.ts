@@ -12,13 +12,13 @@ export const grubXenEntry: Check = {
   where: 'host-before-reboot',
   seed: SEED_BOOT,
   async run(ctx) {
-    const cfg = await ctx.run(['cat', ctx.profile.grubCfg]);
-    if (cfg.code !== 0) return fail(`${ctx.profile.grubCfg} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
+    const cfg = await ctx.run(['cat', ctx.profile.boot.configPath]);
+    if (cfg.code !== 0) return fail(`${ctx.profile.boot.configPath} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
     const xen = parseGrubCfg(cfg.stdout).entries.filter(isXenEntry);
     if (xen.length === 0) {
       return fail(
-        `no entry in ${ctx.profile.grubCfg} loads Xen with multiboot2 and the dom0 kernel and initrd as modules`,
-        `Ship the boot loader's Xen script (GRUB's 20_linux_xen) and run ${ctx.profile.bootConfigCommand().join(' ')} from the hypervisor package's postinst.`,
+        `no entry in ${ctx.profile.boot.configPath} loads Xen with multiboot2 and the dom0 kernel and initrd as modules`,
+        `Ship the boot loader's Xen script (GRUB's 20_linux_xen) and run ${ctx.profile.boot.regenerateCommand().join(' ')} from the hypervisor package's postinst.`,
       );
     }
     return pass(`${xen.length} Xen entries, first: "${[...xen[0].path, xen[0].title].join(' > ')}"`);
@@ -31,18 +31,18 @@ export const defaultIsXen: Check = {
   where: 'host-before-reboot',
   seed: SEED_DOM0,
   async run(ctx) {
-    const cfg = await ctx.run(['cat', ctx.profile.grubCfg]);
-    if (cfg.code !== 0) return fail(`${ctx.profile.grubCfg} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
-    const env = await ctx.run(['cat', '/boot/grub/grubenv']);
+    const cfg = await ctx.run(['cat', ctx.profile.boot.configPath]);
+    if (cfg.code !== 0) return fail(`${ctx.profile.boot.configPath} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
+    const env = await ctx.run(['cat', ctx.profile.boot.savedDefaultPath]);
     const parsed = parseGrubCfg(cfg.stdout);
     const entry = defaultEntry(parsed, env.code === 0 ? env.stdout : '');
     const said = `set default="${parsed.defaultValue ?? '0'}"`;
-    if (!entry) return fail(`${said} names no entry in ${ctx.profile.grubCfg}`, 'Make GRUB_DEFAULT name an entry that exists.');
+    if (!entry) return fail(`${said} names no entry in ${ctx.profile.boot.configPath}`, 'Make GRUB_DEFAULT name an entry that exists.');
     const name = [...entry.path, entry.title].join(' > ');
     if (!isXenEntry(entry)) {
       return fail(
         `the default entry (${said}) is "${name}", which does not boot Xen`,
-        'Have the hypervisor package make Xen the default, as Debian does in /etc/default/grub.d/xen.cfg (XEN_OVERRIDE_GRUB_DEFAULT sets GRUB_DEFAULT to the Xen entry).',
+        ctx.profile.boot.xenDefaultAdvice,
       );
     }
     return pass(`the default entry is "${name}"`);

@@ -99,7 +99,7 @@ export const kernelConfig: Check = {
       } else problems.push(`${name} ${v === 'n' ? 'is not set' : v === undefined ? 'is missing' : `=${v}`} (${o.what})`);
     }
     if (problems.length) {
-      const undo = disabledBy.length ? `Drop the install directives that disable dom0 modules from ${[...new Set(disabledBy)].join(', ')} (dpkg -S names the package shipping it): a dom0 needs them.` : '';
+      const undo = disabledBy.length ? `Drop the install directives that disable dom0 modules from ${[...new Set(disabledBy)].join(', ')} (${ctx.profile.packages.ownerQueryHint} names the package shipping it): a dom0 needs them.` : '';
       // Only disabled modules: the kernel is fine, and the advice is only about the file that disables them.
       const rebuild = problems.length > disabledBy.length
         ? `Build the distro kernel with these options =y, or =m with the module in the kernel package and its dependencies resolvable by modprobe (depmod run for ${cfg.release}).`

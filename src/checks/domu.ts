@@ -196,13 +196,13 @@ export const guestXenstoreUtils: Check = {
       if (copy.code !== 0) throw new Error(`copying the candidates into the guest failed: ${copy.stderr.trim()}`);
       targets = files.map((f) => `/root/${f.split('/').pop()}`);
     }
-    const install = await ctx.guest(ctx.profile.installCommand(targets));
+    const install = await ctx.guest(ctx.profile.packages.installCommand(targets));
     if (install.code !== 0) {
-      const why = install.stdout.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)).slice(0, 4).map((l) => l.trim()).join(' | ');
+      const why = ctx.profile.packages.installFailureLines(install.stdout).slice(0, 4).map((l) => l.trim()).join(' | ');
       return fail(`${pkg} cannot be installed alone in the guest (the guest has the archive's packages, no toolstack): ${why || `exit ${install.code}`}`, `Make ${pkg} depend only on the xenstore library, not on the toolstack.`);
     }
-    const tools = await ctx.guest(['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package}\\n', `${ctx.profile.xenPackages.tools}*`, 'xen-hypervisor*']);
-    const pulled = tools.stdout.split('\n').filter((l) => /^ii /.test(l)).map((l) => l.slice(4).trim());
+    const { tools, hypervisor } = ctx.profile.xenPackages;
+    const pulled = await ctx.profile.packages.installedNames(ctx.guest, [`${tools}*`, `${hypervisor}*`]);
     if (pulled.length) return fail(`installing ${pkg} in the guest pulled in ${pulled.join(', ')}`, `Make ${pkg} depend only on the xenstore library, not on the toolstack.`);
     const name = await ctx.guest(['xenstore-read', 'name']);
     // Installed alone, a package's missing Depends shows: dom0 had the library from the toolstack.
@@ -210,7 +210,7 @@ export const guestXenstoreUtils: Check = {
     if (lib) {
       return fail(
         `xenstore-read in the guest cannot load ${lib}: installed alone, ${pkg} lacks the dependency that provides it (in dom0 the toolstack pulled it in)`,
-        `Add the package that ships ${lib} to ${pkg}'s Depends (\${shlibs:Depends}, from dpkg-shlibdeps, lists it).`,
+        `Add the package that ships ${lib} to ${pkg}'s Depends (${ctx.profile.packages.sharedLibDependsHint} lists it).`,
       );
     }
     if (name.code !== 0 || name.stdout.trim() !== GUEST.name) {

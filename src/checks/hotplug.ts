@@ -4,7 +4,6 @@
 // exists in dom0. The class of bug: locking.sh needing a program no package
 // pulled in.
 import { type Check, fail, pass, warn } from './check.js';
-import { dpkgOwner, parseOwners } from '../distro/debian/dpkg-parse.js';
 import { type CommandUse, scanScriptSet, shellAssignments } from '../parsers/shellscan.js';
 
 const SEED = 'Xen udev scripts';
@@ -225,7 +224,7 @@ export const hotplugScripts: Check = {
     const optional = verdict.optional.length ? `; not installed, used only by optional backends' scripts or after checking for them: ${verdict.optional.join(', ')}` : '';
     if (failures.length) {
       const culprits = [...new Set([...verdict.culprits, ...HOTPLUG_ENTRY_SCRIPTS.filter((e) => scripts.some((s) => s.name === e))])].slice(0, 1);
-      const owners = culprits.length ? parseOwners((await ctx.run(dpkgOwner(`${dir}/${culprits[0]}`))).stdout) : [];
+      const owners = culprits.length ? await ctx.profile.packages.owners(ctx.run, `${dir}/${culprits[0]}`) : [];
       const pkg = owners[0] ?? `the package that ships ${dir}`;
       return fail(
         `${failures.join('; ')}${optional}`,

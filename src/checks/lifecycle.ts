@@ -9,7 +9,6 @@ import type { Host } from '../host/host.js';
 import { type RelayEnd, relay } from '../host/relay.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
 import { sleep } from '../proc.js';
-import { dpkgOwner, parseOwners } from '../distro/debian/dpkg-parse.js';
 import { GUEST_UP, guestDomid, measureClock } from './domu.js';
 import { failedGrubScript } from '../parsers/grubcfg.js';
 import { shutdownTrouble } from './shutdown.js';
@@ -472,7 +471,7 @@ export const kernelUpdate: Check = {
       const partial = await ctx.guest(['cat', `${ctx.profile.grubCfg}.new`]);
       const script = partial.code === 0 ? failedGrubScript(partial.stdout) : undefined;
       if (!script) return fail(`${what} failed in the guest (exit ${hooks.code}): ${why}`, 'The kernel\'s hooks and the boot-config tool must work inside a PV guest (no BIOS disk, xvd* devices); see the evidence.');
-      const owner = parseOwners((await ctx.guest(dpkgOwner(script))).stdout)[0];
+      const owner = (await ctx.profile.packages.owners(ctx.guest, script))[0];
       return fail(
         `${what} failed in the guest (exit ${hooks.code}) in ${script}${owner ? ` (from ${owner})` : ''}: ${why}`,
         `${script} stops the boot-config tool in a domU: a script there must also work in a guest, which has no hypervisor and is no control domain${owner ? ` (fix it in ${owner})` : ''}.`,

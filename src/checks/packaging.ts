@@ -2,8 +2,7 @@
 // hypervisor, the tools and the docs; the xenstore-* utilities come without
 // the full toolstack.
 import { type Check, fail, pass } from './check.js';
-import { DPKG_INSTALLED, dpkgOwner, parseInstalled, parseOwners } from '../distro/debian/dpkg-parse.js';
-import { chainTo, dependencyClosure, type PackageDb, providers } from '../parsers/package-relations.js';
+import { chainTo, dependencyClosure, providers } from '../parsers/package-relations.js';
 
 const SEED_META = 'Meta packages';
 const SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
@@ -11,12 +10,6 @@ const SEED_XENSTORE = 'The xenstore is a way for userland applications to exchan
 /** Where the xl man page is (a glob: any compression). */
 export const XL_MAN_PAGE = '/usr/share/man/man1/xl.1*';
 export const XENSTORE_READ = '/usr/bin/xenstore-read';
-
-async function installed(ctx: Parameters<Check['run']>[0]): Promise<PackageDb> {
-  const r = await ctx.run(DPKG_INSTALLED);
-  if (r.code !== 0) throw new Error(`dpkg-query failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return parseInstalled(r.stdout);
-}
 
 const arrow = (chain: string[]) => chain.join(' → ');
 
@@ -28,11 +21,11 @@ export const metaPackage: Check = {
   after: ['boot.reaches-dom0'],
   async run(ctx) {
     const meta = ctx.profile.metaPackage;
-    const db = await installed(ctx);
+    const db = await ctx.profile.packages.installed(ctx.run);
     if (!db.has(meta)) {
       return fail(`the meta package ${meta} is not installed`, `Provide ${meta}, depending on the hypervisor, the tools and the package with the man pages, and include it in the candidates.`);
     }
-    const owners = parseOwners((await ctx.run(dpkgOwner(XL_MAN_PAGE))).stdout);
+    const owners = await ctx.profile.packages.owners(ctx.run, XL_MAN_PAGE);
     const closure = dependencyClosure(db, meta);
     const { hypervisor, tools, manPages } = ctx.profile.xenPackages;
     const parts: { what: string; candidates: string[]; want: string }[] = [
@@ -66,11 +59,11 @@ export const xenstoreUtilsSeparate: Check = {
   after: ['boot.reaches-dom0'],
   async run(ctx) {
     const { tools, xenstoreUtils } = ctx.profile.xenPackages;
-    const owners = parseOwners((await ctx.run(dpkgOwner(XENSTORE_READ))).stdout);
+    const owners = await ctx.profile.packages.owners(ctx.run, XENSTORE_READ);
     if (!owners.length) {
       return fail(`no installed package ships ${XENSTORE_READ}`, `Ship xenstore-read and the other xenstore-* utilities in their own package (${xenstoreUtils}), which the tools depend on.`);
     }
-    const db = await installed(ctx);
+    const db = await ctx.profile.packages.installed(ctx.run);
     const toolstack = providers(db, tools);
     const owner = owners[0];
     if (toolstack.includes(owner)) {

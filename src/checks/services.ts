@@ -4,38 +4,6 @@ import { type Check, fail, pass } from './check.js';
 
 const SEED = 'init scripts: xencommons';
 
-/** The S links in the SysV runlevel directories for each name given. */
-export const RC_LINKS = 'for n in "$@"; do for f in /etc/rc[S2345].d/S[0-9][0-9]"$n"; do [ -e "$f" ] && echo "$f"; done; done; exit 0';
-
-/** rc link paths -> name -> runlevels with an S link. */
-export function parseRcLinks(text: string, names: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>(names.map((n) => [n, []]));
-  for (const line of text.split('\n')) {
-    const m = /^\/etc\/rc([S0-6])\.d\/S\d\d(.+)$/.exec(line.trim());
-    if (m && out.has(m[2])) out.get(m[2])!.push(m[1]);
-  }
-  return out;
-}
-
-export interface UnitState {
-  /** systemctl's word: enabled, disabled, generated, static, masked, not-found, ... */
-  state: string;
-  /** The unit is a SysV script systemd wraps (a generated unit, or systemctl redirected to systemd-sysv-install). */
-  sysv: boolean;
-}
-
-/** Read `systemctl is-enabled NAME`. */
-export function parseIsEnabled(r: { code: number; stdout: string; stderr: string }): UnitState {
-  const sysv = /not a native service|systemd-sysv-install/.test(r.stderr);
-  const word = r.stdout.trim().split('\n').pop()?.trim().split(/\s+/)[0] ?? '';
-  if (word) return { state: word, sysv: sysv || word === 'generated' };
-  if (r.code === 127) return { state: 'no-systemctl', sysv: true };
-  if (/No such file|not found|does not exist/i.test(r.stderr)) return { state: 'not-found', sysv };
-  return { state: `unknown (exit ${r.code})`, sysv };
-}
-
-const ENABLED = new Set(['enabled', 'enabled-runtime', 'alias']);
-
 export const servicesEnabled: Check = {
   id: 'services.enabled',
   title: 'The toolstack services are enabled at boot by the packages, with no manual step',
@@ -44,25 +12,18 @@ export const servicesEnabled: Check = {
   after: ['boot.reaches-dom0'],
   async run(ctx) {
     const units = ctx.profile.services.atBoot;
-    const states = new Map<string, UnitState>();
-    for (const u of units) states.set(u, parseIsEnabled(await ctx.run(['systemctl', 'is-enabled', u])));
-    const links = parseRcLinks((await ctx.run(['sh', '-c', RC_LINKS, 'sh', ...units])).stdout, units);
+    const states = await ctx.profile.init.bootStates(ctx.run, units);
     const ok: string[] = [];
     const bad: string[] = [];
     for (const u of units) {
       const s = states.get(u)!;
-      const rc = links.get(u)!;
-      // A SysV script is enabled by its S links (systemctl then says "generated", or asks systemd-sysv-install).
-      if (s.sysv && s.state !== 'masked' && s.state !== 'not-found') {
-        if (rc.length) ok.push(`${u} (SysV, S links in rc${rc.join(',')})`);
-        else bad.push(`${u} is a SysV script without S links in /etc/rc[2-5].d (systemctl: ${s.state})`);
-      } else if (ENABLED.has(s.state)) ok.push(`${u} (${s.state})`);
-      else bad.push(`${u} is ${s.state === 'not-found' ? 'not installed' : s.state}`);
+      if (s.enabled) ok.push(`${u} (${s.detail})`);
+      else bad.push(`${u} ${s.detail}`);
     }
     if (bad.length) {
       return fail(
         bad.join('; '),
-        `Enable the services from the package's maintainer scripts, as dh_installinit/dh_installsystemd do (update-rc.d <name> defaults, or systemctl enable via deb-systemd-helper); ${ctx.profile.services.commons} must start xenstored and xenconsoled at every boot.`,
+        `${ctx.profile.init.enableAdvice}; ${ctx.profile.services.commons} must start xenstored and xenconsoled at every boot.`,
       );
     }
     return pass(`enabled at boot: ${ok.join(', ')}`);

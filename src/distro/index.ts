@@ -1,5 +1,6 @@
-// The profiles this release knows, chosen by the `distro` setting.
-import { DebianProfile } from './debian.js';
+// The factory: the profiles this release knows, chosen by the `distro` setting.
+// Each profile brings its family's parts (src/distro/<family>/); nothing else picks them.
+import { DebianProfile } from './debian/profile.js';
 import type { DistroProfile } from './profile.js';
 
 const PROFILES: DistroProfile[] = [

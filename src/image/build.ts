@@ -1,13 +1,14 @@
 // Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
-// the boot sector, no Xen), built once with mmdebstrap and kept on disk, keyed
+// the boot sector, no Xen), built once with the distro's builder (mmdebstrap) and kept on disk, keyed
 // by distro and recipe, so later runs only add a copy-on-write overlay.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DebianProfile } from '../distro/debian.js';
+import type { DistroProfile } from '../distro/profile.js';
+import type { ImageSource } from '../distro/parts.js';
 import { InfraError } from '../errors.js';
 import { run } from '../proc.js';
-import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL, customizeScript, guestCustomizeScript, guestFiles, overlayFiles } from './debian-recipe.js';
+import { BOOTLOADER_DONE, type Recipe, ROOT_LABEL, SEED_LABEL } from './recipe.js';
 import { bootOnce } from '../host/qemu.js';
 import type { HostImage } from './image.js';
 
@@ -35,41 +36,30 @@ export interface BaseImage {
   fresh: boolean;
 }
 
-/** What goes into an image on top of the release's archive. */
-export interface Recipe {
-  /** Names the cached image's directory: <name>-<key>. */
-  name: string;
-  packages: string[];
-  files: ImageFile[];
-  /** Lines of mmdebstrap's customize hook (see customizeScript). */
-  customize: string[];
-  /** Size of the sparse disk (default DISK_BYTES). */
-  diskBytes?: number;
-}
+export type { Recipe } from './recipe.js';
+
+/** A profile whose distro has an image builder. */
+export type ImageProfile = DistroProfile & { image: ImageSource };
+
+export const hasImageBuilder = (profile: DistroProfile): profile is ImageProfile => profile.image !== undefined;
 
 /** Our own base image: a plain install, a serial console, the seed service. */
-export function debianRecipe(profile: DebianProfile): Recipe {
-  return { name: profile.id, packages: profile.basePackages, files: overlayFiles, customize: customizeScript(profile.metaPackage) };
+export function hostRecipe(profile: ImageProfile): Recipe {
+  return profile.image.base;
 }
 
 /** The domU's image: the same release, small, booted by pygrub inside the Xen host. */
-export function guestRecipe(profile: DebianProfile): Recipe {
-  return {
-    name: `${profile.id}-guest`,
-    packages: profile.guestPackages,
-    files: guestFiles,
-    customize: guestCustomizeScript(profile.xenPackages.xenstoreUtils),
-    diskBytes: 2 * 1024 ** 3,
-  };
+export function guestRecipe(profile: ImageProfile): Recipe {
+  return profile.image.guest;
 }
 
-export function recipeKey(profile: DebianProfile, recipe: Recipe = debianRecipe(profile)): string {
+export function recipeKey(profile: ImageProfile, recipe: Recipe = hostRecipe(profile)): string {
   // Field names and order as they always were, so cached images keep their keys.
   const key = {
     FORMAT,
     DISK_BYTES: recipe.diskBytes ?? DISK_BYTES,
     id: recipe.name,
-    sources: profile.sources(),
+    sources: profile.image.sources(),
     packages: recipe.packages,
     overlayFiles: recipe.files,
     customize: recipe.customize,
@@ -85,7 +75,7 @@ export interface ImageOptions {
 }
 
 /** The cached image for this profile, building it first when there is none. */
-export async function baseImage(profile: DebianProfile, opts: ImageOptions, recipe: Recipe = debianRecipe(profile)): Promise<BaseImage> {
+export async function baseImage(profile: ImageProfile, opts: ImageOptions, recipe: Recipe = hostRecipe(profile)): Promise<BaseImage> {
   const key = recipeKey(profile, recipe);
   const dir = path.join(opts.cacheDir, `${recipe.name}-${key}`);
   const cached = await readMeta(dir);
@@ -96,7 +86,7 @@ export async function baseImage(profile: DebianProfile, opts: ImageOptions, reci
     opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
     return { ...cached, fresh: false };
   }
-  opts.log(`base image: building ${profile.title} with mmdebstrap into ${dir}`);
+  opts.log(`base image: building ${profile.title} with ${profile.image.builder} into ${dir}`);
   await fs.mkdir(opts.cacheDir, { recursive: true });
   const work = await fs.mkdtemp(path.join(opts.cacheDir, `.build-${profile.id}-`));
   try {
@@ -109,14 +99,14 @@ export async function baseImage(profile: DebianProfile, opts: ImageOptions, reci
       opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
       return out;
     };
-    await step('mmdebstrap', () => mmdebstrap(profile, recipe, work, root, left()));
+    await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left()));
     const hostKey = (await fs.readFile(path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
-    const { kernel, initrd } = await copyBootFiles(root, work);
+    const { kernel, initrd } = await copyBootFiles(profile, root, work);
     const disk = path.join(work, 'disk.raw');
     await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left()));
     await fs.rm(root, { recursive: true, force: true });
-    // First boot: the distro's grub-install and update-grub make the disk bootable.
-    const serial = await step('first boot (grub-install, update-grub)', () => bootOnce({
+    // First boot: the distro's own boot loader tools make the disk bootable.
+    const serial = await step(`first boot (${profile.image.firstBoot})`, () => bootOnce({
       disk,
       kernel,
       initrd,
@@ -173,8 +163,8 @@ export function builtHostImage(image: BaseImage): HostImage {
   };
 }
 
-async function mmdebstrap(profile: DebianProfile, recipe: Recipe, work: string, root: string, timeoutMs: number): Promise<void> {
-  // mmdebstrap runs an executable hook directly with the root as $1; the
+async function bootstrap(profile: ImageProfile, recipe: Recipe, work: string, root: string, timeoutMs: number): Promise<void> {
+  // The builder runs an executable hook directly with the root as $1; the
   // script holds no path of ours, only constants, so nothing from the runner
   // is ever read by a shell.
   const overlay = path.join(work, 'overlay');
@@ -193,27 +183,16 @@ async function mmdebstrap(profile: DebianProfile, recipe: Recipe, work: string, 
   ].join('\n');
   await fs.writeFile(hook, script, { mode: 0o755 });
   await run(
-    [
-      'mmdebstrap',
-      '--variant=apt',
-      '--mode=root',
-      // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
-      '--skip=cleanup/apt/lists',
-      '--skip=cleanup/apt/cache',
-      `--include=${recipe.packages.join(',')}`,
-      `--customize-hook=${hook}`,
-      profile.suite,
-      root,
-      ...profile.sources(),
-    ],
-    { phase: 'build base image: mmdebstrap', timeoutMs, cwd: work },
+    profile.image.bootstrapCommand(recipe, hook, root),
+    { phase: `build base image: ${profile.image.builder}`, timeoutMs, cwd: work },
   );
 }
 
-async function copyBootFiles(root: string, work: string): Promise<{ kernel: string; initrd: string }> {
+async function copyBootFiles(profile: ImageProfile, root: string, work: string): Promise<{ kernel: string; initrd: string }> {
   const boot = await fs.readdir(path.join(root, 'boot'));
   const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
-  const initrd = boot.find((f) => f.startsWith('initrd.img-'));
+  // The initramfs of that kernel, named as the distro's generator names it.
+  const initrd = vmlinuz && boot.find((f) => f === path.basename(profile.initramfs.image(vmlinuz.slice('vmlinuz-'.length))));
   if (!vmlinuz || !initrd) throw new InfraError('build base image', `no kernel or initrd in /boot (${boot.join(' ')})`);
   const out = { kernel: path.join(work, 'vmlinuz'), initrd: path.join(work, 'initrd') };
   await fs.copyFile(path.join(root, 'boot', vmlinuz), out.kernel);

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { run } from '../proc.js';
-import { CONSOLE_FILE, type ImageFile } from './debian-recipe.js';
+import { CONSOLE_FILE } from '../distro/debian/image-recipe.js';
+import type { ImageFile } from './recipe.js';
 
 export const NOCLOUD_LABEL = 'cidata';
 

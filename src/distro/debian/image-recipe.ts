@@ -2,16 +2,7 @@
 // serial console, a DHCP network, and a way to receive each run's SSH key.
 // These strings are part of the cache key, so changing them rebuilds the image.
 
-export const ROOT_LABEL = 'xc-root';
-export const SEED_LABEL = 'xc-seed';
-/** Printed on the serial console by the first boot when the boot loader is in place. */
-export const BOOTLOADER_DONE = 'xc-bootloader-installed';
-
-export interface ImageFile {
-  path: string;
-  mode: number;
-  content: string;
-}
+import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL } from '../../image/recipe.js';
 
 /**
  * A machine set up for a serial console, as a Xen host in a rack is: GRUB,

@@ -1,4 +1,12 @@
-import type { DistroProfile } from './profile.js';
+// Debian's releases: the profile puts Debian's parts together (apt and dpkg,
+// GRUB's update-grub, initramfs-tools, systemd with SysV scripts, mmdebstrap).
+import type { Recipe } from '../../image/recipe.js';
+import type { DistroProfile } from '../profile.js';
+import type { ImageSource } from '../parts.js';
+import { debianGrub, debianInitramfs } from './boot.js';
+import { CONSOLE_FILE, customizeScript, guestCustomizeScript, guestFiles, overlayFiles } from './image-recipe.js';
+import { debianInit } from './init.js';
+import { debianPackages } from './packages.js';
 
 interface DebianRelease {
   id: string;
@@ -17,9 +25,14 @@ const PLAIN_INSTALL = ['linux-image-amd64', 'grub-pc', 'openssh-server', 'system
 export class DebianProfile implements DistroProfile {
   readonly family = 'debian' as const;
   readonly arch = 'amd64';
-  readonly packageFormat = 'deb' as const;
+  readonly packages = debianPackages;
+  readonly boot = debianGrub;
+  readonly initramfs = debianInitramfs;
+  readonly init = debianInit;
+  readonly image: ImageSource;
   readonly metaPackage = 'xen-system-amd64';
-  readonly grubCfg = '/boot/grub/grub.cfg';
+  readonly grubCfg = debianGrub.configPath;
+  readonly kernelReconfigureCommand = debianPackages.kernelReconfigureCommand;
   readonly basePackages = [
     ...PLAIN_INSTALL,
     // A default Debian install has man-db (priority important): man -w answers.
@@ -50,7 +63,6 @@ export class DebianProfile implements DistroProfile {
     xenstoreUtils: 'xenstore-utils',
   };
   readonly hotplugScriptDir = '/etc/xen/scripts';
-  readonly initramfs = { image: (release: string) => `/boot/initrd.img-${release}` };
 
   constructor(r: DebianRelease) {
     this.id = r.id;
@@ -58,6 +70,39 @@ export class DebianProfile implements DistroProfile {
     this.suite = r.suite;
     this.verified = r.verified;
     this.services = r.units;
+    const guest = {
+      name: `${this.id}-guest`,
+      packages: this.guestPackages,
+      files: guestFiles,
+      customize: guestCustomizeScript(this.xenPackages.xenstoreUtils),
+      diskBytes: 2 * 1024 ** 3,
+    };
+    this.image = {
+      base: { name: this.id, packages: this.basePackages, files: overlayFiles, customize: customizeScript(this.metaPackage) },
+      guest,
+      consoleFile: CONSOLE_FILE,
+      sources: () => this.sources(),
+      builder: 'mmdebstrap',
+      firstBoot: 'grub-install, update-grub',
+      bootstrapCommand: (recipe, hook, root) => this.mmdebstrap(recipe, hook, root),
+    };
+  }
+
+  /** mmdebstrap runs the executable hook directly with the root as $1. */
+  private mmdebstrap(recipe: Recipe, hook: string, root: string): string[] {
+    return [
+      'mmdebstrap',
+      '--variant=apt',
+      '--mode=root',
+      // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
+      '--skip=cleanup/apt/lists',
+      '--skip=cleanup/apt/cache',
+      `--include=${recipe.packages.join(',')}`,
+      `--customize-hook=${hook}`,
+      this.suite,
+      root,
+      ...this.sources(),
+    ];
   }
 
   /** The apt sources a default install of this release has. */
@@ -69,17 +114,6 @@ export class DebianProfile implements DistroProfile {
     ];
   }
 
-  installCommand(packages: string[]): string[] {
-    // apt-get takes local files when they are paths; Recommends as a user's
-    // default would (Debian's device model is only a Recommends of xen-utils).
-    return ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', ...packages];
-  }
-
-  /** apt-get update: a cloud image's lists are as old as the image. */
-  refreshIndexCommand(): string[] {
-    return ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'update', '-q'];
-  }
-
   /** Why /etc/os-release says this is another system than the profile's, or undefined. */
   osReleaseMismatch(osRelease: string): string | undefined {
     const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(osRelease)?.[1];
@@ -88,22 +122,6 @@ export class DebianProfile implements DistroProfile {
     if (id === 'debian' && codename === this.suite) return undefined;
     const seen = field('PRETTY_NAME') ?? `${id ?? 'an unknown system'} ${codename ?? ''}`.trim();
     return `the image is ${seen}, not ${this.title}; pass the distro the image is of, or an image of ${this.title}`;
-  }
-
-  /**
-   * linux-image-<release>'s postinst, as a reinstall runs it after unpacking:
-   * depmod, the /boot symlinks, then every /etc/kernel/postinst.d hook
-   * (zz-update-grub regenerates grub.cfg). INITRD=No is the initramfs hook's
-   * own switch: it keeps the initramfs the guest booted, since rebuilding it
-   * took over 8 minutes in a PV guest under TCG. Measured there (Debian 12):
-   * this 46 s, a full reinstall 139-143 s (75 s of it unpacking).
-   */
-  kernelReconfigureCommand(release: string): string[] {
-    return ['env', 'INITRD=No', 'DEBIAN_FRONTEND=noninteractive', 'dpkg-reconfigure', `linux-image-${release}`];
-  }
-
-  bootConfigCommand(): string[] {
-    return ['update-grub'];
   }
 
   hypervisorVersion(packageNames: string[]): string | undefined {

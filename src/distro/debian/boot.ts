@@ -1,0 +1,17 @@
+// GRUB as Debian ships it: update-grub writes /boot/grub/grub.cfg from
+// /etc/default/grub and the files in /etc/default/grub.d.
+import type { BootConfig, Initramfs } from '../parts.js';
+
+export const debianGrub: BootConfig = {
+  configPath: '/boot/grub/grub.cfg',
+  savedDefaultPath: '/boot/grub/grubenv',
+  regenerateCommand: () => ['update-grub'],
+  dropInPath: (name) => `/etc/default/grub.d/${name}.cfg`,
+  xenDefaultAdvice:
+    'Have the hypervisor package make Xen the default, as Debian does in /etc/default/grub.d/xen.cfg (XEN_OVERRIDE_GRUB_DEFAULT sets GRUB_DEFAULT to the Xen entry).',
+};
+
+/** initramfs-tools: one image per kernel release in /boot. */
+export const debianInitramfs: Initramfs = {
+  image: (release) => `/boot/initrd.img-${release}`,
+};
