@@ -227,3 +227,40 @@ describe.each([
     expect(calls.filter((c) => foreign.test(c))).toEqual([]);
   });
 });
+
+describe("Debian's package manager", () => {
+  const answering = (stdout: string) => {
+    const calls: string[][] = [];
+    const run: Run = async (argv) => {
+      calls.push([...argv]);
+      return { code: 0, stdout, stderr: '' };
+    };
+    return { run, calls };
+  };
+  const packages = profileFor('debian-12').packages;
+
+  test('installedVersions asks dpkg-query as the pipeline always did, and keeps the installed packages', async () => {
+    const { run, calls } = answering('ii  xen-hypervisor-4.17-amd64 4.17.7+13-g2445b30a44-0+deb12u1\nrc  xen-hypervisor-4.16-amd64 4.16.1\n');
+    expect(await packages.installedVersions(run, 'xen-hypervisor-*')).toEqual([{ name: 'xen-hypervisor-4.17-amd64', version: '4.17.7+13-g2445b30a44-0+deb12u1' }]);
+    expect(calls).toEqual([['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*']]);
+  });
+
+  test('installedNames asks with the escaped newline the domU check always used', async () => {
+    const { run, calls } = answering('ii  xen-utils-4.17\nun  xen-hypervisor\n');
+    expect(await packages.installedNames(run, ['xen-utils*', 'xen-hypervisor*'])).toEqual(['xen-utils-4.17']);
+    expect(calls).toEqual([['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package}\\n', 'xen-utils*', 'xen-hypervisor*']]);
+  });
+
+  test('a candidate file is named from its fields, the epoch colon escaped (%3a) as the pipeline always named them', () => {
+    expect(packages.fileName({ name: 'xen-utils-4.17', version: '1:4.17.7-1', arch: 'amd64' })).toBe('xen-utils-4.17_1%3a4.17.7-1_amd64.deb');
+  });
+
+  test("a failed install's reasons are apt's unmet-dependency lines", () => {
+    const out = 'Reading package lists...\nThe following packages have unmet dependencies:\n xenstore-utils : Depends: xen-utils-4.17 but it is not going to be installed\nE: Unable to correct problems, you have held broken packages.\n';
+    expect(packages.installFailureLines(out)).toEqual([
+      'The following packages have unmet dependencies:',
+      ' xenstore-utils : Depends: xen-utils-4.17 but it is not going to be installed',
+      'E: Unable to correct problems, you have held broken packages.',
+    ]);
+  });
+});
