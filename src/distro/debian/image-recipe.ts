@@ -3,6 +3,7 @@
 // These strings are part of the cache key, so changing them rebuilds the image.
 
 import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL } from '../../image/recipe.js';
+import { debianGrub } from './boot.js';
 
 /**
  * A machine set up for a serial console, as a Xen host in a rack is: GRUB,
@@ -11,7 +12,7 @@ import { BOOTLOADER_DONE, type ImageFile, ROOT_LABEL, SEED_LABEL } from '../../i
  * decides GRUB_DEFAULT. Cloud images get it through cloud-init (see nocloud.ts).
  */
 export const CONSOLE_FILE: ImageFile = {
-  path: '/etc/default/grub.d/xc-console.cfg',
+  path: debianGrub.dropInPath('xc-console'),
   mode: 0o644,
   content: [
     'GRUB_TIMEOUT=0',
@@ -182,7 +183,7 @@ export const guestFiles: ImageFile[] = [
   FSTAB_FILE,
   WIRED_NETWORK_FILE,
   {
-    path: '/etc/default/grub.d/xc-guest.cfg',
+    path: debianGrub.dropInPath('xc-guest'),
     mode: 0o644,
     content: ['GRUB_TIMEOUT=0', 'GRUB_CMDLINE_LINUX="console=hvc0"', 'GRUB_CMDLINE_LINUX_DEFAULT=""', 'GRUB_DISABLE_OS_PROBER=true', ''].join('\n'),
   },
