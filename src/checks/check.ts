@@ -3,6 +3,7 @@
 // (a check whose foundation failed is skipped with that reason, never passed).
 import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
+import type { UnpackedPackage } from '../distro/parts.js';
 import type { GuestStart, StartStep } from '../guest/guest.js';
 import type { Host } from '../host/host.js';
 import type { RunResult } from '../proc.js';
@@ -10,6 +11,8 @@ import type { Evidence, Status, Where } from '../report/types.js';
 
 /** What the pipeline learned before the checks run. */
 export interface RunFacts {
+  /** The candidate package files unpacked on the runner, for the static checks (undefined: the family has no static reader). */
+  candidateFiles?: UnpackedPackage[];
   bootIdBeforeReboot?: string;
   bootIdAfterReboot?: string;
   /** The hypervisor package installed from the candidates, e.g. xen-hypervisor-4.17-amd64 4.17.7+13-... */

@@ -18,9 +18,28 @@ export interface PackageFileFields {
   depends: string[];
 }
 
+/** A package file unpacked on the runner, for the static checks: its fields, its files and its maintainer scripts. */
+export interface UnpackedPackage {
+  name: string;
+  version: string;
+  arch: string;
+  provides: string[];
+  /** Pre-Depends then Depends: each clause a list of alternatives (names only). */
+  depends: string[][];
+  recommends: string[][];
+  /** Absolute paths of what it ships that is not a directory (links included), e.g. /usr/bin/xl. */
+  files: string[];
+  /** Maintainer scripts by Debian's names for their roles (preinst, postinst, prerm, postrm), whatever the family calls them. */
+  scripts: Record<string, string>;
+  /** Where its files were unpacked on the runner: read them there, never run them. */
+  root: string;
+}
+
 export interface PackageManager {
   /** What a package file is (the `packages` input takes these): 'deb', 'rpm', ... */
   format: string;
+  /** Unpacks a package file into dir on the runner, running none of it; undefined: no static reader for this family yet. */
+  unpack?(file: string, dir: string): Promise<UnpackedPackage>;
   /** argv that installs these package files (or archive names) with their dependencies. */
   installCommand(packages: string[]): string[];
   /** argv that refreshes the package manager's lists (a cloud image's are old). */
@@ -48,6 +67,8 @@ export interface PackageManager {
 }
 
 export interface BootConfig {
+  /** Whether a maintainer script regenerates the boot config (the checklist: installing Xen updates the boot entries). */
+  regeneratedByScript?(script: string): boolean;
   /** Where the boot loader's generated config lives. */
   configPath: string;
   /** Where the boot loader keeps a saved default (read with the config; may be absent). */
@@ -73,6 +94,10 @@ export interface UnitBootState {
 }
 
 export interface InitSystem {
+  /** Where a package ships the unit or script of this service (any of these). */
+  unitFiles?(unit: string): string[];
+  /** Whether a maintainer script enables this service at boot. */
+  enabledByScript?(script: string, unit: string): boolean;
   /** Whether each unit starts at boot, asked in the order given. */
   bootStates(run: Run, units: readonly string[]): Promise<Map<string, UnitBootState>>;
   /** Advice: how a package enables its services on this family. */

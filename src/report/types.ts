@@ -5,7 +5,7 @@ export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'not-applicable' | 'err
 export const STATUSES: readonly Status[] = ['pass', 'fail', 'warn', 'skip', 'not-applicable', 'error'];
 
 /** Where a check looks: the host before the reboot, dom0 after it, or a guest. */
-export type Where = 'host-before-reboot' | 'dom0' | 'domU';
+export type Where = 'static' | 'host-before-reboot' | 'dom0' | 'domU';
 
 /** One command a check ran and an excerpt of what it printed. */
 export interface Evidence {

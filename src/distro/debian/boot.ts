@@ -6,6 +6,12 @@ export const debianGrub: BootConfig = {
   configPath: '/boot/grub/grub.cfg',
   savedDefaultPath: '/boot/grub/grubenv',
   regenerateCommand: () => ['update-grub'],
+  // A command line that runs update-grub (Debian's hypervisor postinst: `update-grub || :`), not a comment.
+  regeneratedByScript: (script) =>
+    script
+      .split('\n')
+      .map((l) => l.replace(/#.*$/, '').replace(/command -v update-grub|which update-grub|-x \S*update-grub/g, ''))
+      .some((l) => /(^|[\s;&|(/])update-grub\b/.test(l)),
   dropInPath: (name) => `/etc/default/grub.d/${name}.cfg`,
   xenDefaultAdvice:
     'Have the hypervisor package make Xen the default, as Debian does in /etc/default/grub.d/xen.cfg (XEN_OVERRIDE_GRUB_DEFAULT sets GRUB_DEFAULT to the Xen entry).',

@@ -6,6 +6,7 @@ import { InputError } from '../../errors.js';
 import { reason, show } from '../../packages.js';
 import type { PackageFileFields, PackageManager, Run } from '../parts.js';
 import { DPKG_INSTALLED, dpkgOwner, parseInstalled, parseOwners } from './dpkg-parse.js';
+import { unpackDeb } from './unpack.js';
 
 const execFileP = promisify(execFile);
 
@@ -65,6 +66,7 @@ export const debianPackages: PackageManager = {
   owners: async (run, path) => parseOwners((await run(dpkgOwner(path))).stdout),
   fileName: (p) => `${p.name}_${p.version.replace(/:/g, '%3a')}_${p.arch}.deb`,
   readFile: readDeb,
+  unpack: unpackDeb,
   // apt explains unmet dependencies on stdout.
   installFailureLines: (output) => output.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)),
   /**
