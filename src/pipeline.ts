@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
+import { parseXlInfo } from './checks/dom0facts.js';
 import { CATALOGUE, isWanted, wantsGuest } from './checks/index.js';
 import { type RunConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
@@ -305,7 +306,7 @@ async function prepareSecondHost(b: SshHost, name: string, p: Prepared, image: s
   if (boot.code !== 0) throw new InfraError(phase, `regenerating the boot config on the migrate-to host failed (exit ${boot.code}): ${lastLines(boot.stdout + boot.stderr, 2).join(' | ')}`);
   await b.reboot({ phase, timeoutMs: config.timeouts.reboot * 1000 });
   const info = await b.run(['xl', 'info'], { phase, timeoutMs: 60_000, allowFailure: true });
-  const version = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
+  const version = parseXlInfo(info.stdout).xen_version;
   if (info.code !== 0 || !version) {
     throw new InfraError(phase, `the migrate-to host came back from its reboot but not in Xen (xl info: ${lastLines(info.stdout + info.stderr, 1).join('') || `exit ${info.code}`}); see its boot config in migrate-to-boot-config.log`);
   }
@@ -330,5 +331,5 @@ async function describeHost(h: Host, report: Report): Promise<void> {
   const opts = { phase: 'reboot into Xen', timeoutMs: 30_000, allowFailure: true };
   report.kernel = (await h.run(['uname', '-r'], opts)).stdout.trim();
   const info = await h.run(['xl', 'info'], opts);
-  report.xenVersion = /^xen_version\s*:\s*(.*)$/m.exec(info.stdout)?.[1]?.trim();
+  report.xenVersion = parseXlInfo(info.stdout).xen_version;
 }

@@ -8,7 +8,7 @@ import type { DistroProfile } from './distro/profile.js';
 import { InfraError } from './errors.js';
 import { Guest } from './guest/guest.js';
 import type { Host } from './host/host.js';
-import type { RunResult } from './proc.js';
+import { type RunResult, withTimeout } from './proc.js';
 import type { CheckResult, Evidence } from './report/types.js';
 
 export interface SuiteOptions {
@@ -22,14 +22,6 @@ export interface SuiteOptions {
   onResult?: (r: CheckResult) => void;
   /** Checks running at once (default CONCURRENCY). */
   concurrency?: number;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /** How many checks run at once: they only wait on the host, over one shared SSH connection. */
@@ -119,7 +111,7 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
     },
   };
   try {
-    const out = await withTimeout(check.run(ctx), o.timeoutMs, `check ${check.id}`);
+    const out = await withTimeout(check.run(ctx), o.timeoutMs, () => new Error(`check ${check.id} did not finish in ${Math.round(o.timeoutMs / 1000)} s`));
     return { ...base, ...out, durationMs: Date.now() - started };
   } catch (e) {
     const msg = e instanceof InfraError ? e.message : `the check could not run: ${(e as Error).message}`;

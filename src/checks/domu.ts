@@ -1,6 +1,7 @@
 // The distro as a guest: a domU of the same release, booted by pygrub from
 // its own disk on an LVM volume, on the bridge the tool makes (see
 // guest/guest.ts). These checks only look; lifecycle.ts changes the guest.
+import { stripVTControlCharacters } from 'node:util';
 import { GUEST, type Guest, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
 import { PV_DRIVERS, modulesIn, pvDriversIn } from './dom0.js';
@@ -18,7 +19,6 @@ export const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
 export const GUEST_UP = ['domU.boots'];
 /** The skip every domU check gives when there is no guest. */
 const noGuest = (ctx: CheckContext) => skip(ctx.facts.guestNotStarted ?? 'no domU was started');
-const ESC = /\x1b\[[0-9;?]*[A-Za-z=>]|\x1b[()][A-Z0-9]|\r/g;
 
 export const guestBoots: Check = {
   id: 'domU.boots',
@@ -114,7 +114,7 @@ export const consoleHvc0: Check = {
   async run(ctx) {
     const getty = await ctx.guest(['systemctl', 'is-active', 'serial-getty@hvc0.service']);
     const shown = await ctx.run(['tail', '-c', '2000', GUEST.consoleLog]);
-    const prompt = /login:\s*$/m.test(shown.stdout.replace(ESC, ''));
+    const prompt = /login:\s*$/m.test(stripVTControlCharacters(shown.stdout).replace(/\r/g, ''));
     const problems = [
       ...(getty.stdout.trim() === 'active' ? [] : [`serial-getty@hvc0.service is ${getty.stdout.trim() || 'not there'}`]),
       ...(prompt ? [] : ['xl console shows no login prompt']),

@@ -5,6 +5,7 @@
 import { GUEST, type GuestType, xlConfigPath, xlConfig } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
 import { parseXlInfo } from './dom0facts.js';
+import { lastLine } from '../proc.js';
 import { GUEST_UP, guestDomid } from './domu.js';
 
 // The checklist predates PVH; it calls PV guests old-style.
@@ -42,7 +43,7 @@ async function bootAs(ctx: CheckContext, type: Exclude<GuestType, 'pv'>): Promis
   const started = Date.now();
   const create = await ctx.run(['xl', 'create', cfg]);
   if (create.code !== 0) {
-    const last = (create.stderr || create.stdout).trim().split('\n').pop();
+    const last = lastLine(create.stderr || create.stdout);
     return fail(`xl create of the guest as ${name} failed (exit ${create.code}): ${last}`, `See /var/log/xen/xl-${GUEST.name}.log: ${type === 'hvm' ? 'the device model (qemu-system-xen) and hvmloader must be installed' : "the guest kernel needs a PVH entry point (CONFIG_XEN_PVH), and libxl must boot what pygrub finds"}.`);
   }
   try {

@@ -8,7 +8,7 @@ import { CHUNK_DIGESTS, DESTROY_GUEST, GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND
 import type { Host } from '../host/host.js';
 import { type RelayEnd, relay } from '../host/relay.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
-import { sleep } from '../proc.js';
+import { lastLine, sleep } from '../proc.js';
 import { dpkgOwner, parseOwners } from './dpkg.js';
 import { GUEST_UP, guestDomid, measureClock } from './domu.js';
 import { failedGrubScript } from './grubcfg.js';
@@ -45,7 +45,7 @@ export const diskHotplug: Check = {
   changesGuest: true,
   async run(ctx) {
     const attach = await ctx.run(['xl', 'block-attach', GUEST.name, `phy:${lvPath(GUEST.extraLv)},xvdb,w`]);
-    if (attach.code !== 0) return fail(`xl block-attach failed: ${attach.stderr.trim().split('\n').pop()}`, 'See /var/log/xen/xl-*.log and the block hotplug script.');
+    if (attach.code !== 0) return fail(`xl block-attach failed: ${lastLine(attach.stderr)}`, 'See /var/log/xen/xl-*.log and the block hotplug script.');
     const seen = await ctx.guest(['sh', '-c', 'for i in $(seq 40); do [ -b /dev/xvdb ] && exit 0; sleep 0.5; done; exit 1']);
     if (seen.code !== 0) {
       await ctx.run(['xl', 'block-detach', GUEST.name, 'xvdb']);
@@ -59,7 +59,7 @@ export const diskHotplug: Check = {
     const gone = await ctx.guest(['sh', '-c', 'for i in $(seq 40); do [ -b /dev/xvdb ] || exit 0; sleep 0.5; done; exit 1']);
     const problems = [
       ...(io.code === 0 ? [] : ['the guest could not write and read back 1 MiB on /dev/xvdb']),
-      ...(detach.code === 0 ? [] : [`xl block-detach failed: ${detach.stderr.trim().split('\n').pop()}`]),
+      ...(detach.code === 0 ? [] : [`xl block-detach failed: ${lastLine(detach.stderr)}`]),
       ...(gone.code === 0 ? [] : ['/dev/xvdb was still in the guest 20 s after xl block-detach']),
     ];
     if (problems.length) return fail(problems.join('; '), 'See the guest kernel log (blkfront) and /var/log/xen in dom0.');
@@ -521,7 +521,7 @@ export const guestShutdown: Check = {
           : 'The guest must act on the Xen shutdown request (drivers/xen/manage.c watches control/shutdown); see domU-console.log for the stop job holding it.',
       );
     }
-    if (r.code !== 0) return fail(`xl shutdown -w failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop()}`, 'See the evidence.');
+    if (r.code !== 0) return fail(`xl shutdown -w failed (exit ${r.code}): ${lastLine(r.stderr)}`, 'See the evidence.');
     return pass(`the guest shut down ${took.toFixed(1)} s after xl shutdown -w (bound ${bound} s)`);
   },
 };

@@ -1,6 +1,7 @@
 // init scripts: the toolstack services are enabled at boot without a manual
 // step, and after the boot xenstored and xenconsoled run and xenstore answers.
 import { type Check, fail, pass } from './check.js';
+import { lastLine } from '../proc.js';
 
 const SEED = 'init scripts: xencommons';
 
@@ -27,7 +28,7 @@ export interface UnitState {
 /** Read `systemctl is-enabled NAME`. */
 export function parseIsEnabled(r: { code: number; stdout: string; stderr: string }): UnitState {
   const sysv = /not a native service|systemd-sysv-install/.test(r.stderr);
-  const word = r.stdout.trim().split('\n').pop()?.trim().split(/\s+/)[0] ?? '';
+  const word = lastLine(r.stdout).trim().split(/\s+/)[0] ?? '';
   if (word) return { state: word, sysv: sysv || word === 'generated' };
   if (r.code === 127) return { state: 'no-systemctl', sysv: true };
   if (/No such file|not found|does not exist/i.test(r.stderr)) return { state: 'not-found', sysv };
