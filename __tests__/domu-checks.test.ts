@@ -33,7 +33,9 @@ import {
   vcpuHotplug,
 } from '../src/checks/lifecycle.js';
 import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
-import { CHUNK_DIGESTS, DESTROY_GUEST, GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, xlConfig } from '../src/guest/guest.js';
+import { DESTROY_GUEST } from '../src/guest/dom0-scripts.js';
+import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
+import { CHUNK_DIGESTS, SPARSE_RECEIVE, SPARSE_SEND } from '../src/guest/transfer.js';
 import { candidateClosure } from '../src/packages.js';
 import { shJoin } from '../src/quote.js';
 import { runChecks } from '../src/suite.js';

@@ -4,7 +4,9 @@
 // after the domU checks that only look; each leaves the guest running except
 // the last.
 import * as path from 'node:path';
-import { CHUNK_DIGESTS, DESTROY_GUEST, GUEST, Guest, SPARSE_RECEIVE, SPARSE_SEND, lvPath } from '../guest/guest.js';
+import { DESTROY_GUEST } from '../guest/dom0-scripts.js';
+import { GUEST, Guest, lvPath } from '../guest/guest.js';
+import { CHUNK_DIGESTS, SPARSE_RECEIVE, SPARSE_SEND } from '../guest/transfer.js';
 import type { Host } from '../host/host.js';
 import { type RelayEnd, relay } from '../host/relay.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
