@@ -17,21 +17,12 @@ import {
   pvNet,
   vifOnBridge,
 } from '../src/checks/domu.js';
-import {
-  coldMigration,
-  diskHotplug,
-  followsWithin,
-  guestShutdown,
-  kernelUpdate,
-  liveMigration,
-  liveMigrationFailure,
-  MIGRATE_RECEIVE,
-  MIGRATE_SEND,
-  memoryHotplug,
-  saveRestore,
-  sysrq,
-  vcpuHotplug,
-} from '../src/checks/lifecycle.js';
+import { diskHotplug, followsWithin, memoryHotplug, sysrq, vcpuHotplug } from '../src/checks/guest-hotplug.js';
+import { kernelUpdate } from '../src/checks/kernel-update.js';
+import { liveMigration, liveMigrationFailure } from '../src/checks/migration.js';
+import { coldMigration, saveRestore } from '../src/checks/save-restore.js';
+import { guestShutdown } from '../src/checks/shutdown-guest.js';
+import { MIGRATE_RECEIVE, MIGRATE_SEND } from '../src/guest/migrate.js';
 import { CHECK_GROUPS, CHECK_IDS } from '../src/checks/index.js';
 import { DESTROY_GUEST } from '../src/guest/dom0-scripts.js';
 import { GUEST, Guest, xlConfig } from '../src/guest/guest.js';
