@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Check, RunFacts } from './checks/check.js';
+import { MIGRATE_TO_HOST } from './checks/requirements.js';
 import { parseXlInfo } from './checks/dom0facts.js';
 import { CATALOGUE, isWanted, wantsGuest } from './checks/index.js';
 import { type RunConfig, sshTargetName } from './config.js';
@@ -101,7 +102,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   log(`${profile.title}; candidates: ${report.candidates.join(', ')}; ${where}`);
   const migrateTo = config.target.kind === 'ssh' ? config.target.migrateTo : undefined;
   // The second host is set up only for a check that moves the guest there.
-  const secondWanted = !!migrateTo && CATALOGUE.some((c) => c.usesMigrateTo && wanted(c));
+  const secondWanted = !!migrateTo && CATALOGUE.some((c) => c.requires?.includes(MIGRATE_TO_HOST) && wanted(c));
   if (migrateTo && !secondWanted) log(`migrate-to ${migrateTo.host}:${migrateTo.port} is not used: no check that migrates to it is wanted`);
 
   cancelled = undefined;

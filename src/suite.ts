@@ -75,6 +75,9 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
   const base = { id: check.id, title: check.title, where: check.where, seed: check.seed, evidence };
   const blocker = (check.after ?? []).map((id) => known.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
   if (blocker) return { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
+  // What the run does not have: a skip with why, never a verdict.
+  const missing = (check.requires ?? []).map((r) => r.missing?.(o.facts)).find((why) => why !== undefined);
+  if (missing !== undefined) return { ...base, status: 'skip', durationMs: 0, message: missing };
   const opts = { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true };
   const runningGuest = () => {
     const g = o.facts.guest;

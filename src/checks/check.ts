@@ -54,6 +54,18 @@ export interface CheckContext {
   note(what: string, output: string): void;
 }
 
+/**
+ * Something a check needs of the run. The suite judges it before the check
+ * runs: when `missing` names a reason, the check is skipped with it (the
+ * reason is the skip's message). One without `missing` is used when the run
+ * has it and the check runs either way (the pipeline sets it up only for a
+ * wanted check that names it).
+ */
+export interface Requirement {
+  what: string;
+  missing?(facts: RunFacts): string | undefined;
+}
+
 export interface Outcome {
   status: Status;
   message: string;
@@ -71,8 +83,8 @@ export interface Check {
   endsHost?: boolean;
   /** Changes the domU (hot-plug, save, migrate, reboot): runs alone, after the domU checks that only look. */
   changesGuest?: boolean;
-  /** Moves the guest to the migrate-to host when one is given (which is then set up for it). */
-  usesMigrateTo?: boolean;
+  /** What it needs of the run: judged by the suite before it runs (see Requirement). */
+  requires?: Requirement[];
   run(ctx: CheckContext): Promise<Outcome>;
 }
 

@@ -4,6 +4,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { GUEST, type Guest, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
+import { A_DOMU } from './requirements.js';
 import { PV_DRIVERS, modulesIn, pvDriversIn } from './dom0.js';
 import { initramfsNames } from './initramfs.js';
 
@@ -17,8 +18,6 @@ export const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
 
 /** What every other domU check builds on. */
 export const GUEST_UP = ['domU.boots'];
-/** The skip every domU check gives when there is no guest. */
-const noGuest = (ctx: CheckContext) => skip(ctx.facts.guestNotStarted ?? 'no domU was started');
 
 export const guestBoots: Check = {
   id: 'domU.boots',
@@ -26,9 +25,9 @@ export const guestBoots: Check = {
   where: 'domU',
   seed: SEED_GUEST,
   after: ['boot.reaches-dom0'],
+  requires: [A_DOMU],
   async run(ctx) {
-    const s = ctx.facts.guest;
-    if (!s) return noGuest(ctx);
+    const s = ctx.facts.guest!;
     for (const step of s.steps) ctx.note(`(dom0) ${step.command}`, `exit ${step.exitCode} after ${step.seconds.toFixed(1)} s\n${step.output}`);
     if (!s.up) {
       return fail(
@@ -58,9 +57,9 @@ export const vifOnBridge: Check = {
   where: 'domU',
   seed: 'vif-bridge',
   after: ['boot.reaches-dom0'],
+  requires: [A_DOMU],
   async run(ctx) {
-    const s = ctx.facts.guest;
-    if (!s) return noGuest(ctx);
+    const s = ctx.facts.guest!;
     if (!s.created) {
       const create = s.steps.find((st) => st.command.startsWith('xl create'));
       if (!create) return skip(`the domain was never created: ${s.problem}`);

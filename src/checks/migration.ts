@@ -3,6 +3,7 @@
 import { GUEST, Guest } from '../guest/guest.js';
 import { type Dom0, type Move, arrive, migrateStream, sendKey } from '../guest/migrate.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
+import { MIGRATE_TO_HOST } from './requirements.js';
 import { GUEST_UP, measureClock } from './domu.js';
 import { type MigrateTo, backUp, bootAndUptime, dom0s, moving } from './guest-state.js';
 import { saveHelperMissing } from './save-restore.js';
@@ -86,7 +87,7 @@ export const liveMigration: Check = {
   seed: "Live migration: A live migration of a VM between dom0's should be possible. The clock should stay OK...",
   after: GUEST_UP,
   changesGuest: true,
-  usesMigrateTo: true,
+  requires: [MIGRATE_TO_HOST],
   async run(ctx) {
     // Attempted on a hypervisor without shadow paging too: what it refuses is then Xen's own word, and the
     // debris of the refused attempt is on the other host, which is cleaned up.

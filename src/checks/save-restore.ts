@@ -5,6 +5,7 @@ import { DESTROY_GUEST } from '../guest/dom0-scripts.js';
 import { GUEST, Guest } from '../guest/guest.js';
 import { sendKey, sendSaveFile, sendVolume } from '../guest/migrate.js';
 import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
+import { MIGRATE_TO_HOST } from './requirements.js';
 import { GUEST_UP } from './domu.js';
 import { type MigrateTo, backUp, bootAndUptime, dom0s, moving } from './guest-state.js';
 
@@ -68,7 +69,7 @@ export const coldMigration: Check = {
   seed: "Cold migration: A cold migration of a VM between dom0's should be possible",
   after: GUEST_UP,
   changesGuest: true,
-  usesMigrateTo: true,
+  requires: [MIGRATE_TO_HOST],
   async run(ctx) {
     const before = await bootAndUptime(ctx);
     if (ctx.facts.migrateTo) return coldMigrationTo(ctx, ctx.facts.migrateTo, before);
