@@ -6,6 +6,7 @@ import { excerpt } from './checks/check.js';
 import type { Timeouts } from './config.js';
 import type { DistroProfile } from './distro/profile.js';
 import { InfraError } from './errors.js';
+import type { CheckPhase } from './plan.js';
 import { Guest } from './guest/guest.js';
 import type { Host } from './host/host.js';
 import { type RunResult, withTimeout } from './proc.js';
@@ -26,6 +27,11 @@ export interface SuiteOptions {
 
 /** How many checks run at once: they only wait on the host, over one shared SSH connection. */
 export const CONCURRENCY = 4;
+
+/** One phase of the run plan (src/plan.ts): its checks under its bound and concurrency. */
+export function runPhase(phase: CheckPhase, checks: Check[], o: Omit<SuiteOptions, 'timeoutMs' | 'concurrency'>): Promise<CheckResult[]> {
+  return runChecks(checks, { ...o, timeoutMs: (phase.boundS?.(o.timeouts, o.facts) ?? o.timeouts.check) * 1000, concurrency: phase.concurrency });
+}
 
 export async function runChecks(checks: Check[], o: SuiteOptions): Promise<CheckResult[]> {
   const done = new Map<string, Promise<CheckResult>>();
