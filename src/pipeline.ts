@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunFacts } from './checks/check.js';
+import type { MigrateToHost, RunFacts } from './checks/check.js';
 import { type RunConfig, sshTargetName } from './config.js';
 import { DebianProfile } from './distro/debian.js';
 import { profileFor } from './distro/index.js';
@@ -72,7 +72,7 @@ interface Run {
   hooks: PipelineHooks;
   host?: Host;
   second?: { host: SshHost; name: string };
-  secondReady?: Promise<NonNullable<RunFacts['migrateTo']>>;
+  secondReady?: Promise<MigrateToHost>;
   guestImage?: BaseImage;
 }
 

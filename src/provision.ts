@@ -4,7 +4,7 @@
 // the phase names, the log files, and what each does around the steps.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { RunFacts } from './checks/check.js';
+import type { MigrateToHost } from './checks/check.js';
 import { parseXlInfo } from './checks/dom0facts.js';
 import type { RunConfig } from './config.js';
 import { installFailureCause } from './diagnose.js';
@@ -117,7 +117,7 @@ export const SECOND_PHASE = 'prepare the migrate-to host';
  * the guest's image (with the digests of its chunks: a migration sends only
  * those the guest changed). Its logs go to the out dir as migrate-to-*.log.
  */
-export async function prepareSecondHost(b: SshHost, name: string, p: Prepared, image: string, log: (line: string) => void): Promise<NonNullable<RunFacts['migrateTo']>> {
+export async function prepareSecondHost(b: SshHost, name: string, p: Prepared, image: string, log: (line: string) => void): Promise<MigrateToHost> {
   const phase = SECOND_PHASE;
   const { config } = p;
   await provisionHost(b, p, {

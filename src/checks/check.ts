@@ -1,6 +1,7 @@
 // What a check is: a small declarative object the suite runs. It says where it
-// looks, which checklist section it enforces, and which checks it builds on
-// (a check whose foundation failed is skipped with that reason, never passed).
+// looks, which checklist section it enforces, which checks it builds on (a
+// check whose foundation failed is skipped with that reason, never passed),
+// and what it requires of the run (judged by the suite: see requirements.ts).
 import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
 import type { GuestStart, StartStep } from '../guest/guest.js';
@@ -24,12 +25,20 @@ export interface RunFacts {
   accel?: 'kvm' | 'tcg';
   /** Candidate files in dom0 that the domU installs for domU.xenstore-utils (empty: the archive's). */
   guestCandidates?: string[];
-  /**
-   * The second Xen host (migrate-to), in Xen with the candidates and ready to
-   * receive the guest: its volume holds the guest's image, whose chunks have
-   * the md5s volumeDigests lists (SPARSE_SEND's stdin).
-   */
-  migrateTo?: { host: Host; name: string; setup: StartStep[]; volumeDigests: string[] };
+  /** The second Xen host, when one was given and a wanted check moves the guest there. */
+  migrateTo?: MigrateToHost;
+}
+
+/**
+ * The second Xen host (migrate-to), in Xen with the candidates and ready to
+ * receive the guest: its volume holds the guest's image, whose chunks have
+ * the md5s volumeDigests lists (SPARSE_SEND's stdin).
+ */
+export interface MigrateToHost {
+  host: Host;
+  name: string;
+  setup: StartStep[];
+  volumeDigests: string[];
 }
 
 export interface CheckContext {

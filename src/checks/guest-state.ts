@@ -3,7 +3,7 @@
 // between. Moving it is the guest layer's (src/guest/migrate.ts).
 import type { Dom0, Move } from '../guest/migrate.js';
 import { sleep } from '../proc.js';
-import type { CheckContext } from './check.js';
+import type { CheckContext, MigrateToHost } from './check.js';
 
 /** Poll fn every second until it returns something, for at most `seconds`. */
 export async function until<T>(seconds: number, fn: () => Promise<T | undefined>): Promise<T | undefined> {
@@ -27,10 +27,9 @@ export async function backUp(ctx: CheckContext, notThisBoot?: string): Promise<s
   return ctx.facts.guest!.guest.waitUp(ctx.timeouts.boot * 1000, `check (waiting for the domU)`, notThisBoot);
 }
 
-export type MigrateTo = NonNullable<CheckContext['facts']['migrateTo']>;
 
 /** Here and the migrate-to host, with run and guest recorded as evidence (there under its name). */
-export function dom0s(ctx: CheckContext, to: MigrateTo): { here: Dom0; there: Dom0 } {
+export function dom0s(ctx: CheckContext, to: MigrateToHost): { here: Dom0; there: Dom0 } {
   return { here: { host: ctx.host, name: 'dom0', run: ctx.run, guest: ctx.guest }, there: { host: to.host, name: to.name, ...ctx.on(to.host, to.name) } };
 }
 

@@ -2,10 +2,10 @@
 // localhost. The guest must keep running, the same boot, its clock within 1 s.
 import { GUEST, Guest } from '../guest/guest.js';
 import { type Dom0, type Move, arrive, migrateStream, sendKey } from '../guest/migrate.js';
-import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
+import { type Check, type CheckContext, type MigrateToHost, type Outcome, fail, pass } from './check.js';
 import { MIGRATE_TO_HOST } from './requirements.js';
 import { GUEST_UP, measureClock } from './domu.js';
-import { type MigrateTo, backUp, bootAndUptime, dom0s, moving } from './guest-state.js';
+import { backUp, bootAndUptime, dom0s, moving } from './guest-state.js';
 import { saveHelperMissing } from './save-restore.js';
 
 const NO_SHADOW = {
@@ -51,7 +51,7 @@ async function migrateLive(ctx: CheckContext, m: Move, from: Dom0, to: Dom0): Pr
  * dom0's; then it comes back the same way, so that the checks after this one
  * find it here.
  */
-async function liveMigrationTo(ctx: CheckContext, to: MigrateTo, before: { bootId: string; uptime: number }): Promise<Outcome> {
+async function liveMigrationTo(ctx: CheckContext, to: MigrateToHost, before: { bootId: string; uptime: number }): Promise<Outcome> {
   const phase = 'check domU.live-migration';
   const m = moving(ctx, phase);
   const { here, there } = dom0s(ctx, to);

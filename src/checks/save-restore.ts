@@ -4,10 +4,10 @@
 import { DESTROY_GUEST } from '../guest/dom0-scripts.js';
 import { GUEST, Guest } from '../guest/guest.js';
 import { sendKey, sendSaveFile, sendVolume } from '../guest/migrate.js';
-import { type Check, type CheckContext, type Outcome, fail, pass } from './check.js';
+import { type Check, type CheckContext, type MigrateToHost, type Outcome, fail, pass } from './check.js';
 import { MIGRATE_TO_HOST } from './requirements.js';
 import { GUEST_UP } from './domu.js';
-import { type MigrateTo, backUp, bootAndUptime, dom0s, moving } from './guest-state.js';
+import { backUp, bootAndUptime, dom0s, moving } from './guest-state.js';
 
 const SAVE_FILE = GUEST.saveFile;
 
@@ -87,7 +87,7 @@ export const coldMigration: Check = {
  * destroyed and the guest here unpaused, so the checks after this one find it
  * where they expect it, continuing from the same point.
  */
-async function coldMigrationTo(ctx: CheckContext, to: MigrateTo, before: { bootId: string; uptime: number }): Promise<Outcome> {
+async function coldMigrationTo(ctx: CheckContext, to: MigrateToHost, before: { bootId: string; uptime: number }): Promise<Outcome> {
   const tools = ctx.profile.xenPackages.tools;
   const phase = 'check domU.cold-migration';
   const m = moving(ctx, phase);
