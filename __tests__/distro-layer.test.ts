@@ -48,6 +48,7 @@ const fakedoraPackages: PackageManager = {
   },
   fileName: (p) => `${p.name}-${p.version}.${p.arch}.rpm`,
   readFile: () => Promise.reject(new Error('not read in this test')),
+  isOwnReport: () => false,
   installFailureLines: (output) => output.split('\n').filter((l) => /nothing provides/.test(l)),
   kernelReconfigureCommand: (release) => ['kernel-install', 'add', release, `/lib/modules/${release}/vmlinuz`],
   ownerQueryHint: 'rpm -qf',
@@ -93,8 +94,6 @@ const fakedora: DistroProfile = {
   hotplugScriptDir: '/etc/xen/scripts',
   osReleaseMismatch: () => undefined,
   hypervisorVersion: (names) => names.map((n) => /^xen-hypervisor-(\d+\.\d+)/.exec(n)?.[1]).find(Boolean),
-  grubCfg: fakedoraBoot.configPath,
-  kernelReconfigureCommand: fakedoraPackages.kernelReconfigureCommand,
 };
 
 // ------------------------------------------------------------ each family's host

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GUEST, NETWORK_SCRIPT } from '../src/guest/guest.js';
+import { GUEST } from '../src/guest/config.js';
+import { NETWORK_SCRIPT } from '../src/guest/dom0-scripts.js';
 import { run } from '../src/proc.js';
 
 let dir: string;

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHUNK_DIGESTS, SPARSE_RECEIVE, SPARSE_SEND, chunkDigests } from '../src/guest/guest.js';
+import { CHUNK_DIGESTS, SPARSE_RECEIVE, SPARSE_SEND, chunkDigests } from '../src/guest/transfer.js';
 import type { ExecOptions, Host } from '../src/host/host.js';
 import { relay } from '../src/host/relay.js';
-import { MIGRATE_RECEIVE, MIGRATE_SEND } from '../src/checks/lifecycle.js';
+import { MIGRATE_RECEIVE, MIGRATE_SEND } from '../src/guest/migrate.js';
 import { run } from '../src/proc.js';
 
 /** Two "hosts" that are this machine: real processes, real pipes, as an SshHost's ssh would be. */

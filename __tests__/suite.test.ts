@@ -1,6 +1,7 @@
 import type { Check, Outcome } from '../src/checks/check.js';
 import { fail, pass } from '../src/checks/check.js';
 import { profileFor } from '../src/distro/index.js';
+import { A_DOMU, HVM_IN_TIME, HVM_UNDER_TCG, MIGRATE_TO_HOST } from '../src/checks/requirements.js';
 import { InfraError } from '../src/errors.js';
 import type { CheckResult } from '../src/report/types.js';
 import { type SuiteOptions, runChecks } from '../src/suite.js';
@@ -29,6 +30,26 @@ function earlierResult(id: string, status: CheckResult['status']): CheckResult {
 }
 
 describe('runChecks', () => {
+  test('a check whose requirement the run lacks is skipped with the reason, without running; a met one runs', async () => {
+    const noGuest = counted(pass('ran'));
+    const underTcg = counted(pass('ran'));
+    const optional = counted(pass('ran'));
+    const [a, b, c] = await runChecks(
+      [
+        { ...check('a', noGuest), requires: [A_DOMU] },
+        { ...check('b', underTcg), requires: [HVM_IN_TIME] },
+        { ...check('c', optional), requires: [MIGRATE_TO_HOST] },
+      ],
+      opts({}, { facts: { guestNotStarted: 'no guest image was built', accel: 'tcg' } }),
+    );
+    expect(a).toMatchObject({ status: 'skip', message: 'no guest image was built' });
+    expect(b).toMatchObject({ status: 'skip', message: HVM_UNDER_TCG });
+    expect(c).toMatchObject({ status: 'pass', message: 'ran' });
+    expect([noGuest.calls, underTcg.calls, optional.calls]).toEqual([0, 0, 1]);
+    const [d] = await runChecks([{ ...check('d', returns(pass('ran'))), requires: [A_DOMU, HVM_IN_TIME] }], opts({}, { facts: { accel: 'kvm' } }));
+    expect(d).toMatchObject({ status: 'skip', message: 'no domU was started' });
+  });
+
   test('a passing check keeps its outcome and records what ctx.run ran as evidence', async () => {
     const host = fakeHost({ 'uname -r': { stdout: '6.1.0-56-amd64\n' }, 'cat /nope': { code: 1, stderr: 'cat: /nope: No such file or directory' } });
     const c = check('x', async (ctx) => {
@@ -150,7 +171,7 @@ describe('runChecks', () => {
   test('the context carries the facts, profile and timeout the suite was given', async () => {
     let seen: unknown;
     const c = check('x', async (ctx) => {
-      seen = { facts: ctx.facts, grubCfg: ctx.profile.grubCfg, timeoutMs: ctx.timeoutMs };
+      seen = { facts: ctx.facts, grubCfg: ctx.profile.boot.configPath, timeoutMs: ctx.timeoutMs };
       return pass('ok');
     });
     await runChecks([c], opts({}, { facts: { bootIdAfterReboot: 'b' }, timeoutMs: 1234 }));

@@ -1,10 +1,10 @@
 // Candidate packages: turn the `packages` input (files or globs) into checked, absolute paths.
 // Every way the input can be wrong becomes one InputError line before anything boots.
-import { createHash } from 'node:crypto';
-import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, open, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import * as glob from '@actions/glob';
+import { sha256Of } from './digest.js';
 import type { PackageManager } from './distro/parts.js';
 import { InputError } from './errors.js';
 
@@ -137,14 +137,11 @@ async function checkSameCandidate(a: Candidate, b: Candidate): Promise<void> {
       `packages: two versions of ${a.name}: ${show(a.path)} (${a.version}) and ${show(b.path)} (${b.version}); pass one version of each package`,
     );
   }
-  if (a.arch !== b.arch || (await sha256(a.path)) !== (await sha256(b.path))) {
+  if (a.arch !== b.arch || (await sha256Of(a.path)) !== (await sha256Of(b.path))) {
     throw new InputError(`packages: ${show(a.path)} and ${show(b.path)} both give ${a.name} ${a.version} but differ; pass only one of them`);
   }
 }
 
-async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
-}
 
 /** A path kept on one line: names with control characters are shown JSON-quoted. */
 export function show(p: string): string {

@@ -40,6 +40,14 @@ export function lastLines(text: string, n: number): string[] {
   return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
 }
 
+/** The last line of a command's output, as a one-line reason ('' when there is none). */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').pop()!;
+}
+
+/** A command on a host (over SSH): what run takes, less what only a local process has. */
+export type ExecOptions = Pick<RunOptions, 'phase' | 'timeoutMs' | 'input' | 'allowFailure' | 'binary' | 'output'>;
+
 export function run(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
   const [cmd, ...args] = argv;
   return new Promise((resolve, reject) => {
@@ -136,8 +144,31 @@ export function killGroup(child: ChildProcess, graceMs = 2000): void {
   }, graceMs).unref();
 }
 
+/** p, or the error onTimeout makes when ms pass first; the timer is cleared either way. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Poll fn every second until it returns something, for at most `seconds`. */
+export async function until<T>(seconds: number, fn: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined || Date.now() > deadline) return v;
+    await sleep(1000);
+  }
 }
 
 /**

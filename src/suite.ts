@@ -6,9 +6,10 @@ import { excerpt } from './checks/check.js';
 import type { Timeouts } from './config.js';
 import type { DistroProfile } from './distro/profile.js';
 import { InfraError } from './errors.js';
+import type { CheckPhase } from './plan.js';
 import { Guest } from './guest/guest.js';
 import type { Host } from './host/host.js';
-import type { RunResult } from './proc.js';
+import { type RunResult, withTimeout } from './proc.js';
 import type { CheckResult, Evidence } from './report/types.js';
 
 export interface SuiteOptions {
@@ -24,16 +25,13 @@ export interface SuiteOptions {
   concurrency?: number;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 /** How many checks run at once: they only wait on the host, over one shared SSH connection. */
 export const CONCURRENCY = 4;
+
+/** One phase of the run plan (src/plan.ts): its checks under its bound and concurrency. */
+export function runPhase(phase: CheckPhase, checks: Check[], o: Omit<SuiteOptions, 'timeoutMs' | 'concurrency'>): Promise<CheckResult[]> {
+  return runChecks(checks, { ...o, timeoutMs: (phase.boundS?.(o.timeouts, o.facts) ?? o.timeouts.check) * 1000, concurrency: phase.concurrency });
+}
 
 export async function runChecks(checks: Check[], o: SuiteOptions): Promise<CheckResult[]> {
   const done = new Map<string, Promise<CheckResult>>();
@@ -83,6 +81,9 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
   const base = { id: check.id, title: check.title, where: check.where, seed: check.seed, evidence };
   const blocker = (check.after ?? []).map((id) => known.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
   if (blocker) return { ...base, status: 'skip', durationMs: 0, message: `skipped: ${blocker.id} did not pass (${blocker.status})` };
+  // What the run does not have: a skip with why, never a verdict.
+  const missing = (check.requires ?? []).map((r) => r.missing?.(o.facts)).find((why) => why !== undefined);
+  if (missing !== undefined) return { ...base, status: 'skip', durationMs: 0, message: missing };
   const opts = { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true };
   const runningGuest = () => {
     const g = o.facts.guest;
@@ -119,7 +120,7 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
     },
   };
   try {
-    const out = await withTimeout(check.run(ctx), o.timeoutMs, `check ${check.id}`);
+    const out = await withTimeout(check.run(ctx), o.timeoutMs, () => new Error(`check ${check.id} did not finish in ${Math.round(o.timeoutMs / 1000)} s`));
     return { ...base, ...out, durationMs: Date.now() - started };
   } catch (e) {
     const msg = e instanceof InfraError ? e.message : `the check could not run: ${(e as Error).message}`;

@@ -1,5 +1,6 @@
 // Dom0 support and the boot config: the distro's tool generates a Xen entry,
 // makes it the default, and the machine comes back in dom0 cleanly.
+import { stripVTControlCharacters } from 'node:util';
 import { type Check, excerpt, fail, pass } from './check.js';
 import { defaultEntry, isXenEntry, parseGrubCfg } from '../parsers/grubcfg.js';
 
@@ -92,7 +93,7 @@ export const SERIAL_ALARMS = [
 ];
 
 export function serialAlarms(log: string): string[] {
-  return log.split('\n').filter((l) => SERIAL_ALARMS.some((re) => re.test(l))).map((l) => l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim());
+  return log.split('\n').filter((l) => SERIAL_ALARMS.some((re) => re.test(l))).map((l) => stripVTControlCharacters(l).trim());
 }
 
 export const serialClean: Check = {

@@ -1,6 +1,7 @@
 // What a check is: a small declarative object the suite runs. It says where it
-// looks, which checklist section it enforces, and which checks it builds on
-// (a check whose foundation failed is skipped with that reason, never passed).
+// looks, which checklist section it enforces, which checks it builds on (a
+// check whose foundation failed is skipped with that reason, never passed),
+// and what it requires of the run (judged by the suite: see requirements.ts).
 import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
 import type { UnpackedPackage } from '../distro/parts.js';
@@ -27,12 +28,20 @@ export interface RunFacts {
   accel?: 'kvm' | 'tcg';
   /** Candidate files in dom0 that the domU installs for domU.xenstore-utils (empty: the archive's). */
   guestCandidates?: string[];
-  /**
-   * The second Xen host (migrate-to), in Xen with the candidates and ready to
-   * receive the guest: its volume holds the guest's image, whose chunks have
-   * the md5s volumeDigests lists (SPARSE_SEND's stdin).
-   */
-  migrateTo?: { host: Host; name: string; setup: StartStep[]; volumeDigests: string[] };
+  /** The second Xen host, when one was given and a wanted check moves the guest there. */
+  migrateTo?: MigrateToHost;
+}
+
+/**
+ * The second Xen host (migrate-to), in Xen with the candidates and ready to
+ * receive the guest: its volume holds the guest's image, whose chunks have
+ * the md5s volumeDigests lists (SPARSE_SEND's stdin).
+ */
+export interface MigrateToHost {
+  host: Host;
+  name: string;
+  setup: StartStep[];
+  volumeDigests: string[];
 }
 
 export interface CheckContext {
@@ -57,6 +66,18 @@ export interface CheckContext {
   note(what: string, output: string): void;
 }
 
+/**
+ * Something a check needs of the run. The suite judges it before the check
+ * runs: when `missing` names a reason, the check is skipped with it (the
+ * reason is the skip's message). One without `missing` is used when the run
+ * has it and the check runs either way (the pipeline sets it up only for a
+ * wanted check that names it).
+ */
+export interface Requirement {
+  what: string;
+  missing?(facts: RunFacts): string | undefined;
+}
+
 export interface Outcome {
   status: Status;
   message: string;
@@ -74,8 +95,8 @@ export interface Check {
   endsHost?: boolean;
   /** Changes the domU (hot-plug, save, migrate, reboot): runs alone, after the domU checks that only look. */
   changesGuest?: boolean;
-  /** Moves the guest to the migrate-to host when one is given (which is then set up for it). */
-  usesMigrateTo?: boolean;
+  /** What it needs of the run: judged by the suite before it runs (see Requirement). */
+  requires?: Requirement[];
   run(ctx: CheckContext): Promise<Outcome>;
 }
 

@@ -1,10 +1,13 @@
 // The distro as a guest: a domU of the same release, booted by pygrub from
 // its own disk on an LVM volume, on the bridge the tool makes (see
 // guest/guest.ts). These checks only look; lifecycle.ts changes the guest.
+import { stripVTControlCharacters } from 'node:util';
 import { GUEST, type Guest, lvPath } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
+import { A_DOMU } from './requirements.js';
 import { PV_DRIVERS, modulesIn, pvDriversIn } from './dom0.js';
 import { initramfsNames } from '../parsers/initramfs.js';
+import { sleep } from '../proc.js';
 
 const SEED_CONSOLE = 'There should be a working console entry for the console device the kernel uses (hvc0, xvc0)';
 const SEED_CLOCK = 'Old-style paravirtualized VM will not see a hw clock. This should not cause false alarms on boot.';
@@ -16,9 +19,6 @@ export const SEED_GUEST = 'Recommended: phy: for blkback (LVM volumes)';
 
 /** What every other domU check builds on. */
 export const GUEST_UP = ['domU.boots'];
-/** The skip every domU check gives when there is no guest. */
-const noGuest = (ctx: CheckContext) => skip(ctx.facts.guestNotStarted ?? 'no domU was started');
-const ESC = /\x1b\[[0-9;?]*[A-Za-z=>]|\x1b[()][A-Z0-9]|\r/g;
 
 export const guestBoots: Check = {
   id: 'domU.boots',
@@ -26,9 +26,9 @@ export const guestBoots: Check = {
   where: 'domU',
   seed: SEED_GUEST,
   after: ['boot.reaches-dom0'],
+  requires: [A_DOMU],
   async run(ctx) {
-    const s = ctx.facts.guest;
-    if (!s) return noGuest(ctx);
+    const s = ctx.facts.guest!;
     for (const step of s.steps) ctx.note(`(dom0) ${step.command}`, `exit ${step.exitCode} after ${step.seconds.toFixed(1)} s\n${step.output}`);
     if (!s.up) {
       return fail(
@@ -58,9 +58,9 @@ export const vifOnBridge: Check = {
   where: 'domU',
   seed: 'vif-bridge',
   after: ['boot.reaches-dom0'],
+  requires: [A_DOMU],
   async run(ctx) {
-    const s = ctx.facts.guest;
-    if (!s) return noGuest(ctx);
+    const s = ctx.facts.guest!;
     if (!s.created) {
       const create = s.steps.find((st) => st.command.startsWith('xl create'));
       if (!create) return skip(`the domain was never created: ${s.problem}`);
@@ -105,6 +105,9 @@ export const phyLvm: Check = {
   },
 };
 
+/** How long domU.console-hvc0 waits (at most half its bound) for the getty and its prompt after the guest answers: seen inactive at first on a loaded machine. */
+export const GETTY_WAIT_S = 60;
+
 export const consoleHvc0: Check = {
   id: 'domU.console-hvc0',
   title: 'A getty runs on hvc0 and xl console shows a login prompt',
@@ -112,9 +115,17 @@ export const consoleHvc0: Check = {
   seed: SEED_CONSOLE,
   after: GUEST_UP,
   async run(ctx) {
-    const getty = await ctx.guest(['systemctl', 'is-active', 'serial-getty@hvc0.service']);
-    const shown = await ctx.run(['tail', '-c', '2000', GUEST.consoleLog]);
-    const prompt = /login:\s*$/m.test(shown.stdout.replace(ESC, ''));
+    // The guest answers over SSH before its getty is up on a busy machine: give it a while, then judge.
+    const look = async () => {
+      const getty = await ctx.guest(['systemctl', 'is-active', 'serial-getty@hvc0.service']);
+      const shown = await ctx.run(['tail', '-c', '2000', GUEST.consoleLog]);
+      const prompt = /login:\s*$/m.test(stripVTControlCharacters(shown.stdout).replace(/\r/g, ''));
+      return { getty, prompt };
+    };
+    const ready = (l: Awaited<ReturnType<typeof look>>) => l.getty.stdout.trim() === 'active' && l.prompt;
+    let seen = await look();
+    for (const deadline = Date.now() + Math.min(GETTY_WAIT_S * 1000, ctx.timeoutMs / 2); !ready(seen) && Date.now() < deadline; seen = await look()) await sleep(5000);
+    const { getty, prompt } = seen;
     const problems = [
       ...(getty.stdout.trim() === 'active' ? [] : [`serial-getty@hvc0.service is ${getty.stdout.trim() || 'not there'}`]),
       ...(prompt ? [] : ['xl console shows no login prompt']),

@@ -4,7 +4,9 @@
 // to say, in xl info's virt_caps.
 import { GUEST, type GuestType, xlConfigPath, xlConfig } from '../guest/guest.js';
 import { type Check, type CheckContext, fail, pass, skip } from './check.js';
+import { HVM_IN_TIME, HVM_UNDER_TCG } from './requirements.js';
 import { parseXlInfo } from './dom0facts.js';
+import { lastLine } from '../proc.js';
 import { GUEST_UP, guestDomid } from './domu.js';
 
 // The checklist predates PVH; it calls PV guests old-style.
@@ -21,12 +23,7 @@ export function cannotRun(virtCaps: string, type: Exclude<GuestType, 'pv'>): str
   return undefined;
 }
 
-/**
- * Measured here: under TCG an HVM guest (SeaBIOS, then GRUB from its disk, every
- * device emulated by the device model in dom0) had not answered 13 min after xl create.
- */
-export const HVM_UNDER_TCG =
-  'not run under TCG: an HVM guest here (firmware, then GRUB from its disk, every device emulated by the device model in dom0) had not answered 13 min after xl create; it runs where QEMU has KVM';
+export { HVM_UNDER_TCG };
 
 /** Boot the guest's disk as `type`, judge it, and leave no domain behind. */
 async function bootAs(ctx: CheckContext, type: Exclude<GuestType, 'pv'>): Promise<ReturnType<typeof pass>> {
@@ -34,7 +31,6 @@ async function bootAs(ctx: CheckContext, type: Exclude<GuestType, 'pv'>): Promis
   const info = parseXlInfo((await ctx.run(['xl', 'info'])).stdout);
   const why = cannotRun(info.virt_caps ?? '', type);
   if (why) return skip(why);
-  if (type === 'hvm' && ctx.facts.accel === 'tcg') return skip(HVM_UNDER_TCG);
   // The PV guest is done with its disk (domU.shutdown stops it; a filtered run may not have).
   if ((await guestDomid(ctx)) !== undefined) await ctx.run(['xl', 'destroy', GUEST.name]);
   const cfg = xlConfigPath(type);
@@ -42,7 +38,7 @@ async function bootAs(ctx: CheckContext, type: Exclude<GuestType, 'pv'>): Promis
   const started = Date.now();
   const create = await ctx.run(['xl', 'create', cfg]);
   if (create.code !== 0) {
-    const last = (create.stderr || create.stdout).trim().split('\n').pop();
+    const last = lastLine(create.stderr || create.stdout);
     return fail(`xl create of the guest as ${name} failed (exit ${create.code}): ${last}`, `See /var/log/xen/xl-${GUEST.name}.log: ${type === 'hvm' ? 'the device model (qemu-system-xen) and hvmloader must be installed' : "the guest kernel needs a PVH entry point (CONFIG_XEN_PVH), and libxl must boot what pygrub finds"}.`);
   }
   try {
@@ -77,6 +73,7 @@ export const hvmGuest: Check = {
   seed: SEED,
   after: GUEST_UP,
   changesGuest: true,
+  requires: [HVM_IN_TIME],
   run: (ctx) => bootAs(ctx, 'hvm'),
 };
 

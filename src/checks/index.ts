@@ -13,8 +13,10 @@ import { packagingChecks } from './packaging.js';
 import { powerChecks } from './power.js';
 import { serviceChecks } from './services.js';
 import { shutdownChecks } from './shutdown.js';
+import { staticChecks } from './static.js';
 
 export const CATALOGUE: Check[] = [
+  ...staticChecks,
   ...bootChecks,
   ...serviceChecks,
   ...dom0Checks,
@@ -32,10 +34,10 @@ export const CATALOGUE: Check[] = [
 export const CHECK_IDS = CATALOGUE.map((c) => c.id);
 /**
  * Group names a `checks:` filter may use, by where the checks look:
- * "host-before-reboot,dom0" is the dom0 half (no domU), "domU" the guest half.
+ * "static" the candidate files alone (no VM), "host-before-reboot,dom0" the dom0 half (no domU), "domU" the guest half.
  */
 export const CHECK_GROUPS: Record<string, string[]> = Object.fromEntries(
-  (['host-before-reboot', 'dom0', 'domU'] as const).map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]),
+  (['static', 'host-before-reboot', 'dom0', 'domU'] as const).map((w) => [w, CATALOGUE.filter((c) => c.where === w).map((c) => c.id)]),
 );
 
 /** Whether a run with this filter (null: every check) runs check c. */

@@ -3,13 +3,14 @@
 // (Debian 12's xendomains stop job has been seen to wait minutes). This check
 // ends the host, so the pipeline runs it after every other check. A user's
 // machine over SSH reboots instead of powering off: it must come back.
+import { stripVTControlCharacters } from 'node:util';
 import { type Check, fail, pass, warn } from './check.js';
 
 const SEED = 'init scripts: xencommons';
 
 /** systemd's words, on the console, for a stop that is slow or went wrong (and the kernel's, for a process that crashed on its way down). */
 export function shutdownTrouble(console: string): { slowJobs: string[]; waitingJobs: string[]; holding: string[]; failures: string[] } {
-  const clean = console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  const clean = stripVTControlCharacters(console);
   const slow = new Set<string>();
   for (const m of clean.matchAll(/A stop job is running for (.+?) \(\d/g)) slow.add(m[1].trim());
   // systemd's progress line, redrawn while any job waits a few seconds: "Job xendomains.service/stop running (1min 40s / 5min)".

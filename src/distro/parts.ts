@@ -56,6 +56,8 @@ export interface PackageManager {
   fileName(p: { name: string; version: string; arch: string }): string;
   /** Reads a package file on the runner; throws InputError when it is not one. */
   readFile(file: string): Promise<PackageFileFields>;
+  /** Whether an output line is the package tools' own account of a failure (not its cause). */
+  isOwnReport(line: string): boolean;
   /** The lines of a failed install's output that say why. */
   installFailureLines(output: string): string[];
   /** argv that configures a kernel release's package again, as its (re)install does (every kernel hook). */

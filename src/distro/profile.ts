@@ -56,8 +56,4 @@ export interface DistroProfile {
   osReleaseMismatch(osRelease: string): string | undefined;
   /** Where the hypervisor package puts its version: read from the candidate's package name. */
   hypervisorVersion(packageNames: string[]): string | undefined;
-  /** boot.configPath (kept while lifecycle.ts reads it here). */
-  grubCfg: string;
-  /** packages.kernelReconfigureCommand (kept while lifecycle.ts calls it here). */
-  kernelReconfigureCommand(release: string): string[];
 }

@@ -1,19 +1,8 @@
 // Where Xen runs: a VM on the runner or a machine of the user's. The pipeline
 // and the checks only ever see this interface.
-import type { Writable } from 'node:stream';
-import type { Input, RunResult } from '../proc.js';
+import type { ExecOptions, RunResult } from '../proc.js';
 
-export interface ExecOptions {
-  phase: string;
-  timeoutMs: number;
-  input?: Input;
-  /** Resolve with a non-zero exit instead of throwing. */
-  allowFailure?: boolean;
-  /** stdout as bytes (RunResult.bytes): a file read from the host. */
-  binary?: boolean;
-  /** stdout streamed here instead (see relay). */
-  output?: Writable;
-}
+export type { ExecOptions };
 
 export interface Host {
   /** e.g. "qemu (tcg)": goes into the report. */

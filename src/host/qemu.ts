@@ -9,52 +9,12 @@ import * as path from 'node:path';
 import { errorTail, panicIn } from '../diagnose.js';
 import { InfraError } from '../errors.js';
 import { children, killGroup, lastLines, run, settlesWithin } from '../proc.js';
+import { machineArgs } from '../qemu-machine.js';
 import { shJoin } from '../quote.js';
 import { SshConnection } from '../transport/ssh.js';
 import type { HostImage } from '../image/image.js';
 import type { ExecOptions } from './host.js';
 import { SshBackedHost } from './ssh-backed.js';
-
-const MEMORY = '3G';
-const CPUS = '2';
-
-/**
- * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
- * (Debian's default), which waits forever for a video card that is not there.
- */
-function machineArgs(accelArgs: string[], vga: 'none' | 'std' = 'none'): string[] {
-  return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
-}
-
-export interface BootOnceOptions {
-  disk: string;
-  kernel: string;
-  initrd: string;
-  append: string;
-  accelArgs: string[];
-  timeoutMs: number;
-  phase: string;
-}
-
-/** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
-export async function bootOnce(o: BootOnceOptions): Promise<string> {
-  const res = await run(
-    [
-      'qemu-system-x86_64',
-      ...machineArgs(o.accelArgs),
-      '-no-reboot',
-      '-serial', 'stdio',
-      '-monitor', 'none',
-      '-drive', `file=${o.disk},if=virtio,format=raw,cache=unsafe`,
-      '-kernel', o.kernel,
-      '-initrd', o.initrd,
-      '-append', o.append,
-    ],
-    { phase: o.phase, timeoutMs: o.timeoutMs, allowFailure: true },
-  );
-  if (res.code !== 0) throw new InfraError(o.phase, `QEMU exited ${res.code}: ${lastLines(res.stderr, 3).join(' | ')}`, lastLines(res.stdout, 20));
-  return res.stdout;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SshTargetConfig } from '../config.js';
 import { InputError } from '../errors.js';
-import { run } from '../proc.js';
+import { lastLine, run } from '../proc.js';
 
 export interface SshFiles {
   keyFile: string;
@@ -40,7 +40,7 @@ export async function checkSshInput(t: SshTargetConfig): Promise<void> {
     const key = await run(['ssh-keygen', '-y', '-P', '', '-f', files.keyFile], { phase: 'check ssh-key', timeoutMs: 10_000, allowFailure: true });
     if (key.code !== 0) {
       // ssh-keygen's reason names our copy's path, never the key's text.
-      const why = key.stderr.replace(/Load key "[^"]*": /, '').trim().split('\n').pop() || `exit ${key.code}`;
+      const why = lastLine(key.stderr.replace(/Load key "[^"]*": /, '')) || `exit ${key.code}`;
       if (/passphrase/i.test(why)) {
         throw new InputError('ssh-key: the key is protected by a passphrase, which an unattended run cannot type; pass a key without one (e.g. a key made for this purpose only)');
       }

@@ -9,7 +9,8 @@ import type { ImageSource } from '../distro/parts.js';
 import { InfraError } from '../errors.js';
 import { run } from '../proc.js';
 import { BOOTLOADER_DONE, type Recipe, ROOT_LABEL, SEED_LABEL } from './recipe.js';
-import { bootOnce } from '../host/qemu.js';
+import { PART_OFFSET } from '../disk-layout.js';
+import { bootOnce } from '../qemu-machine.js';
 import type { HostImage } from './image.js';
 
 /** Bump when the way images are assembled changes, to rebuild every cached image. */
@@ -21,8 +22,7 @@ export const DISK_BYTES = 6 * 1024 ** 3;
  * test what the archive has now (security updates land every few weeks).
  */
 export const MAX_AGE_DAYS = 7;
-/** Where the disk's one partition starts (a mount in dom0 needs it: the guest's disk has no partition device there). */
-export const PART_OFFSET = 1024 * 1024;
+export { PART_OFFSET };
 
 export interface BaseImage {
   /** Raw disk with an MBR, one ext4 partition, GRUB installed by the distro's own tools. */

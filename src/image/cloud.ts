@@ -4,12 +4,13 @@
 // user gave before anything boots, and reached through cloud-init's NoCloud
 // seed (nocloud.ts).
 import * as tc from '@actions/tool-cache';
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CloudImageSource } from '../config.js';
 import { InfraError } from '../errors.js';
-import { run } from '../proc.js';
+import { sha256Of } from '../digest.js';
+import { run, withTimeout } from '../proc.js';
 import { DISK_BYTES } from './build.js';
 import type { HostImage } from './image.js';
 import { noCloudSeed } from './nocloud.js';
@@ -102,23 +103,7 @@ function fetchTo(url: string, dest: string): Promise<string> {
   });
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256Of };
 
 interface Disk {
   file: string;

@@ -1,5 +1,7 @@
 // What systemd and the SysV runlevel directories say about a unit at boot. Pure.
 
+import { lastLine } from '../proc.js';
+
 /** The S links in the SysV runlevel directories for each name given. */
 export const RC_LINKS = 'for n in "$@"; do for f in /etc/rc[S2345].d/S[0-9][0-9]"$n"; do [ -e "$f" ] && echo "$f"; done; done; exit 0';
 
@@ -23,7 +25,7 @@ export interface UnitState {
 /** Read `systemctl is-enabled NAME`. */
 export function parseIsEnabled(r: { code: number; stdout: string; stderr: string }): UnitState {
   const sysv = /not a native service|systemd-sysv-install/.test(r.stderr);
-  const word = r.stdout.trim().split('\n').pop()?.trim().split(/\s+/)[0] ?? '';
+  const word = lastLine(r.stdout).trim().split(/\s+/)[0] ?? '';
   if (word) return { state: word, sysv: sysv || word === 'generated' };
   if (r.code === 127) return { state: 'no-systemctl', sysv: true };
   if (/No such file|not found|does not exist/i.test(r.stderr)) return { state: 'not-found', sysv };

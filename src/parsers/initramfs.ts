@@ -4,7 +4,7 @@
 // what the kernel unpacks: cpio (newc) archives, uncompressed (early microcode)
 // or compressed, one after another, with zero padding between them.
 import { gunzipSync } from 'node:zlib';
-import { run } from '../proc.js';
+import { lastLine, run } from '../proc.js';
 
 /** Compressed streams by their magic bytes, and the runner's tool that decompresses each (gzip: node's zlib). */
 const COMPRESSED: { name: string; magic: number[]; argv?: string[] }[] = [
@@ -44,7 +44,7 @@ async function decompress(kind: (typeof COMPRESSED)[number], data: Buffer): Prom
   const r = await run(kind.argv, { phase: 'read the initramfs', timeoutMs: 120_000, input: data, allowFailure: true, binary: true }).catch((e: Error) => {
     throw new Error(`the initramfs is ${kind.name}-compressed and the runner cannot decompress it (${e.message}); install ${kind.argv![0]} on the runner`);
   });
-  if (r.code !== 0) throw new Error(`${kind.argv.join(' ')} could not decompress the initramfs: ${r.stderr.trim().split('\n').pop()}`);
+  if (r.code !== 0) throw new Error(`${kind.argv.join(' ')} could not decompress the initramfs: ${lastLine(r.stderr)}`);
   return r.bytes!;
 }
 

@@ -1,6 +1,7 @@
 // Annotations for the workflow run page. Pure: the caller hands them to
 // @actions/core. GitHub shows at most 10 errors and 10 warnings per step, so
 // the overflow is folded into one annotation instead of being silently lost.
+import { stripVTControlCharacters } from 'node:util';
 import type { Report } from './types.js';
 
 export interface Annotation {
@@ -14,7 +15,7 @@ const SERIAL_LINES = 20;
 const NOUN: Record<Annotation['level'], string> = { error: 'failures', warning: 'warnings', notice: 'notices' };
 
 // Colour codes and control bytes from serial logs are noise in the UI.
-const clean = (s: string) => s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+const clean = (s: string) => stripVTControlCharacters(s).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 
 export function toAnnotations(report: Report): Annotation[] {
   // id is kept alongside so the grouped annotation can name what it folds.

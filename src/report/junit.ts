@@ -1,18 +1,17 @@
 // junit.xml for CI test viewers: one <testsuite> per place a check looks.
+import { stripVTControlCharacters } from 'node:util';
 import { totalsOf, type CheckResult, type Evidence, type Report, type Where } from './types.js';
 
-const GROUPS: readonly Where[] = ['host-before-reboot', 'dom0', 'domU'];
+const GROUPS: readonly Where[] = ['static', 'host-before-reboot', 'dom0', 'domU'];
 
 // Serial consoles print ANSI colour codes; drop whole sequences, not just ESC,
 // so no "[0m" litter is left behind.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
 // Anything outside the XML 1.0 Char production (control chars other than
 // \t \n \r, lone surrogates, U+FFFE/U+FFFF) makes the whole file unparseable.
 const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 function xmlText(s: string): string {
-  return s
-    .replace(ANSI, '')
+  return stripVTControlCharacters(s)
     .replace(NOT_XML_CHAR, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -1,4 +1,5 @@
 // summary.md, also written to the GitHub job summary ($GITHUB_STEP_SUMMARY).
+import { stripVTControlCharacters } from 'node:util';
 import { totalsOf, type CheckResult, type Evidence, type Report, type Status } from './types.js';
 
 const EMOJI: Record<Status, string> = {
@@ -7,7 +8,7 @@ const EMOJI: Record<Status, string> = {
 
 // Serial logs and command output carry colour codes and other control bytes
 // that render as garbage; keep tabs and newlines.
-const clean = (s: string) => s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+const clean = (s: string) => stripVTControlCharacters(s).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 
 /** A table cell must stay on one line and not open a new column. */
 const cell = (s: string) => clean(s).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');

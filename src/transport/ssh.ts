@@ -6,9 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Writable } from 'node:stream';
 import { InfraError } from '../errors.js';
-import { children, type Input, killGroup, run, settlesWithin, sleep, type RunResult } from '../proc.js';
+import { children, type ExecOptions, killGroup, lastLine, run, settlesWithin, sleep, type RunResult } from '../proc.js';
 
 export interface SshTarget {
   host: string;
@@ -19,17 +18,6 @@ export interface SshTarget {
   knownHostsFile: string;
 }
 
-export interface SshExecOptions {
-  phase: string;
-  timeoutMs: number;
-  input?: Input;
-  allowFailure?: boolean;
-  /** stdout as bytes (RunResult.bytes). */
-  binary?: boolean;
-  /** stdout streamed here instead. */
-  output?: Writable;
-}
-
 /** Why a connection could not be made, in words a user can act on. */
 export function classifySshFailure(stderr: string): string {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
@@ -38,7 +26,7 @@ export function classifySshFailure(stderr: string): string {
   if (/Permission denied/i.test(stderr)) return 'the host refused the key (Permission denied)';
   if (/Connection refused/i.test(stderr)) return 'connection refused (no SSH server listening on that port)';
   if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
-    return `host unreachable (${stderr.trim().split('\n').pop()})`;
+    return `host unreachable (${lastLine(stderr)})`;
   }
   if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
     return 'the connection was closed before login (SSH server not ready)';
@@ -150,7 +138,7 @@ export class SshConnection {
   }
 
   /** Run a command line (already quoted with shJoin) over the shared connection. */
-  async exec(commandLine: string, opts: SshExecOptions): Promise<RunResult> {
+  async exec(commandLine: string, opts: ExecOptions): Promise<RunResult> {
     if (!this.master) throw new InfraError(opts.phase, 'not connected to the host');
     const res = await run(
       ['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine],
@@ -159,7 +147,7 @@ export class SshConnection {
     // 255 is ssh's own failure (the connection, not the command), unless the
     // command itself exited 255: ask the master whether the connection lives.
     if (res.code === 255 && !(await this.alive(opts.phase))) {
-      throw new InfraError(opts.phase, `the SSH connection to the host was lost (${res.stderr.trim().split('\n').pop() || 'ssh exit 255, no message'})`);
+      throw new InfraError(opts.phase, `the SSH connection to the host was lost (${lastLine(res.stderr) || 'ssh exit 255, no message'})`);
     }
     if (res.code !== 0 && !opts.allowFailure) {
       throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);

@@ -67,6 +67,7 @@ export const debianPackages: PackageManager = {
   fileName: (p) => `${p.name}_${p.version.replace(/:/g, '%3a')}_${p.arch}.deb`,
   readFile: readDeb,
   unpack: unpackDeb,
+  isOwnReport: (line) => /^(dpkg:|dpkg-reconfigure:|debconf:|Errors were encountered)/.test(line),
   // apt explains unmet dependencies on stdout.
   installFailureLines: (output) => output.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)),
   /**

@@ -31,8 +31,6 @@ export class DebianProfile implements DistroProfile {
   readonly init = debianInit;
   readonly image: ImageSource;
   readonly metaPackage = 'xen-system-amd64';
-  readonly grubCfg = debianGrub.configPath;
-  readonly kernelReconfigureCommand = debianPackages.kernelReconfigureCommand;
   readonly basePackages = [
     ...PLAIN_INSTALL,
     // A default Debian install has man-db (priority important): man -w answers.
