@@ -5,23 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { archiveDebs, dropFile, editControl, repack } from './debs.js';
-import { BASELINE, DOMU_BASELINE } from './baseline.js';
+import { archiveDebs, dropFile, editControl } from './debs.js';
+import { type Breakage, candidateSetIn, editInitScript, NO_XEN_DEFAULT, TWELVE_MISTAKES, XEN_PACKAGES } from './candidate-sets.js';
+import { BASELINE, DOM0_BASELINE, DOMU_BASELINE, STATIC_NO_XEN_DEFAULT, STATIC_TWELVE_MISTAKES } from './baseline.js';
 import { cancelAsGitHub, expectNothingLeft, printTimings, readReport, runNode, startNode, statuses } from './run.js';
 
 const MINUTES = 60_000;
-// Every binary package of Debian's xen source that the meta package pulls in,
-// as a packager's build produces them: a self-consistent candidate set.
-const XEN_PACKAGES = [
-  'xen-system-amd64',
-  'xen-hypervisor-4.17-amd64',
-  'xen-hypervisor-common',
-  'xen-utils-4.17',
-  'xen-utils-common',
-  'xenstore-utils',
-  ...['libxencall1', 'libxendevicemodel1', 'libxenevtchn1', 'libxenforeignmemory1', 'libxengnttab1', 'libxenhypfs1'],
-  ...['libxenmisc4.17', 'libxenstore4', 'libxentoolcore1', 'libxentoollog1'],
-];
 
 /** libxl runs it for every save, restore and migration. */
 const SAVE_HELPER = '/usr/lib/xen-4.17/bin/libxl-save-helper';
@@ -29,7 +18,7 @@ const SAVE_HELPER = '/usr/lib/xen-4.17/bin/libxl-save-helper';
 /** A GRUB script the guest's xenstore-utils ships in the run whose shutdowns hang. */
 const GRUB_SCRIPT = '09_xen_hypervisors';
 
-const DOM0_ONLY = Object.keys(BASELINE).filter((id) => !['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0'].includes(id));
+const DOM0_ONLY = Object.keys({ ...DOM0_BASELINE, ...DOMU_BASELINE }).filter((id) => !['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0'].includes(id));
 
 let work: string;
 let debs: Record<string, string>;
@@ -40,30 +29,13 @@ beforeAll(async () => {
   debs = await archiveDebs(XEN_PACKAGES, path.join(work, 'archive'));
 }, 5 * MINUTES);
 
+const candidateSet = (name: string, broken: Breakage) => candidateSetIn(work, debs, name, broken);
+
 afterAll(async () => {
   // XC_KEEP=1 keeps the candidate sets and each run's out dir (report.json with every command's output) to read.
   if (!process.env.XC_KEEP) await fs.rm(work, { recursive: true, force: true });
 });
 
-/** A candidate directory: the archive's debs with some replaced by broken copies. */
-async function candidateSet(name: string, broken: Record<string, (root: string) => Promise<void>>): Promise<string> {
-  const dir = path.join(work, name);
-  await fs.mkdir(dir);
-  for (const pkg of XEN_PACKAGES) {
-    if (broken[pkg]) await repack(debs[pkg], dir, broken[pkg]);
-    else await fs.copyFile(debs[pkg], path.join(dir, path.basename(debs[pkg])));
-  }
-  return dir;
-}
-
-/** Edit Debian's /etc/init.d/xen in an unpacked xen-utils-common. */
-async function editInitScript(root: string, edit: (script: string) => string): Promise<void> {
-  const init = path.join(root, 'etc/init.d/xen');
-  const script = await fs.readFile(init, 'utf8');
-  const edited = edit(script);
-  if (edited === script) throw new Error('/etc/init.d/xen is not the script this test edits');
-  await fs.writeFile(init, edited);
-}
 
 describe('Debian 12 under QEMU', () => {
   test(
@@ -122,9 +94,7 @@ describe('Debian 12 under QEMU', () => {
   test(
     'action: a hypervisor package without the GRUB default override fails default-is-xen and reaches-dom0, nothing else',
     async () => {
-      const dir = await candidateSet('no-default', {
-        'xen-hypervisor-common': (root) => dropFile(root, '/etc/default/grub.d/xen.cfg'),
-      });
+      const dir = await candidateSet('no-default', NO_XEN_DEFAULT);
       const out = path.join(work, 'out-no-default');
       const summary = path.join(work, 'summary.md');
       const outputs = path.join(work, 'outputs.txt');
@@ -142,6 +112,8 @@ describe('Debian 12 under QEMU', () => {
       expect(r.code).toBe(1);
       const report = await readReport(out);
       expect(statuses(report)).toEqual({
+        // The candidate files themselves are sound but for the drop-in they lack.
+        ...STATIC_NO_XEN_DEFAULT,
         'boot.grub-xen-entry': 'pass',
         'boot.default-is-xen': 'fail',
         'boot.reaches-dom0': 'fail',
@@ -160,9 +132,10 @@ describe('Debian 12 under QEMU', () => {
       expect(r.stdout).toMatch(/^::error title=[^:]*boot\.default-is-xen/m);
       const out_ = await fs.readFile(outputs, 'utf8');
       const output = (name: string) => new RegExp(`^${name}<<(\\S+)\\n([^\\n]*)\\n\\1$`, 'm').exec(out_)?.[2];
-      expect(output('passed')).toBe('1');
+      const staticCount = (status: string) => Object.values(STATIC_NO_XEN_DEFAULT).filter((s) => s === status).length;
+      expect(output('passed')).toBe(String(1 + staticCount('pass')));
       expect(output('failed')).toBe('2');
-      expect(output('skipped')).toBe(String(DOM0_ONLY.length));
+      expect(output('skipped')).toBe(String(DOM0_ONLY.length + staticCount('not-applicable')));
       expect(output('report')).toBe(path.join(out, 'report.json'));
       expect(output('junit')).toBe(path.join(out, 'junit.xml'));
       // The post step has the run directory to clean up after a cancel.
@@ -245,54 +218,7 @@ describe('Debian 12 under QEMU', () => {
   test(
     'one candidate set with twelve packaging mistakes fails exactly the checks concerned, each naming the fix, and the domU ones build on domU.boots',
     async () => {
-      const dir = await candidateSet('mistakes', {
-        'xen-utils-common': async (root) => {
-          // serial-clean: a unit, enabled at boot, whose ExecStart is a path the package does not ship (upstream's unit, Debian's paths).
-          const unit = '/lib/systemd/system/xen-qemu-dom0-disk-backend.service';
-          await fs.mkdir(path.join(root, 'lib/systemd/system/multi-user.target.wants'), { recursive: true });
-          await fs.writeFile(
-            path.join(root, unit),
-            '[Unit]\nDescription=qemu for xen dom0 disk backend\n\n[Service]\nType=simple\nExecStart=/usr/lib/xen/bin/qemu-system-i386 -xen-domid 0 -xen-attach -name dom0 -nographic -M xenpv -daemonize\n\n[Install]\nWantedBy=multi-user.target\n',
-          );
-          await fs.symlink(unit, path.join(root, 'lib/systemd/system/multi-user.target.wants/xen-qemu-dom0-disk-backend.service'));
-          // net.vif-on-bridge: the vif hotplug script exits 1, so no domU can have a network (nor be created).
-          const vifBridge = path.join(root, 'etc/xen/scripts/vif-bridge');
-          // At the end: hotplug.scripts' static scan stops at a top-level exit, and must still see the ifconfig below.
-          await fs.appendFile(vifBridge, '\necho "vif-bridge: broken on purpose" >&2\nexit 1\n');
-          // docs: the xl(1) man page is not shipped.
-          await dropFile(root, '/usr/share/man/man1/xl.1.gz');
-          // services: the postinst no longer enables xendomains at boot.
-          const postinst = path.join(root, 'DEBIAN/postinst');
-          const text = await fs.readFile(postinst, 'utf8');
-          await fs.writeFile(postinst, text.replace('update-rc.d xendomains defaults >/dev/null || exit 1', ':'));
-          // hotplug: vif-bridge calls ifconfig, which nothing installs.
-          const vif = path.join(root, 'etc/xen/scripts/vif-bridge');
-          await fs.writeFile(vif, (await fs.readFile(vif, 'utf8')).replace('. "$dir/vif-common.sh"\n', '. "$dir/vif-common.sh"\nifconfig "$dev" up\n'));
-          // initramfs: a setting that builds the initramfs for this machine's hardware only (no PV frontends),
-          // and the trigger that rebuilds it, as a package shipping initramfs settings does.
-          await fs.mkdir(path.join(root, 'etc/initramfs-tools/conf.d'), { recursive: true });
-          await fs.writeFile(path.join(root, 'etc/initramfs-tools/conf.d/xen'), 'MODULES=dep\n');
-          await fs.appendFile(path.join(root, 'DEBIAN/conffiles'), '/etc/initramfs-tools/conf.d/xen\n');
-          await fs.appendFile(path.join(root, 'DEBIAN/triggers'), 'activate-noawait update-initramfs\n');
-          // services.running: the init script looks for xenconsoled where the package does not put it;
-          // start-stop-daemon's test fails, which the script takes for "already running", and it reports success.
-          await editInitScript(root, (script) => script.replace('XENCONSOLED="$ROOT"/bin/xenconsoled\n', 'XENCONSOLED="$ROOT"/sbin/xenconsoled\n'));
-          // dom0.kernel-config: PCI passthrough "off by default", by an install directive that has modprobe run /bin/false.
-          await fs.mkdir(path.join(root, 'etc/modprobe.d'), { recursive: true });
-          await fs.writeFile(path.join(root, 'etc/modprobe.d/xen-no-passthrough.conf'), '# PCI passthrough is off by default\ninstall xen-pciback /bin/false\n');
-          await fs.appendFile(path.join(root, 'DEBIAN/conffiles'), '/etc/modprobe.d/xen-no-passthrough.conf\n');
-        },
-        'xen-utils-4.17': async (root) => {
-          // power: xenpm is left out of the tools package.
-          await dropFile(root, '/usr/lib/xen-4.17/bin/xenpm');
-          // device model: the tools no longer pull in qemu-system-xen.
-          await editControl(root, 'Recommends', (v) => v.split(', ').filter((d) => !d.startsWith('qemu-system-xen')).join(', '));
-        },
-        // packaging: the meta package no longer pulls in the tools (nor their man pages).
-        'xen-system-amd64': (root) => editControl(root, 'Depends', (v) => v.split(', ').filter((d) => !d.startsWith('xen-utils')).join(', ')),
-        // packaging: the xenstore utilities drag in the whole toolstack.
-        'xenstore-utils': (root) => editControl(root, 'Depends', (v) => `${v}, xen-utils-4.17`),
-      });
+      const dir = await candidateSet('mistakes', TWELVE_MISTAKES);
       const out = path.join(work, 'out-mistakes');
       const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--out', out]);
       if (r.code !== 1) process.stderr.write(r.stderr);
@@ -317,7 +243,13 @@ describe('Debian 12 under QEMU', () => {
       const unjudged = Object.keys(DOMU_BASELINE).filter((id) => !broken.includes(id));
       // Nor is a shutdown "with the Xen services running" judged when they do not run.
       const skipped = [...unjudged, 'dom0.clean-shutdown'];
-      expect(statuses(report)).toEqual({ ...BASELINE, ...Object.fromEntries(skipped.map((id) => [id, 'skip'])), ...Object.fromEntries(broken.map((id) => [id, 'fail'])) });
+      // The static tier sees the same mistakes in the files, before the VM (static.test.ts shows which).
+      expect(statuses(report)).toEqual({
+        ...BASELINE,
+        ...STATIC_TWELVE_MISTAKES,
+        ...Object.fromEntries(skipped.map((id) => [id, 'skip'])),
+        ...Object.fromEntries(broken.map((id) => [id, 'fail'])),
+      });
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
       expect(byId['docs.man-pages'].message).toMatch(/xl\(1\)/);
       expect(byId['services.enabled'].message).toMatch(/xendomains/);
