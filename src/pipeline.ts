@@ -13,6 +13,7 @@ import { profileFor } from './distro/index.js';
 import { installFailureCause } from './diagnose.js';
 import { InfraError } from './errors.js';
 import type { AccelChoice } from './host/accel.js';
+import { ENVIRONMENT_DROPIN, environmentDropin, environmentXenOptions } from './host/environment.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
@@ -151,6 +152,11 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       secondReady.catch(() => {}); // awaited before the domU; a failure meanwhile must not go unhandled
     }
     if (config.image) await phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, log));
+    if (hostAccel) {
+      report.environment = { xenOptions: environmentXenOptions(hostAccel) };
+      await h.run(['tee', ENVIRONMENT_DROPIN], { phase: 'install candidates', timeoutMs: 30_000, input: environmentDropin(report.environment.xenOptions) });
+      log(`Xen's command line in this VM also gets ${report.environment.xenOptions.join(' ')} (a setting of the test environment, in ${ENVIRONMENT_DROPIN})`);
+    }
     await phase('install candidates', () => installCandidates(h, p, path.join(config.outDir, 'install.log')));
     facts.hypervisorPackage = await installedHypervisor(h);
     report.candidateXenVersion = facts.hypervisorPackage?.version;
