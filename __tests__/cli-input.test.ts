@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { kvmUsable } from '../src/host/accel.js';
+import { kvmVerdict, probe } from '../src/host/accel.js';
 import { buildDeb, touchWithoutSlash } from './e2e/debs.js';
 import { runNode } from './e2e/run.js';
 
@@ -43,7 +43,7 @@ afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
 // An SSH target whose settings each case gets wrong in one way.
 const SSH = ['--target', 'ssh', '--ssh-host', '192.0.2.10', '--ssh-port', '2222'];
-const kvm = await kvmUsable();
+const kvm = kvmVerdict(await probe());
 
 const cases: [string, string[], RegExp][] = [
   ['an unknown distro', ['--distro', 'plan9'], /^xen-conformance: distro: "plan9" is not a known distro; pass one of .*debian-12/],

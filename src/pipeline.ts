@@ -13,6 +13,7 @@ import { InfraError } from './errors.js';
 import { CLEANUP_SCRIPT } from './guest/dom0-scripts.js';
 import { guestConsole, startGuest } from './guest/start.js';
 import type { AccelChoice } from './host/accel.js';
+import { setEnvironment } from './host/environment.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
@@ -107,6 +108,11 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     if (plan.needsHost) {
       const h = await bringUpHosts(run);
       if (config.image) await out.phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, (l) => out.log(l)));
+      if (hostAccel) {
+        const env = await setEnvironment(h, profile, hostAccel, 'install candidates');
+        out.report.environment = { xenOptions: env.options };
+        out.log(`Xen's command line in this VM also gets ${env.options.join(' ')} (a setting of the test environment, not of the packages: ${env.file})`);
+      }
       if (await provisionHost(h, p, firstHostRole(run, h))) {
         await checkPhase(run, PHASES.dom0);
         if (plan.startsGuest) await runGuest(run, h);

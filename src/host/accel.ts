@@ -1,7 +1,6 @@
-// KVM when it can run Xen, else TCG. Xen needs the CPU's virtualisation
-// extensions passed through (nested virtualisation): a /dev/kvm on a CPU that
-// does not show vmx or svm cannot run it (on this project's machines QEMU
-// stops with "KVM internal error, emulation failure").
+// KVM when it can run Xen, else TCG. The decision is a pure function of what
+// the runner shows (/dev/kvm, the kvm modules loaded, the CPU's flags), so it
+// is unit-tested on recorded texts; only probe() touches the machine.
 import { constants, promises as fs } from 'node:fs';
 import type { Accel } from '../config.js';
 import { InputError } from '../errors.js';
@@ -10,28 +9,67 @@ export interface AccelChoice {
   kind: 'kvm' | 'tcg';
   why: string;
   qemuArgs: string[];
+  /**
+   * Options this accelerator needs on Xen's command line, set through the
+   * tool's own boot config drop-in and named in the report as settings of the
+   * test environment.
+   */
+  xenOptions: string[];
 }
 
-export async function kvmUsable(): Promise<{ ok: boolean; why: string }> {
-  try {
-    await fs.access('/dev/kvm', constants.R_OK | constants.W_OK);
-  } catch {
-    return { ok: false, why: '/dev/kvm is missing or not writable' };
-  }
+/** What the runner shows about KVM. */
+export interface KvmProbe {
+  /** /dev/kvm exists. */
+  exists: boolean;
+  /** ... and this user may open it read-write. */
+  writable: boolean;
+  /** Names under /sys/module that start with kvm (kvm, kvm_intel, kvm_amd, kvm_pvm). */
+  modules: string[];
+  /** The flags line of /proc/cpuinfo. */
+  cpuFlags: string;
+}
+
+export async function probe(): Promise<KvmProbe> {
+  const exists = await fs.access('/dev/kvm').then(() => true, () => false);
+  const writable = exists && (await fs.access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false));
+  const modules = (await fs.readdir('/sys/module').catch(() => [] as string[])).filter((m) => m.startsWith('kvm'));
   const cpuinfo = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo)) {
-    return { ok: false, why: 'the CPU shows no vmx/svm (no nested virtualisation), so KVM cannot run Xen' };
-  }
-  return { ok: true, why: '/dev/kvm is usable and the CPU has nested virtualisation' };
+  return { exists, writable, modules, cpuFlags: /^flags\s*:.*$/m.exec(cpuinfo)?.[0] ?? '' };
 }
 
-export async function chooseAccel(wanted: Accel): Promise<AccelChoice> {
-  const kvm = await kvmUsable();
+/** Whether KVM here can run Xen, and why (or why not) in words a user can act on. */
+export function kvmVerdict(p: KvmProbe): { ok: boolean; why: string } {
+  const hardware = p.modules.filter((m) => m === 'kvm_intel' || m === 'kvm_amd');
+  // A PVM sandbox (e.g. Firecracker with kvm_pvm) has a /dev/kvm that runs only guests built for PVM.
+  if (p.modules.includes('kvm_pvm') && !hardware.length) {
+    return {
+      ok: false,
+      why: `${p.exists ? '/dev/kvm' : 'KVM'} comes from the kvm_pvm module (Pagetable-based VMs, as in a Firecracker sandbox), not kvm_intel or kvm_amd: it runs only guests built for PVM, never Xen`,
+    };
+  }
+  if (!p.exists) return { ok: false, why: '/dev/kvm is missing (no KVM on this runner)' };
+  if (!p.writable) {
+    return { ok: false, why: '/dev/kvm is not open to this user (on GitHub runners a udev rule opens it: the action adds it when it may use sudo)' };
+  }
+  if (!/\b(vmx|svm)\b/.test(p.cpuFlags)) {
+    return { ok: false, why: 'the CPU shows no vmx/svm, so KVM cannot run here (no nested virtualisation on this runner)' };
+  }
+  return { ok: true, why: `/dev/kvm is usable (${hardware.join(', ') || 'kvm'}) and the CPU shows ${/\bvmx\b/.test(p.cpuFlags) ? 'vmx' : 'svm'}` };
+}
+
+/**
+ * Xen under KVM: Linux 6.18 and later refuses to emulate CET-affected
+ * instructions for a guest with CET on, and Xen turns CET on where the CPU
+ * has it; these options (valid on Xen 4.17 and 4.20) keep it off.
+ */
+export const KVM_XEN_OPTIONS = ['cet=no-shstk,no-ibt'];
+
+export function decideAccel(wanted: Accel, kvm: { ok: boolean; why: string }): AccelChoice {
   if (wanted === 'kvm' && !kvm.ok) {
     throw new InputError(`accel: kvm was asked for but ${kvm.why}; use accel: auto or tcg`);
   }
   if (wanted === 'kvm' || (wanted === 'auto' && kvm.ok)) {
-    return { kind: 'kvm', why: kvm.why, qemuArgs: ['-accel', 'kvm', '-cpu', 'host'] };
+    return { kind: 'kvm', why: kvm.why, qemuArgs: ['-accel', 'kvm', '-cpu', 'host'], xenOptions: KVM_XEN_OPTIONS };
   }
   return {
     kind: 'tcg',
@@ -39,5 +77,10 @@ export async function chooseAccel(wanted: Accel): Promise<AccelChoice> {
     // -cpu max crashes the PV dom0 early; qemu64 with svm boots Xen, and npt (nested
     // paging) gives it HAP, without which Debian's Xen (no shadow paging) runs no PVH or HVM guest.
     qemuArgs: ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm,+npt'],
+    xenOptions: [],
   };
+}
+
+export async function chooseAccel(wanted: Accel): Promise<AccelChoice> {
+  return decideAccel(wanted, kvmVerdict(await probe()));
 }

@@ -60,6 +60,8 @@ export interface Report {
   checks: CheckResult[];
   totals: Totals;
   infraError?: InfraError;
+  /** Settings of the test environment this tool chose (a VM host's), not the candidates': the report says so. */
+  environment?: { xenOptions: string[] };
 }
 
 export function totalsOf(checks: readonly CheckResult[]): Totals {
