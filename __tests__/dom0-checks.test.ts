@@ -523,6 +523,12 @@ describe('power.xenpm', () => {
     expect(r.message).toBe('xenpm is not installed');
   });
 
+  test('an exit it does not recognise is an error saying so, never the platform\'s warning', async () => {
+    const r = await runOne(xenpm, dom0({ 'xenpm get-cpufreq-para': { stderr: 'xenpm: something new went wrong\n', code: 3 } }));
+    expect(r.status).toBe('error');
+    expect(r.message).toMatch(/xenpm get-cpufreq-para exited 3: xenpm: something new went wrong; neither an answer nor a platform that has no data/);
+  });
+
   test('fails when xenpm cannot talk to Xen', async () => {
     const r = await runOne(xenpm, dom0({ 'xenpm get-cpu-topology': { stderr: 'failed to get the handler\n' } }));
     expect(r.status).toBe('fail');

@@ -18,7 +18,15 @@ const ANSWERED: Record<XenpmQuery, RegExp> = {
 /** xenpm itself is broken (not: the platform has nothing to report). */
 const BROKEN = /failed to get the handler|failed to get (the )?processor information|usage: xenpm|Ambig(u|i)ous options/i;
 
-export type XenpmAnswer = { kind: 'ok' } | { kind: 'unavailable'; reason: string } | { kind: 'broken'; reason: string };
+/** What xenpm says when the platform has nothing to report (xenpm.c: no cpufreq or cpuidle data uploaded to Xen). */
+const UNAVAILABLE = /failed to get cpufreq parameter|is not enabled|is disabled|no valid information|failed to get (the )?(max )?c-?states?|not supported/i;
+
+export type XenpmAnswer =
+  | { kind: 'ok' }
+  | { kind: 'unavailable'; reason: string }
+  | { kind: 'broken'; reason: string }
+  /** A non-zero exit saying neither: the check cannot tell, and says so (error), rather than call it the platform's. */
+  | { kind: 'unknown'; reason: string };
 
 /** Classify one `xenpm QUERY` run. */
 export function classifyXenpm(query: XenpmQuery, r: { code: number; stdout: string; stderr: string }): XenpmAnswer {
@@ -28,6 +36,7 @@ export function classifyXenpm(query: XenpmQuery, r: { code: number; stdout: stri
   if (r.code >= 128) return { kind: 'broken', reason: `xenpm ${query} died (exit ${r.code})` };
   if (BROKEN.test(text)) return { kind: 'broken', reason: first };
   if (ANSWERED[query].test(r.stdout)) return { kind: 'ok' };
+  if (r.code !== 0 && !UNAVAILABLE.test(text)) return { kind: 'unknown', reason: `xenpm ${query} exited ${r.code}: ${first}` };
   return { kind: 'unavailable', reason: first };
 }
 
@@ -44,6 +53,10 @@ export const xenpm: Check = {
     }
     const answers = new Map<XenpmQuery, XenpmAnswer>();
     for (const q of XENPM_QUERIES) answers.set(q, classifyXenpm(q, await ctx.run(['xenpm', q])));
+    const unknown = [...answers].filter(([, a]) => a.kind === 'unknown') as [XenpmQuery, { reason: string }][];
+    if (unknown.length) {
+      throw new Error(`${unknown.map(([, a]) => a.reason).join('; ')}; neither an answer nor a platform that has no data, so this run cannot judge xenpm (see the evidence)`);
+    }
     const broken = [...answers].filter(([, a]) => a.kind === 'broken') as [XenpmQuery, { reason: string }][];
     const unavailable = [...answers].filter(([, a]) => a.kind === 'unavailable') as [XenpmQuery, { reason: string }][];
     const ok = [...answers].filter(([, a]) => a.kind === 'ok').map(([q]) => q);
