@@ -313,11 +313,16 @@ describe('domU.initramfs-pv-drivers', () => {
 
 describe('domU.pci-passthrough', () => {
   const config = (line: string) => ({ [inGuest('sh', '-c', 'grep -E "^CONFIG_XEN_PCIDEV_FRONTEND=" /boot/config-$(uname -r) || echo none')]: { stdout: line } });
-  const iommu = (line: string) => ({ [['sh', '-c', 'xl dmesg | grep -i "I/O virtualisation" || true'].join(' ')]: { stdout: line } });
+  const iommu = (line: string) => ({ 'xl dmesg': { stdout: `(XEN) Xen version 4.17.7\n${line}(XEN) Dom0 has maximum 2 VCPUs\n` } });
   test('no IOMMU is a skip that still reports the guest kernel option', async () => {
     const r = await guestRun({ ...config('CONFIG_XEN_PCIDEV_FRONTEND=m\n'), ...iommu('(XEN) I/O virtualisation disabled\n') }).run(pciPassthrough);
     expect(r.status).toBe('skip');
     expect(r.message).toMatch(/no IOMMU here \(\(XEN\) I\/O virtualisation disabled\).*XEN_PCIDEV_FRONTEND=m/);
+  });
+  test('xl dmesg that fails is an error, not "no IOMMU"', async () => {
+    const r = await guestRun({ ...config('CONFIG_XEN_PCIDEV_FRONTEND=m\n'), 'xl dmesg': { code: 1, stderr: 'libxl: error: cannot read the console ring\n' } }).run(pciPassthrough);
+    expect(r.status).toBe('error');
+    expect(r.message).toMatch(/xl dmesg failed \(exit 1\): libxl: error: cannot read the console ring; whether Xen has an IOMMU could not be read/);
   });
   test('a guest kernel stripped of pcifront fails whatever the hardware', async () => {
     const r = await guestRun({ ...config('none\n'), ...iommu('(XEN) I/O virtualisation disabled\n') }).run(pciPassthrough);

@@ -86,6 +86,17 @@ describe('domU.pvh', () => {
   });
 });
 
+describe('xl info that fails', () => {
+  test('is an error for PVH and HVM alike, never "lacks hvm", and nothing is created', async () => {
+    for (const [check, type, name] of [[pvhGuest, 'pvh', 'PVH'], [hvmGuest, 'hvm', 'HVM']] as const) {
+      const { r, host } = await run(check, dom0(type, name, { 'xl info': { code: 1, stderr: 'libxl: error: cannot get physinfo\n' } }), { accel: 'kvm' });
+      expect(r.status).toBe('error');
+      expect(r.message).toMatch(/xl info failed \(exit 1\): libxl: error: cannot get physinfo; Xen's virt_caps could not be read/);
+      expect(host.calls.some((c) => c.startsWith('xl create'))).toBe(false);
+    }
+  });
+});
+
 describe('domU.hvm', () => {
   test('under TCG it is skipped with what was measured', async () => {
     const { r, host } = await run(hvmGuest, dom0('hvm', 'HVM'));

@@ -328,9 +328,12 @@ export const pciPassthrough: Check = {
     const config = await ctx.guest(['sh', '-c', 'grep -E "^CONFIG_XEN_PCIDEV_FRONTEND=" /boot/config-$(uname -r) || echo none']);
     const front = /=(y|m)/.exec(config.stdout)?.[1];
     if (!front) return fail('the guest kernel lacks CONFIG_XEN_PCIDEV_FRONTEND', 'Build the guest kernel with XEN_PCIDEV_FRONTEND (=m is enough): without it no PCI device can be passed to a PV guest.');
-    const dmesg = await ctx.run(['sh', '-c', 'xl dmesg | grep -i "I/O virtualisation" || true']);
-    if (!/I\/O virtualisation enabled/i.test(dmesg.stdout)) {
-      return skip(`Xen has no IOMMU here (${dmesg.stdout.trim() || 'no I/O virtualisation line in xl dmesg'}), so no device can be passed through; the guest kernel has XEN_PCIDEV_FRONTEND=${front}`);
+    const dmesg = await ctx.run(['xl', 'dmesg']);
+    // A failed xl dmesg says nothing about an IOMMU: the check could not judge.
+    if (dmesg.code !== 0) throw new Error(`xl dmesg failed (exit ${dmesg.code}): ${dmesg.stderr.trim() || 'no message'}; whether Xen has an IOMMU could not be read`);
+    const iommu = dmesg.stdout.split('\n').filter((l) => /I\/O virtualisation/i.test(l)).join('\n');
+    if (!/I\/O virtualisation enabled/i.test(iommu)) {
+      return skip(`Xen has no IOMMU here (${iommu.trim() || 'no I/O virtualisation line in xl dmesg'}), so no device can be passed through; the guest kernel has XEN_PCIDEV_FRONTEND=${front}`);
     }
     const list = await ctx.run(['xl', 'pci-assignable-list']);
     const bdf = list.stdout.trim().split('\n')[0]?.trim();

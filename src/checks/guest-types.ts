@@ -28,7 +28,10 @@ export { HVM_UNDER_TCG };
 /** Boot the guest's disk as `type`, judge it, and leave no domain behind. */
 async function bootAs(ctx: CheckContext, type: Exclude<GuestType, 'pv'>): Promise<ReturnType<typeof pass>> {
   const name = NAMES[type];
-  const info = parseXlInfo((await ctx.run(['xl', 'info'])).stdout);
+  const xlInfo = await ctx.run(['xl', 'info']);
+  // No answer is no evidence that Xen lacks hvm: the check could not judge.
+  if (xlInfo.code !== 0) throw new Error(`xl info failed (exit ${xlInfo.code}): ${lastLine(xlInfo.stderr || xlInfo.stdout) || 'no message'}; Xen's virt_caps could not be read`);
+  const info = parseXlInfo(xlInfo.stdout);
   const why = cannotRun(info.virt_caps ?? '', type);
   if (why) return skip(why);
   // The PV guest is done with its disk (domU.shutdown stops it; a filtered run may not have).
