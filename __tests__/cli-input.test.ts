@@ -62,6 +62,8 @@ const cases: [string, string[], RegExp][] = [
   ['a negative timeout', ['--timeout-check=-1'], /^xen-conformance: timeout-check: "-1" is not a positive whole number/],
   ['a timeout flag whose value looks like a flag', ['--timeout-check', '-1'], /^xen-conformance: Option '--timeout-check' argument is ambiguous\. .*use '--timeout-check=-XYZ'/],
   ['an out dir that cannot be written (under a file)', ['--out', '{dir}/notes.deb/report'], /^xen-conformance: out-dir: .*notes\.deb\/report cannot be written \(ENOTDIR\); choose a directory you can write$/],
+  // Node's own recursive mkdir never returns there: the CLI used to hang before printing anything.
+  ['an out dir on a pseudo-filesystem', ['--out', '/proc/forbidden/report'], /^xen-conformance: out-dir: \/proc\/forbidden\/report cannot be written \(ENOENT\); choose a directory you can write$/],
   ['an out dir that is a file', ['--out', '{dir}/notes.deb'], /^xen-conformance: out-dir: .*notes\.deb is a file, not a directory; choose a directory you can write$/],
   ['an unknown flag', ['--colour', 'red'], /^xen-conformance: Unknown option '--colour'/],
   ['a cloud image URL without its checksum', ['--image-url', 'https://cloud.example.org/d.qcow2'], /^xen-conformance: image-url is given without image-sha256; /],

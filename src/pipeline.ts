@@ -29,6 +29,7 @@ import { writeReportFiles } from './report/write.js';
 import { RunReport } from './run-report.js';
 import { runPhase } from './suite.js';
 import { MIGRATE_TO_DIR } from './transport/ssh.js';
+import { makeDirs } from './dirs.js';
 
 export { SECOND_CONNECT_PHASE };
 export const TOOL = { name: 'xen-conformance', version: '0.1.0' };
@@ -100,7 +101,7 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   cancelled = undefined;
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-run-'));
   hooks.onRunDir?.(runDir);
-  await fs.mkdir(config.outDir, { recursive: true });
+  await makeDirs(config.outDir);
   const serialOut = path.join(config.outDir, 'serial.log');
   const run: Run = { p, profile, plan, out, facts: { accel: hostAccel?.kind }, runDir, hooks };
   try {

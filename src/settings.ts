@@ -1,13 +1,14 @@
 // One schema for the action's inputs and the CLI's flags: raw strings in, a checked RunConfig out.
 // zod does the walking; the user only ever sees our one-line InputError, never zod's wording.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Accel, CloudImageSource, RunConfig, Target, Timeouts } from './config.js';
 import { InputError } from './errors.js';
 import { patternLines } from './packages.js';
+import { makeDirs } from './dirs.js';
 
 /** Settings as they arrive: action inputs (where '' means not given) or CLI flag values. */
 export interface RawSettings {
@@ -368,7 +369,7 @@ function oneLine(issue: z.core.$ZodIssue): string {
 export async function checkOutDirWritable(dir: string): Promise<void> {
   const fail = (why: string) => new InputError(`out-dir: ${dir} ${why}; choose a directory you can write`);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     // A real write, not access(): it also catches read-only mounts, ACLs and full disks.
     const probe = path.join(dir, `.xen-conformance-probe-${randomUUID()}`);
     await writeFile(probe, '', { flag: 'wx' });

@@ -12,6 +12,7 @@ import { BOOTLOADER_DONE, type Recipe, ROOT_LABEL, SEED_LABEL } from './recipe.j
 import { PART_OFFSET } from '../disk-layout.js';
 import { bootOnce } from '../qemu-machine.js';
 import type { HostImage } from './image.js';
+import { makeDirs } from '../dirs.js';
 
 /** Bump when the way images are assembled changes, to rebuild every cached image. */
 const FORMAT = 1;
@@ -87,7 +88,7 @@ export async function baseImage(profile: ImageProfile, opts: ImageOptions, recip
     return { ...cached, fresh: false };
   }
   opts.log(`base image: building ${profile.title} with ${profile.image.builder} into ${dir}`);
-  await fs.mkdir(opts.cacheDir, { recursive: true });
+  await makeDirs(opts.cacheDir);
   const work = await fs.mkdtemp(path.join(opts.cacheDir, `.build-${profile.id}-`));
   try {
     const deadline = Date.now() + opts.timeoutMs;

@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toJson } from './json.js';
 import { toJUnit } from './junit.js';
 import { toMarkdown } from './summary.js';
 import type { Report } from './types.js';
+import { makeDirs } from '../dirs.js';
 
 /** Writes report.json, junit.xml and summary.md into outDir; returns their absolute paths. */
 export async function writeReportFiles(
@@ -11,7 +12,7 @@ export async function writeReportFiles(
   outDir: string,
 ): Promise<{ json: string; junit: string; summary: string }> {
   const dir = path.resolve(outDir);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const paths = {
     json: path.join(dir, 'report.json'),
     junit: path.join(dir, 'junit.xml'),
