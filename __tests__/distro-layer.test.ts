@@ -27,6 +27,7 @@ const RPM_ALL = ['rpm', '-qa', '--qf', '%{NAME}\\t[%{PROVIDES} ]\\t[%{REQUIRES} 
 
 const fakedoraPackages: PackageManager = {
   format: 'rpm',
+  anyArch: 'noarch',
   installCommand: (packages) => ['dnf', 'install', '-y', ...packages],
   refreshIndexCommand: () => ['dnf', 'makecache'],
   async installed(run: Run): Promise<PackageDb> {

@@ -21,6 +21,8 @@ export interface PackageFileFields {
 export interface PackageManager {
   /** What a package file is (the `packages` input takes these): 'deb', 'rpm', ... */
   format: string;
+  /** The architecture a package for every architecture says: Debian's `all`, rpm's `noarch`. */
+  anyArch: string;
   /** argv that installs these package files (or archive names) with their dependencies. */
   installCommand(packages: string[]): string[];
   /** argv that refreshes the package manager's lists (a cloud image's are old). */

@@ -3,7 +3,7 @@
 // on a distro's name nor name its tools.
 import type { BootConfig, ImageSource, Initramfs, InitSystem, PackageManager } from './parts.js';
 
-/** The package family; Debian is the one implemented (src/distro/debian/). */
+/** The package family: debian (Debian, Ubuntu), rpm (dnf: Fedora, CentOS Stream), zypper (openSUSE); apk is not implemented. */
 export type DistroFamily = 'debian' | 'rpm' | 'zypper' | 'apk';
 
 export interface DistroProfile {
@@ -22,6 +22,11 @@ export interface DistroProfile {
   init: InitSystem;
   /** How the image builder makes this release's images; undefined: no image builder for it yet. */
   image?: ImageSource;
+  /**
+   * The distro's official cloud images page: where a user finds the image
+   * (image-url, image-sha256) for a release without an image builder here.
+   */
+  cloudImagePage?: string;
   /** The meta package that pulls in the hypervisor, the tools and the docs. */
   metaPackage: string;
   /** Packages of a plain install: stock kernel, SSH server, the boot loader; no Xen. */

@@ -1,0 +1,62 @@
+// Ubuntu LTS: Debian's parts (apt and dpkg, update-grub, initramfs-tools,
+// systemd with SysV scripts) and Ubuntu's own Xen packages, which Ubuntu
+// takes from Debian's packaging (salsa.debian.org/xen-team/debian-xen).
+//
+// Not read from Ubuntu's source package with the search tool (it holds no
+// copy of Ubuntu's xen debian/ directory): the package names, the meta
+// package and the SysV units below are Debian's, as verified on Debian 12
+// (src/distro/debian/profile.ts); noble's xen is 4.17 like bookworm's.
+// No image builder here (mmdebstrap from Ubuntu's archive is not reachable
+// from this project's machines): a run needs Ubuntu's cloud image.
+import { debianGrub, debianInitramfs } from '../debian/boot.js';
+import { debianInit } from '../debian/init.js';
+import { debianPackages } from '../debian/packages.js';
+import { osReleaseMismatch } from '../os-release.js';
+import type { DistroProfile } from '../profile.js';
+
+export class UbuntuProfile implements DistroProfile {
+  readonly family = 'debian' as const;
+  /** Never booted here (notes/distros-readme.md). */
+  readonly verified = false;
+  readonly arch = 'amd64';
+  readonly packages = debianPackages;
+  readonly boot = debianGrub;
+  readonly initramfs = debianInitramfs;
+  readonly init = debianInit;
+  readonly image = undefined;
+  readonly cloudImagePage: string;
+  readonly metaPackage = 'xen-system-amd64';
+  readonly basePackages: string[] = [];
+  readonly guestPackages: string[] = [];
+  readonly services = { commons: 'xen', domains: 'xendomains', atBoot: ['xen', 'xendomains'] };
+  readonly xenPackages = {
+    hypervisor: 'xen-hypervisor',
+    tools: 'xen-utils',
+    deviceModel: 'qemu-system-xen',
+    manPages: 'xen-utils-common',
+    xenstoreUtils: 'xenstore-utils',
+  };
+  readonly hotplugScriptDir = '/etc/xen/scripts';
+  readonly grubCfg = debianGrub.configPath;
+  readonly kernelReconfigureCommand = debianPackages.kernelReconfigureCommand;
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    private readonly codename: string,
+  ) {
+    this.cloudImagePage = `https://cloud-images.ubuntu.com/${codename}/current/`;
+  }
+
+  osReleaseMismatch(osRelease: string): string | undefined {
+    return osReleaseMismatch(osRelease, { id: 'ubuntu', field: 'VERSION_CODENAME', value: this.codename, title: this.title });
+  }
+
+  hypervisorVersion(packageNames: string[]): string | undefined {
+    for (const n of packageNames) {
+      const m = /^xen-hypervisor-(\d+\.\d+)-/.exec(n);
+      if (m) return m[1];
+    }
+    return undefined;
+  }
+}
