@@ -2,12 +2,13 @@
 // rpmbuild, through the same input checks as .deb files (resolvePackages,
 // which prepare() runs before anything boots). Every bad input is one
 // InputError line.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileFor } from '../src/distro/index.js';
 import { InputError } from '../src/errors.js';
 import { resolvePackages } from '../src/packages.js';
+import { touchWithoutSlash } from './e2e/debs.js';
 import { buildRpm } from './helpers/rpms.js';
 
 let root: string;
@@ -107,6 +108,18 @@ describe('resolvePackages with .rpm candidates (fedora-45)', () => {
     const d = workdir();
     mkdirSync(join(d, 'rpms'));
     expect(await inputError(resolvePackages(['rpms'], opts(d)))).toBe(`packages: ${join(d, 'rpms')} is a directory; name the package files in it, e.g. "rpms/*.rpm"`);
+  });
+
+  test('a hostile file name reaches neither a shell nor rpm (which globs and unquotes names: the file is its stdin); the host-side name comes from the fields', async () => {
+    const d = workdir();
+    const canary = join(d, 'pwned');
+    const touch = touchWithoutSlash(canary);
+    const name = `x $(${touch}); \`${touch}\` it's "q"\n| ${touch} #.rpm`;
+    buildRpm(join(d, 'hostile', name), { name: 'xen-doc' });
+    const [c] = await resolvePackages(['hostile/*.rpm'], opts(d));
+    expect([c.name, c.path]).toEqual(['xen-doc', join(d, 'hostile', name)]);
+    expect(fedora.packages.fileName(c)).toBe('xen-doc-1.0-1.noarch.rpm');
+    expect(() => readFileSync(canary)).toThrow(/ENOENT/);
   });
 
   test('openSUSE reads .rpm files the same way', async () => {
