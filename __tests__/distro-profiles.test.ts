@@ -220,5 +220,7 @@ describe('Ubuntu 24.04 (Debian\'s parts, Ubuntu\'s packages)', () => {
       'xen-system-amd64',
     ]);
     expect(p.hypervisorVersion(['xen-hypervisor-4.17-amd64'])).toBe('4.17');
+    // Ubuntu's delta from Debian: its own qemu build for Xen.
+    expect(p.xenPackages.deviceModel).toBe('qemu-system-x86-xen');
   });
 });

@@ -2,10 +2,13 @@
 // systemd with SysV scripts) and Ubuntu's own Xen packages, which Ubuntu
 // takes from Debian's packaging (salsa.debian.org/xen-team/debian-xen).
 //
-// Not read from Ubuntu's source package with the search tool (it holds no
-// copy of Ubuntu's xen debian/ directory): the package names, the meta
-// package and the SysV units below are Debian's, as verified on Debian 12
-// (src/distro/debian/profile.ts); noble's xen is 4.17 like bookworm's.
+// Ubuntu's debian/ directory itself was not found with the search tool: the
+// package names, the meta package and the SysV units below are Debian's, as
+// verified on Debian 12 (src/distro/debian/profile.ts). The one Ubuntu delta
+// found is from Ubuntu's changelog (launchpad.net/ubuntu/+source/xen,
+// 4.16.0-1~ubuntu2, "Remaining changes: Recommend qemu-system-x86-xen"):
+// the device model is Ubuntu's qemu-system-x86-xen, not Debian's
+// qemu-system-xen; that noble's 4.17 package keeps this delta is assumed.
 // No image builder here (mmdebstrap from Ubuntu's archive is not reachable
 // from this project's machines): a run needs Ubuntu's cloud image.
 import { debianGrub, debianInitramfs } from '../debian/boot.js';
@@ -32,7 +35,7 @@ export class UbuntuProfile implements DistroProfile {
   readonly xenPackages = {
     hypervisor: 'xen-hypervisor',
     tools: 'xen-utils',
-    deviceModel: 'qemu-system-xen',
+    deviceModel: 'qemu-system-x86-xen',
     manPages: 'xen-utils-common',
     xenstoreUtils: 'xenstore-utils',
   };
