@@ -5,8 +5,8 @@
 //
 // Every packaging fact below is read from Fedora's spec, as mirrored in
 // github.com/major/fedora-rpm-specs, path xen.spec (Fedora's rpms/xen,
-// xen 4.17.1-1, commit 034704d5b59f32be09fc818f3c67c723de2a3732; the same split
-// and units in its xen 4.18.0-7, commit 632fd4b3948a4aabbf9c4f4f52c33fcfa865dacb):
+// xen 4.17.1-1, commit 034704d5b59f32be09fc818f3c67c723de2a3732; its xen 4.18.0-7,
+// commit 632fd4b3948a4aabbf9c4f4f52c33fcfa865dacb, has the same packages and Requires):
 // - `xen` Requires `xen-runtime`; xen-runtime Requires `xen-hypervisor-abi`,
 //   which `xen-hypervisor` Provides: `xen` is the meta package.
 // - xen-hypervisor ships /boot/xen-*.gz; its %post runs grub2-mkconfig.
