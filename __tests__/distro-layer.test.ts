@@ -94,6 +94,8 @@ const fakedora: DistroProfile = {
   hotplugScriptDir: '/etc/xen/scripts',
   osReleaseMismatch: () => undefined,
   hypervisorVersion: (names) => names.map((n) => /^xen-hypervisor-(\d+\.\d+)/.exec(n)?.[1]).find(Boolean),
+  hypervisorPackage: async () => undefined,
+  hypervisorXenVersion: (pkg) => /^(\d+\.\d+)/.exec(pkg.version)?.[1],
   grubCfg: fakedoraBoot.configPath,
   kernelReconfigureCommand: fakedoraPackages.kernelReconfigureCommand,
 };

@@ -224,3 +224,44 @@ describe('Ubuntu 24.04 (Debian\'s parts, Ubuntu\'s packages)', () => {
     expect(p.xenPackages.deviceModel).toBe('qemu-system-x86-xen');
   });
 });
+
+describe('which Xen the installed hypervisor package is', () => {
+  /** A run that answers `rpm -qa`/`dpkg-query` as those print, recording what was asked. */
+  const answering = (stdout: string) => {
+    const calls: string[][] = [];
+    const run = async (argv: readonly string[]) => {
+      calls.push([...argv]);
+      return { code: 0, stdout, stderr: '' };
+    };
+    return { run, calls };
+  };
+
+  test('Fedora: the package xen-hypervisor, asked by its exact name; the version says 4.19', async () => {
+    const p = profileFor('fedora-45');
+    const { run, calls } = answering('xen-hypervisor 4.19.1-2.fc45\n');
+    const hv = await p.hypervisorPackage(run);
+    expect(hv).toEqual({ name: 'xen-hypervisor', version: '4.19.1-2.fc45' });
+    expect(calls).toEqual([['rpm', '-qa', '--qf', '%{NAME} %{VERSION}-%{RELEASE}\\n', 'xen-hypervisor']]);
+    expect(p.hypervisorXenVersion(hv!)).toBe('4.19');
+    // The name alone says nothing on this family.
+    expect(p.hypervisorVersion(['xen-hypervisor'])).toBeUndefined();
+  });
+
+  test("openSUSE: the package xen, openSUSE's version form", async () => {
+    const p = profileFor('opensuse-leap-15.6');
+    const { run } = answering('xen 4.18.5_02-150600.3.1\n');
+    const hv = await p.hypervisorPackage(run);
+    expect([hv, p.hypervisorXenVersion(hv!)]).toEqual([{ name: 'xen', version: '4.18.5_02-150600.3.1' }, '4.18']);
+  });
+
+  test('Debian and Ubuntu: xen-hypervisor-<x.y>-amd64, as the pipeline always asked; the name says the version', async () => {
+    for (const id of ['debian-12', 'ubuntu-24.04']) {
+      const p = profileFor(id);
+      const { run, calls } = answering('ii  xen-hypervisor-common 4.17.3\nii  xen-hypervisor-4.17-amd64 4.17.3+10-g091466ba55-1.1\n');
+      const hv = await p.hypervisorPackage(run);
+      expect(hv).toEqual({ name: 'xen-hypervisor-4.17-amd64', version: '4.17.3+10-g091466ba55-1.1' });
+      expect(calls).toEqual([['dpkg-query', '-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'xen-hypervisor-*']]);
+      expect(p.hypervisorXenVersion(hv!)).toBe('4.17');
+    }
+  });
+});

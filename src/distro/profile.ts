@@ -1,7 +1,7 @@
 // What differs between distributions, in one place per family. The pipeline
 // and the checks ask the profile and its parts (parts.ts); they never branch
 // on a distro's name nor name its tools.
-import type { BootConfig, ImageSource, Initramfs, InitSystem, PackageManager } from './parts.js';
+import type { BootConfig, ImageSource, Initramfs, InitSystem, PackageManager, Run } from './parts.js';
 
 /** The package family: debian (Debian, Ubuntu), rpm (dnf: Fedora, CentOS Stream), zypper (openSUSE); apk is not implemented. */
 export type DistroFamily = 'debian' | 'rpm' | 'zypper' | 'apk';
@@ -61,6 +61,16 @@ export interface DistroProfile {
   osReleaseMismatch(osRelease: string): string | undefined;
   /** Where the hypervisor package puts its version: read from the candidate's package name. */
   hypervisorVersion(packageNames: string[]): string | undefined;
+  /**
+   * The installed hypervisor package, asked with the family's tools (the
+   * pipeline's installedHypervisor asks Debian's naming only: xen-hypervisor-<x.y>-*).
+   */
+  hypervisorPackage(run: Run): Promise<{ name: string; version: string } | undefined>;
+  /**
+   * The Xen major.minor a hypervisor package installs: Debian's is in the
+   * package name, the RPM families' in the package version.
+   */
+  hypervisorXenVersion(pkg: { name: string; version: string }): string | undefined;
   /** boot.configPath (kept while lifecycle.ts reads it here). */
   grubCfg: string;
   /** packages.kernelReconfigureCommand (kept while lifecycle.ts calls it here). */

@@ -3,7 +3,7 @@
 // they were read, are in src/distro/<family>/; none has an image builder
 // here (their archives are unreachable from this project's machines), so a
 // run needs the release's cloud image (image-url).
-import type { BootConfig, Initramfs, InitSystem, PackageManager } from '../parts.js';
+import type { BootConfig, Initramfs, InitSystem, PackageManager, Run } from '../parts.js';
 import type { DistroFamily, DistroProfile } from '../profile.js';
 import { osReleaseMismatch } from '../os-release.js';
 
@@ -73,5 +73,16 @@ export class RpmProfile implements DistroProfile {
   /** The hypervisor package's name carries no version on these families (xen-hypervisor, xen): none to read. */
   hypervisorVersion(): string | undefined {
     return undefined;
+  }
+
+  /** The package named xenPackages.hypervisor, exactly: its version says which Xen. */
+  async hypervisorPackage(run: Run): Promise<{ name: string; version: string } | undefined> {
+    const name = this.xenPackages.hypervisor;
+    return (await this.packages.installedVersions(run, name)).find((p) => p.name === name);
+  }
+
+  /** major.minor of the package version: 4.19.1-2.fc45 (Fedora), 4.18.5_02-150600.3.1 (openSUSE). */
+  hypervisorXenVersion(pkg: { name: string; version: string }): string | undefined {
+    return /^(?:\d+:)?(\d+\.\d+)/.exec(pkg.version)?.[1];
   }
 }

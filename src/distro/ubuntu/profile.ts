@@ -12,9 +12,11 @@
 // No image builder here (mmdebstrap from Ubuntu's archive is not reachable
 // from this project's machines): a run needs Ubuntu's cloud image.
 import { debianGrub, debianInitramfs } from '../debian/boot.js';
+import { debianHypervisorPackage, debianHypervisorVersion } from '../debian/hypervisor.js';
 import { debianInit } from '../debian/init.js';
 import { debianPackages } from '../debian/packages.js';
 import { osReleaseMismatch } from '../os-release.js';
+import type { Run } from '../parts.js';
 import type { DistroProfile } from '../profile.js';
 
 export class UbuntuProfile implements DistroProfile {
@@ -56,10 +58,14 @@ export class UbuntuProfile implements DistroProfile {
   }
 
   hypervisorVersion(packageNames: string[]): string | undefined {
-    for (const n of packageNames) {
-      const m = /^xen-hypervisor-(\d+\.\d+)-/.exec(n);
-      if (m) return m[1];
-    }
-    return undefined;
+    return debianHypervisorVersion(packageNames);
+  }
+
+  hypervisorPackage(run: Run): Promise<{ name: string; version: string } | undefined> {
+    return debianHypervisorPackage(this.packages, run);
+  }
+
+  hypervisorXenVersion(pkg: { name: string; version: string }): string | undefined {
+    return debianHypervisorVersion([pkg.name]);
   }
 }
