@@ -62,6 +62,17 @@ const cases: [string, string[], RegExp][] = [
   ['a negative timeout', ['--timeout-check=-1'], /^xen-conformance: timeout-check: "-1" is not a positive whole number/],
   ['a timeout flag whose value looks like a flag', ['--timeout-check', '-1'], /^xen-conformance: Option '--timeout-check' argument is ambiguous\. .*use '--timeout-check=-XYZ'/],
   ['an out dir that cannot be written (under a file)', ['--out', '{dir}/notes.deb/report'], /^xen-conformance: out-dir: .*notes\.deb\/report cannot be written \(ENOTDIR\); choose a directory you can write$/],
+  // Distros whose archives these machines cannot reach: no image is built for them, the user brings the distro's own.
+  ...([
+    ['fedora-45', 'Fedora Linux 45', 'https://fedoraproject.org/cloud/download'],
+    ['centos-stream-9', 'CentOS Stream 9', 'https://cloud.centos.org/centos/9-stream/x86_64/images/'],
+    ['opensuse-leap-15.6', 'openSUSE Leap 15.6', 'https://download.opensuse.org/distribution/leap/15.6/appliances/'],
+    ['ubuntu-24.04', 'Ubuntu 24.04 LTS', 'https://cloud-images.ubuntu.com/noble/current/'],
+  ] as const).map(([id, title, page]): [string, string[], RegExp] => [
+    `${id} without image-url`,
+    ['--distro', id, '--checks', 'host-before-reboot,dom0'],
+    new RegExp(`^xen-conformance: distro: no image can be built for ${id} here; pass image-url and image-sha256 of its official cloud image \\(${title.replace(/\./g, '\\.')}.* publishes them at ${page.replace(/[./]/g, (c) => `\\${c}`)}\\)$`),
+  ]),
   // Node's own recursive mkdir never returns there: the CLI used to hang before printing anything.
   ['an out dir on a pseudo-filesystem', ['--out', '/proc/forbidden/report'], /^xen-conformance: out-dir: \/proc\/forbidden\/report cannot be written \(ENOENT\); choose a directory you can write$/],
   ['an out dir that is a file', ['--out', '{dir}/notes.deb'], /^xen-conformance: out-dir: .*notes\.deb is a file, not a directory; choose a directory you can write$/],

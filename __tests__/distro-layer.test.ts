@@ -27,6 +27,7 @@ const RPM_ALL = ['rpm', '-qa', '--qf', '%{NAME}\\t[%{PROVIDES} ]\\t[%{REQUIRES} 
 
 const fakedoraPackages: PackageManager = {
   format: 'rpm',
+  anyArch: 'noarch',
   installCommand: (packages) => ['dnf', 'install', '-y', ...packages],
   refreshIndexCommand: () => ['dnf', 'makecache'],
   async installed(run: Run): Promise<PackageDb> {
@@ -94,6 +95,8 @@ const fakedora: DistroProfile = {
   hotplugScriptDir: '/etc/xen/scripts',
   osReleaseMismatch: () => undefined,
   hypervisorVersion: (names) => names.map((n) => /^xen-hypervisor-(\d+\.\d+)/.exec(n)?.[1]).find(Boolean),
+  hypervisorPackage: async () => undefined,
+  hypervisorXenVersion: (pkg) => /^(\d+\.\d+)/.exec(pkg.version)?.[1],
 };
 
 // ------------------------------------------------------------ each family's host

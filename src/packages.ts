@@ -14,17 +14,17 @@ export interface Candidate {
   name: string;
   version: string;
   arch: string;
-  /** Names in Depends and Pre-Depends (alternatives and versions dropped): which candidates go together into the domU. */
+  /** Names it depends on (Debian: Depends and Pre-Depends; rpm: Requires; alternatives and versions dropped): which candidates go together into the domU. */
   depends?: string[];
 }
 
 export interface ResolveOptions {
   /** Relative patterns are rooted here. */
   cwd: string;
-  /** The host's architecture, e.g. 'amd64'; `all` packages always fit. */
+  /** The host's architecture, e.g. 'amd64' or 'x86_64'; packages for any (`all`, `noarch`) always fit. */
   arch: string;
   /** The distro's package manager: what a package file is called, and how to read one. */
-  packages: Pick<PackageManager, 'format' | 'readFile'>;
+  packages: Pick<PackageManager, 'format' | 'anyArch' | 'readFile'>;
 }
 
 /** Lines as a multiline action input gives them: blank lines and `#` comments dropped. */
@@ -52,8 +52,9 @@ export async function resolvePackages(patterns: string[], opts: ResolveOptions):
     seen.add(real);
     await checkReadableFile(file, opts.packages.format);
     const c: Candidate = { path: file, ...(await opts.packages.readFile(file)) };
-    if (c.arch !== opts.arch && c.arch !== 'all') {
-      throw new InputError(`${show(file)} is built for ${c.arch}; this run's host is ${opts.arch}: pass ${opts.arch} or all packages`);
+    const any = opts.packages.anyArch;
+    if (c.arch !== opts.arch && c.arch !== any) {
+      throw new InputError(`${show(file)} is built for ${c.arch}; this run's host is ${opts.arch}: pass ${opts.arch} or ${any} packages`);
     }
     const other = candidates.find((o) => o.name === c.name);
     if (!other) candidates.push(c);

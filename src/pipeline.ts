@@ -195,11 +195,13 @@ async function bringUpHosts(run: Run): Promise<Host> {
     }
     await buildGuestImage();
   } else {
-    if (!hasImageBuilder(profile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
     if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
-    const image: HostImage = await out.phase('base image', async () =>
-      config.image ? cloudImage(config.image, imageOpts) : builtHostImage(await baseImage(profile, imageOpts)),
-    );
+    const image: HostImage = await out.phase('base image', async () => {
+      if (config.image) return cloudImage(config.image, imageOpts);
+      // A cloud image needs no builder (prepare stops a run that needs one and has none).
+      if (!hasImageBuilder(profile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+      return builtHostImage(await baseImage(profile, imageOpts));
+    });
     await buildGuestImage();
     const guestDisk = run.guestImage?.disk;
     run.host = await out.phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));

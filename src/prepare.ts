@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CHECK_GROUPS, CHECK_IDS, wantsGuest } from './checks/index.js';
 import { DISTRO_IDS, profileFor } from './distro/index.js';
+import { imageInputProblem } from './distro/needs-image.js';
+import { InputError } from './errors.js';
 import { chooseAccel } from './host/accel.js';
 import { checkSshInput } from './host/ssh-files.js';
 import { resolvePackages } from './packages.js';
@@ -25,6 +27,9 @@ export async function prepare(raw: RawSettings, cwd = process.cwd()): Promise<Pr
     defaultCacheDir: defaultCacheDir(),
   });
   const profile = profileFor(config.distro);
+  // A release without an image builder here runs on its own cloud image, or not at all.
+  const imageProblem = imageInputProblem(profile, { target: config.target.kind, imageUrl: config.image !== undefined, wantsGuest: wantsGuest(config.checks) });
+  if (imageProblem) throw new InputError(imageProblem);
   const candidates = packagePatterns.length
     ? await resolvePackages(packagePatterns, { cwd, arch: profile.arch, packages: profile.packages })
     : [];

@@ -140,11 +140,9 @@ export async function prepareSecondHost(b: SshHost, name: string, p: Prepared, i
   return { host: b, name, setup, volumeDigests };
 }
 
-/** The installed hypervisor package: <hypervisor>-<version>..., e.g. xen-hypervisor-4.17-amd64. */
+/** The installed hypervisor package, as the family names it (Debian: xen-hypervisor-4.17-amd64; Fedora: xen-hypervisor). */
 export async function installedHypervisor(h: Host, profile: DistroProfile): Promise<{ name: string; version: string } | undefined> {
-  const prefix = `${profile.xenPackages.hypervisor}-`;
-  const run = (argv: readonly string[]) => h.run(argv, { phase: 'install candidates', timeoutMs: 30_000, allowFailure: true });
-  return (await profile.packages.installedVersions(run, `${prefix}*`)).find((p) => /^\d/.test(p.name.slice(prefix.length)));
+  return profile.hypervisorPackage((argv) => h.run(argv, { phase: 'install candidates', timeoutMs: 30_000, allowFailure: true }));
 }
 
 export async function describeHost(h: Host, report: Report): Promise<void> {

@@ -70,7 +70,7 @@ export const reachesDom0: Check = {
     if (info.code !== 0) return fail('xl info does not answer in dom0', 'The toolstack (xenstored, libxl) must work after boot: check the Xen init scripts.');
     const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(info.stdout)?.[1]?.trim();
     const running = `${field('xen_major')}.${field('xen_minor')}`;
-    const want = hv ? ctx.profile.hypervisorVersion([hv.name]) : undefined;
+    const want = hv ? ctx.profile.hypervisorXenVersion(hv) : undefined;
     if (!want) return fail(`Xen ${field('xen_version')} runs, but no hypervisor package from the candidates is installed`, 'Include the hypervisor package in the candidate set.');
     if (running !== want) {
       return fail(`Xen ${field('xen_version')} runs, but the candidate hypervisor is ${hv!.name} ${hv!.version}`, 'The boot entry loads another Xen than the one installed: check /boot and the boot config.');

@@ -84,7 +84,7 @@ export async function runningXen(ctx: CheckContext): Promise<{ version: Version;
     return { version, text: info.xen_version || fmt(version), from: 'xl info' };
   }
   const hv = ctx.facts.hypervisorPackage;
-  const v = hv && ctx.profile.hypervisorVersion([hv.name]);
+  const v = hv && ctx.profile.hypervisorXenVersion(hv);
   const mm = v ? majorMinor(v) : undefined;
   return mm ? { version: mm, text: fmt(mm), from: `the hypervisor package ${hv!.name}` } : undefined;
 }

@@ -1,6 +1,9 @@
 // The factory: the profiles this release knows, chosen by the `distro` setting.
 // Each profile brings its family's parts (src/distro/<family>/); nothing else picks them.
 import { DebianProfile } from './debian/profile.js';
+import { centosStream9, fedora } from './fedora/profile.js';
+import { opensuseLeap } from './opensuse/profile.js';
+import { UbuntuProfile } from './ubuntu/profile.js';
 import type { DistroProfile } from './profile.js';
 
 const PROFILES: DistroProfile[] = [
@@ -20,6 +23,11 @@ const PROFILES: DistroProfile[] = [
     verified: true,
     units: { commons: 'xen', domains: 'xendomains', atBoot: ['xen', 'xendomains'] },
   }),
+  // Not verified end to end (verified: false): no image builder, so a run needs image-url.
+  new UbuntuProfile('ubuntu-24.04', 'Ubuntu 24.04 LTS (noble)', 'noble'),
+  fedora(45),
+  centosStream9,
+  opensuseLeap('15.6'),
 ];
 
 export const DISTRO_IDS = PROFILES.map((p) => p.id);

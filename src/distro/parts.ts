@@ -40,6 +40,8 @@ export interface PackageManager {
   format: string;
   /** Unpacks a package file into dir on the runner, running none of it; undefined: no static reader for this family yet. */
   unpack?(file: string, dir: string): Promise<UnpackedPackage>;
+  /** The architecture a package for every architecture says: Debian's `all`, rpm's `noarch`. */
+  anyArch: string;
   /** argv that installs these package files (or archive names) with their dependencies. */
   installCommand(packages: string[]): string[];
   /** argv that refreshes the package manager's lists (a cloud image's are old). */

@@ -1,9 +1,9 @@
 // What differs between distributions, in one place per family. The pipeline
 // and the checks ask the profile and its parts (parts.ts); they never branch
 // on a distro's name nor name its tools.
-import type { BootConfig, ImageSource, Initramfs, InitSystem, PackageManager } from './parts.js';
+import type { BootConfig, ImageSource, Initramfs, InitSystem, PackageManager, Run } from './parts.js';
 
-/** The package family; Debian is the one implemented (src/distro/debian/). */
+/** The package family: debian (Debian, Ubuntu), rpm (dnf: Fedora, CentOS Stream), zypper (openSUSE); apk is not implemented. */
 export type DistroFamily = 'debian' | 'rpm' | 'zypper' | 'apk';
 
 export interface DistroProfile {
@@ -22,6 +22,11 @@ export interface DistroProfile {
   init: InitSystem;
   /** How the image builder makes this release's images; undefined: no image builder for it yet. */
   image?: ImageSource;
+  /**
+   * The distro's official cloud images page: where a user finds the image
+   * (image-url, image-sha256) for a release without an image builder here.
+   */
+  cloudImagePage?: string;
   /** The meta package that pulls in the hypervisor, the tools and the docs. */
   metaPackage: string;
   /** Packages of a plain install: stock kernel, SSH server, the boot loader; no Xen. */
@@ -56,4 +61,14 @@ export interface DistroProfile {
   osReleaseMismatch(osRelease: string): string | undefined;
   /** Where the hypervisor package puts its version: read from the candidate's package name. */
   hypervisorVersion(packageNames: string[]): string | undefined;
+  /**
+   * The installed hypervisor package, asked with the family's tools (the
+   * pipeline's installedHypervisor asks Debian's naming only: xen-hypervisor-<x.y>-*).
+   */
+  hypervisorPackage(run: Run): Promise<{ name: string; version: string } | undefined>;
+  /**
+   * The Xen major.minor a hypervisor package installs: Debian's is in the
+   * package name, the RPM families' in the package version.
+   */
+  hypervisorXenVersion(pkg: { name: string; version: string }): string | undefined;
 }

@@ -70,7 +70,8 @@ export function parseGrubCfg(text: string): GrubConfig {
 export function isXenEntry(e: GrubEntry): boolean {
   const loader = e.body.find((l) => /^multiboot2?\s+\S*xen\S*/.test(l));
   const modules = e.body.filter((l) => /^module2?\s/.test(l));
-  return !!loader && modules.some((l) => /vmlinuz/.test(l)) && modules.some((l) => /initrd/.test(l));
+  // initramfs-tools names the image initrd.img-<release>; dracut (Fedora, CentOS) initramfs-<release>.img.
+  return !!loader && modules.some((l) => /vmlinuz/.test(l)) && modules.some((l) => /initrd|initramfs/.test(l));
 }
 
 /**

@@ -46,6 +46,7 @@ async function queryInstalled(run: Run, format: string, globs: string[]): Promis
 
 export const debianPackages: PackageManager = {
   format: 'deb',
+  anyArch: 'all',
   // apt-get takes local files when they are paths; Recommends as a user's
   // default would (Debian's device model is only a Recommends of xen-utils).
   installCommand: (packages) => ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', ...packages],

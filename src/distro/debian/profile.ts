@@ -2,9 +2,10 @@
 // GRUB's update-grub, initramfs-tools, systemd with SysV scripts, mmdebstrap).
 import type { Recipe } from '../../image/recipe.js';
 import type { DistroProfile } from '../profile.js';
-import type { ImageSource } from '../parts.js';
+import type { ImageSource, Run } from '../parts.js';
 import { debianGrub, debianInitramfs } from './boot.js';
 import { CONSOLE_FILE, customizeScript, guestCustomizeScript, guestFiles, overlayFiles } from './image-recipe.js';
+import { debianHypervisorPackage, debianHypervisorVersion } from './hypervisor.js';
 import { debianInit } from './init.js';
 import { debianPackages } from './packages.js';
 
@@ -123,10 +124,14 @@ export class DebianProfile implements DistroProfile {
   }
 
   hypervisorVersion(packageNames: string[]): string | undefined {
-    for (const n of packageNames) {
-      const m = /^xen-hypervisor-(\d+\.\d+)-/.exec(n);
-      if (m) return m[1];
-    }
-    return undefined;
+    return debianHypervisorVersion(packageNames);
+  }
+
+  hypervisorPackage(run: Run): Promise<{ name: string; version: string } | undefined> {
+    return debianHypervisorPackage(this.packages, run);
+  }
+
+  hypervisorXenVersion(pkg: { name: string; version: string }): string | undefined {
+    return debianHypervisorVersion([pkg.name]);
   }
 }
