@@ -54,3 +54,22 @@ describe("the guest's network in dom0", () => {
     expect(r.calls.filter((c) => !c.startsWith('ip -o -4 route show'))).toEqual([]);
   });
 });
+
+describe("the guest's SSH", () => {
+  test("ssh's own failure (255, nothing printed) is tried again, up to three times in all; a command's own answer is not", async () => {
+    const { Guest, SSH_ATTEMPTS } = await import('../src/guest/guest.js');
+    const { fakeHost } = await import('./helpers/fakeHost.js');
+    const key = new Guest(fakeHost()).sshArgv(['uname', '-r']).join(' ');
+    const answers: Record<string, { code?: number; stdout?: string }> = { [key]: { code: 255 } };
+    const host = fakeHost(answers);
+    setTimeout(() => (answers[key] = { stdout: '6.1.0-57-amd64\n' }), 1_000);
+    expect(await new Guest(host).run(['uname', '-r'], { phase: 'p', timeoutMs: 5_000, allowFailure: true })).toMatchObject({ code: 0, stdout: '6.1.0-57-amd64\n' });
+    expect(host.calls).toEqual([key, key]);
+    const down = fakeHost({ [key]: { code: 255 } });
+    expect((await new Guest(down).run(['uname', '-r'], { phase: 'p', timeoutMs: 5_000, allowFailure: true })).code).toBe(255);
+    expect(down.calls).toHaveLength(SSH_ATTEMPTS);
+    const said = fakeHost({ [key]: { code: 255, stdout: 'partial' } });
+    await new Guest(said).run(['uname', '-r'], { phase: 'p', timeoutMs: 5_000, allowFailure: true });
+    expect(said.calls).toHaveLength(1);
+  }, 20_000);
+});

@@ -178,3 +178,20 @@ describe('runChecks', () => {
     expect(seen).toEqual({ facts: { bootIdAfterReboot: 'b' }, grubCfg: '/boot/grub/grub.cfg', timeoutMs: 1234 });
   });
 });
+
+describe("a check's own bound", () => {
+  test('a check that declares one (an install) is held to it, not to its phase\'s, and told it', async () => {
+    let seen = 0;
+    const slow = { ...check('slow', async (ctx) => ((seen = ctx.timeoutMs), await new Promise((r) => setTimeout(r, 1500)), pass('done'))), boundS: () => 3 };
+    const [r] = await runChecks([slow], opts({}, { timeoutMs: 1000 }));
+    expect(r.status).toBe('pass');
+    expect(seen).toBe(3000);
+    const [late] = await runChecks([{ ...slow, boundS: () => 1 }], opts({}, { timeoutMs: 60_000 }));
+    expect([late.status, late.message]).toEqual(['error', 'the check could not run: check slow did not finish in 1 s']);
+    // What was still running is named.
+    const hung = check('hung', async (ctx) => (await ctx.run(['apt-get', 'install', '-y', 'xenstore-utils']), pass('never')));
+    const o = opts({}, { timeoutMs: 60_000 });
+    const [h] = await runChecks([{ ...hung, boundS: () => 1 }], { ...o, host: { ...o.host, run: () => new Promise(() => {}) } });
+    expect(h.message).toBe('the check could not run: check hung did not finish in 1 s; still running: apt-get install -y xenstore-utils');
+  });
+});

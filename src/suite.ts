@@ -84,29 +84,38 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
   // What the run does not have: a skip with why, never a verdict.
   const missing = (check.requires ?? []).map((r) => r.missing?.(o.facts)).find((why) => why !== undefined);
   if (missing !== undefined) return { ...base, status: 'skip', durationMs: 0, message: missing };
-  const opts = { phase: `check ${check.id}`, timeoutMs: o.timeoutMs, allowFailure: true };
+  const timeoutMs = check.boundS ? check.boundS(o.timeouts) * 1000 : o.timeoutMs;
+  const opts = { phase: `check ${check.id}`, timeoutMs, allowFailure: true };
   const runningGuest = () => {
     const g = o.facts.guest;
     if (!g?.up) throw new Error('there is no running domU');
     return g.guest;
   };
-  const record = (command: string, r: RunResult) => {
-    evidence.push({ command, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
-    return r;
+  /** Commands under way, so that a timeout can say what was still running. */
+  const running = new Set<string>();
+  const record = async (command: string, result: Promise<RunResult>) => {
+    running.add(command);
+    try {
+      const r = await result;
+      evidence.push({ command, exitCode: r.code, output: excerpt(r.stdout + (r.stderr ? `\n${r.stderr}` : '')) });
+      return r;
+    } finally {
+      running.delete(command);
+    }
   };
   const ctx: CheckContext = {
     host: o.host,
     profile: o.profile,
     facts: o.facts,
-    timeoutMs: o.timeoutMs,
+    timeoutMs,
     timeouts: o.timeouts,
-    run: async (argv) => record(argv.join(' '), await o.host.run(argv, opts)),
-    guest: async (argv) => record(`(domU) ${argv.join(' ')}`, await runningGuest().run(argv, opts)),
+    run: async (argv) => record(argv.join(' '), o.host.run(argv, opts)),
+    guest: async (argv) => record(`(domU) ${argv.join(' ')}`, runningGuest().run(argv, opts)),
     on(host, name) {
       const there = new Guest(host);
       return {
-        run: async (argv) => record(`(${name}) ${argv.join(' ')}`, await host.run(argv, opts)),
-        guest: async (argv) => record(`(${name}) (domU) ${argv.join(' ')}`, await there.run(argv, opts)),
+        run: async (argv) => record(`(${name}) ${argv.join(' ')}`, host.run(argv, opts)),
+        guest: async (argv) => record(`(${name}) (domU) ${argv.join(' ')}`, there.run(argv, opts)),
       };
     },
     async readFile(file, where = 'dom0') {
@@ -120,7 +129,8 @@ async function runOne(check: Check, o: SuiteOptions, known: CheckResult[]): Prom
     },
   };
   try {
-    const out = await withTimeout(check.run(ctx), o.timeoutMs, () => new Error(`check ${check.id} did not finish in ${Math.round(o.timeoutMs / 1000)} s`));
+    const still = () => (running.size ? `; still running: ${[...running].map((c) => (c.length > 120 ? `${c.slice(0, 117)}...` : c)).join(', ')}` : '');
+    const out = await withTimeout(check.run(ctx), timeoutMs, () => new Error(`check ${check.id} did not finish in ${Math.round(timeoutMs / 1000)} s${still()}`));
     return { ...base, ...out, durationMs: Date.now() - started };
   } catch (e) {
     const msg = e instanceof InfraError ? e.message : `the check could not run: ${(e as Error).message}`;

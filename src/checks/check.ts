@@ -97,6 +97,8 @@ export interface Check {
   changesGuest?: boolean;
   /** What it needs of the run: judged by the suite before it runs (see Requirement). */
   requires?: Requirement[];
+  /** Its own bound in seconds, for a check whose work is an install or a copy (default: its phase's). */
+  boundS?(t: Timeouts): number;
   run(ctx: CheckContext): Promise<Outcome>;
 }
 

@@ -25,14 +25,26 @@ export class Guest {
       '-o', `UserKnownHostsFile=${GUEST.knownHosts}`,
       '-o', 'StrictHostKeyChecking=yes',
       '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=5',
+      '-o', 'ConnectTimeout=10',
       '-o', 'ServerAliveInterval=5',
       '-o', 'ServerAliveCountMax=6',
     ];
   }
 
-  run(argv: readonly string[], opts: ExecOptions): Promise<RunResult> {
-    return this.host.run(this.sshArgv(argv), opts);
+  /**
+   * Run argv in the guest. ssh's own failure (255, nothing printed: the
+   * connection, not the command) is tried again twice: on a loaded machine the
+   * guest's sshd was seen to miss the connect timeout while the guest was fine,
+   * and a check must not read a lost connection as the guest's answer.
+   */
+  async run(argv: readonly string[], opts: ExecOptions): Promise<RunResult> {
+    // A stream given or taken cannot be sent again.
+    const once = !!opts.output || (opts.input !== undefined && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input));
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.host.run(this.sshArgv(argv), opts);
+      if (once || r.code !== 255 || r.stdout !== '' || (r.bytes?.length ?? 0) > 0 || attempt === SSH_ATTEMPTS) return r;
+      await sleep(2000);
+    }
   }
 
   /**
@@ -50,6 +62,9 @@ export class Guest {
     return undefined;
   }
 }
+
+/** Tries of one command when ssh itself fails (see Guest.run). */
+export const SSH_ATTEMPTS = 3;
 
 /** One step of bringing the guest up, as the report shows it. */
 export interface StartStep {
