@@ -33,13 +33,20 @@ export function toAnnotations(report: Report): Annotation[] {
     });
   }
 
+  const v = report.verdict;
   for (const c of report.checks) {
     if (c.status !== 'fail' && c.status !== 'error' && c.status !== 'warn') continue;
     const message = clean(c.message) + (c.remedy ? `\n\nRemedy: ${clean(c.remedy)}` : '');
+    // Judged: what does not fail the job is a warning, and says why.
+    const failsJob = c.status !== 'warn' && (!v || v.failing.includes(c.id));
+    const why = c.expected !== undefined ? `, expected: ${clean(c.expected)}` : c.change && c.change !== 'unchanged' ? `, ${c.change}` : '';
     all.push({
       id: c.id,
-      a: { level: c.status === 'warn' ? 'warning' : 'error', title: `${c.id}: ${c.title} (${c.status})`, message },
+      a: { level: failsJob ? 'error' : 'warning', title: `${c.id}: ${c.title} (${c.status}${why})`, message },
     });
+  }
+  for (const id of v?.nowPassing ?? []) {
+    all.push({ id, a: { level: 'warning', title: `${id}: now passes`, message: `${id} now passes: remove it from expected-failures` } });
   }
 
   const out: Annotation[] = [];

@@ -2,13 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toJson } from './json.js';
 import { toJUnit } from './junit.js';
-import { toMarkdown } from './summary.js';
+import { type SummaryOptions, toMarkdown } from './summary.js';
 import type { Report } from './types.js';
 
 /** Writes report.json, junit.xml and summary.md into outDir; returns their absolute paths. */
 export async function writeReportFiles(
   report: Report,
   outDir: string,
+  summary: SummaryOptions = {},
 ): Promise<{ json: string; junit: string; summary: string }> {
   const dir = path.resolve(outDir);
   await mkdir(dir, { recursive: true });
@@ -20,7 +21,7 @@ export async function writeReportFiles(
   await Promise.all([
     writeFile(paths.json, toJson(report), 'utf8'),
     writeFile(paths.junit, toJUnit(report), 'utf8'),
-    writeFile(paths.summary, toMarkdown(report), 'utf8'),
+    writeFile(paths.summary, toMarkdown(report, summary), 'utf8'),
   ]);
   return paths;
 }
