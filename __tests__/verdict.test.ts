@@ -65,6 +65,7 @@ describe('judge', () => {
     const infra = (message: string) => judge(reportOf({}, { infraError: { phase: 'boot', message, serialTail: [] } }), { expectedFailures: [] });
     expect(infra('no login prompt after 300 s').verdict?.conclusion).toBe('infrastructure-failure');
     expect(infra('cancelled (SIGINT) during boot').verdict?.conclusion).toBe('cancelled');
+    expect(toMarkdown(infra('cancelled (SIGINT) during boot')).split('\n')[0]).toBe('## 💥 infrastructure failed in phase boot (cancelled) · debian-12 · Xen 4.17.5 · qemu (tcg)');
     expect(exitCodeOf(infra('x'))).toBe(3);
   });
 
@@ -129,6 +130,15 @@ describe('the summary of a judged run', () => {
     expect(md).toContain('**Remedy:** fix boot.reaches-dom0');
     expect(md).toContain('`probe boot.reaches-dom0` (exit 1)');
     expect(md).toContain('| regression |');
+  });
+
+  it('shows the end of long evidence, where the error usually is, and says the rest is in report.json', () => {
+    const r = reportOf({ 'boot.serial-clean': 'fail' });
+    r.checks.find((c) => c.id === 'boot.serial-clean')!.evidence = [{ command: 'journalctl -b', output: Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n') }];
+    const out = toMarkdown(judge(r, { expectedFailures: [] }));
+    expect(out).toContain('```\n[… earlier output in report.json]\nline 480\n');
+    expect(out).toContain('line 499\n```');
+    expect(out).not.toContain('line 479\n');
   });
 
   it('stays under the bound whatever the evidence, cutting evidence first', () => {

@@ -323,6 +323,53 @@ describe('the reusable workflow\'s scripts', () => {
     });
   });
 
+  describe('Find the baseline', () => {
+    /** The script with a fake github client whose artifact pages are given. */
+    const find = (pages: object[][]) => {
+      const harness = `
+        const outputs = {}, log = [], calls = [];
+        const core = { setOutput: (k, v) => { outputs[k] = String(v); }, info: (m) => log.push(m), warning: (m) => log.push('warning: ' + m) };
+        const pages = JSON.parse(process.env.PAGES);
+        const github = { rest: { actions: { listArtifactsForRepo: async (q) => { calls.push(q); return { data: { artifacts: pages[q.page - 1] ?? [] } }; } } } };
+        const context = { repo: { owner: 'distro', repo: 'xen' } };
+        const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+        new AsyncFunction('require', 'core', 'github', 'context', process.env.SCRIPT)(require, core, github, context)
+          .then(() => process.stdout.write(JSON.stringify({ outputs, log, calls })));`;
+      const r = spawnSync(process.execPath, ['-e', harness], {
+        env: { PATH: process.env.PATH ?? '', SCRIPT: stepScript('conformance', 'Find the baseline'), STEM: 'xen-conformance-baseline-debian-12-attempt-', PAGES: JSON.stringify(pages) },
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return JSON.parse(r.stdout) as { outputs: Record<string, string>; log: string[]; calls: Obj[] };
+    };
+    const artifact = (name: string, run: number, created: string, expired = false) => ({ name, expired, created_at: created, workflow_run: { id: run } });
+
+    it('picks the newest unexpired report of this distro, not another distro\'s', () => {
+      const r = find([[
+        artifact('xen-conformance-baseline-debian-12-attempt-1', 10, '2026-12-05T03:20:00Z'),
+        artifact('xen-conformance-baseline-debian-12-attempt-2', 11, '2026-12-07T03:20:00Z', true),
+        artifact('xen-conformance-baseline-debian-12-attempt-1', 12, '2026-12-06T03:20:00Z'),
+        artifact('xen-conformance-baseline-debian-13-attempt-1', 13, '2026-12-07T03:20:00Z'),
+        artifact('xen-conformance-debian-12-attempt-1', 14, '2026-12-07T09:00:00Z'),
+      ]]);
+      expect(r.outputs).toEqual({ 'run-id': '12', name: 'xen-conformance-baseline-debian-12-attempt-1' });
+      expect(r.calls[0]).toMatchObject({ owner: 'distro', repo: 'xen', per_page: 100, page: 1 });
+    });
+
+    it('reads further pages until it finds one', () => {
+      const full = Array.from({ length: 100 }, (_, i) => artifact(`other-${i}`, i, '2026-12-07T00:00:00Z'));
+      const r = find([full, [artifact('xen-conformance-baseline-debian-12-attempt-1', 7, '2026-12-01T00:00:00Z')]]);
+      expect(r.outputs['run-id']).toBe('7');
+      expect(r.calls).toHaveLength(2);
+    });
+
+    it('warns, and sets nothing, when there is no baseline yet', () => {
+      const r = find([[]]);
+      expect(r.outputs).toEqual({});
+      expect(r.log).toEqual([expect.stringMatching(/^warning: no artifact xen-conformance-baseline-debian-12-attempt-<n> \(yet\): no baseline, so every failure fails this run$/)]);
+    });
+  });
+
   describe('Check the baseline', () => {
     const check = () => runScript(stepScript('conformance', 'Check the baseline'), { BASELINE_DIR: 'b' }, dir);
 

@@ -337,6 +337,8 @@ export function parseExpectedFailures(v: string, ctx: Pick<SettingsContext, 'cwd
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
+      // A lone check id is a line without its reason, not a file name.
+      if (ctx.knownChecks.includes(v)) return fail(`expected-failures: "${v}" has no reason; ${EXPECTED_FORM}, e.g. "${v}: fails until the fix of bug 1234 is packaged"`);
       return fail(`expected-failures: "${v}" is neither a "check-id: reason" line nor a file that can be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${EXPECTED_FORM}, or pass the path of a file of them`);
     }
     from = ` (in ${file})`;

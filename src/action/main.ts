@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   core.setOutput('report', done.files.json);
   core.setOutput('junit', done.files.junit);
   const failing = report.verdict?.failing ?? [];
-  if (report.infraError) core.setFailed(`${report.verdict?.conclusion === 'cancelled' ? 'cancelled' : 'infrastructure failed'} in phase "${report.infraError.phase}": ${report.infraError.message}`);
+  // A cancel reads the same ("infrastructure failed in phase ...: cancelled (SIGINT) during ..."); the conclusion output tells them apart.
+  if (report.infraError) core.setFailed(`infrastructure failed in phase "${report.infraError.phase}": ${report.infraError.message}`);
   else if (done.exitCode === 1) core.setFailed(`${failing.length} conformance check(s) fail the job${config.baseline ? ' (regressions against the baseline)' : ''}: ${failing.join(', ')}; see the job summary`);
   process.exitCode = done.exitCode;
 }

@@ -52,8 +52,7 @@ function verdictWords(report: Report): string {
   const v = report.verdict;
   const t = totalsOf(report.checks);
   if (report.infraError) {
-    const what = v?.conclusion === 'cancelled' ? 'cancelled' : 'infrastructure failed';
-    return `💥 ${what} in phase ${report.infraError.phase}`;
+    return `💥 infrastructure failed in phase ${report.infraError.phase}${v?.conclusion === 'cancelled' ? ' (cancelled)' : ''}`;
   }
   if (!v) {
     if (t.fail || t.error) return `❌ ${[t.fail && `${t.fail} failed`, t.error && `${t.error} errored`].filter(Boolean).join(', ')}`;
@@ -192,8 +191,8 @@ function render(report: Report, x: Excerpt, opts: SummaryOptions): string {
 
 /** Evidence excerpts from generous to none, until the summary fits. */
 const EXCERPTS: Excerpt[] = [
-  { lines: 40, chars: 4000 },
-  { lines: 10, chars: 1000 },
+  { lines: 20, chars: 2000 },
+  { lines: 8, chars: 800 },
   { lines: 3, chars: 300 },
   { lines: 0, chars: 0 },
 ];
