@@ -33,6 +33,7 @@ describe('judge', () => {
     expect(r.totals.fail).toBe(1);
     expect(r.verdict?.conclusion).toBe('success');
     expect(exitCodeOf(r)).toBe(0);
+    expect(toMarkdown(r).split('\n')[0]).toBe(`## ✅ ${r.totals.pass} passed (also failing: 1 expected) · debian-12 · Xen 4.17.5 · qemu (tcg)`);
   });
 
   it('an expected failure that passes is named "now passes" in a warning annotation and the summary', () => {
@@ -111,7 +112,7 @@ describe('the summary of a judged run', () => {
   const md = toMarkdown(judged, { runUrl: 'https://github.com/o/r/actions/runs/42' });
 
   it('reads headline (distro, Xen, target, verdict), then what needs attention, then the table, timings and the artifacts', () => {
-    expect(md.split('\n')[0]).toBe('## ❌ 1 regression (2 other failing: as in the baseline, new or expected) · debian-12 · Xen 4.17.5 · qemu (tcg)');
+    expect(md.split('\n')[0]).toBe('## ❌ 1 regression (also failing: 1 expected, 1 as in the baseline) · debian-12 · Xen 4.17.5 · qemu (tcg)');
     const at = (s: string) => {
       const i = md.indexOf(s);
       if (i < 0) throw new Error(`no "${s}" in the summary:\n${md}`);

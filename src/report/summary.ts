@@ -59,8 +59,18 @@ function verdictWords(report: Report): string {
     return `✅ ${t.pass} passed`;
   }
   const failing = report.checks.filter((c) => v.failing.includes(c.id));
-  const others = report.checks.filter(isFailing).length - failing.length;
-  const rest = others ? ` (${others} other failing: ${v.baseline ? 'as in the baseline, new or expected' : 'expected'})` : '';
+  // The failures that do not fail the job, by why not.
+  const others = report.checks.filter((c) => isFailing(c) && !v.failing.includes(c.id));
+  const count = (p: (c: CheckResult) => boolean, what: string) => {
+    const n = others.filter(p).length;
+    return n ? `${n} ${what}` : '';
+  };
+  const why = [
+    count((c) => c.expected !== undefined, 'expected'),
+    count((c) => c.expected === undefined && c.change === 'still-failing', 'as in the baseline'),
+    count((c) => c.expected === undefined && c.change === 'new', 'new'),
+  ].filter(Boolean);
+  const rest = why.length ? ` (also failing: ${why.join(', ')})` : '';
   if (v.conclusion === 'failure') {
     if (v.baseline) return `❌ ${plural(failing.length, 'regression')}${rest}`;
     const f = failing.filter((c) => c.status === 'fail').length;
@@ -117,7 +127,8 @@ function attention(report: Report): { open: CheckResult[]; closed: CheckResult[]
   const failsJob = (c: CheckResult) => (v ? v.failing.includes(c.id) : isFailing(c));
   const rank = (c: CheckResult) => (c.change === 'regression' ? 0 : c.status === 'fail' ? 1 : 2);
   const open = report.checks.filter(failsJob).sort((a, b) => rank(a) - rank(b));
-  const closed = report.checks.filter((c) => !failsJob(c) && (isFailing(c) || c.status === 'warn'));
+  // Failures that do not fail the job (expected, as in the baseline, new), then warnings.
+  const closed = [...report.checks.filter((c) => !failsJob(c) && isFailing(c)), ...report.checks.filter((c) => c.status === 'warn')];
   return { open, closed };
 }
 
