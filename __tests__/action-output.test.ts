@@ -1,9 +1,12 @@
 // What the action prints and sets: a ::group:: per phase, and outputs that
 // never read "failed: 0" for a run that stopped before judging.
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { phaseGrouper } from '../src/action/log.js';
 import { outputsOf } from '../src/action/outputs.js';
 import { judge } from '../src/report/verdict.js';
+import { SETTING_NAMES } from '../src/settings.js';
 import { reportOf } from './helpers/reports.js';
 
 describe('phaseGrouper', () => {
@@ -41,5 +44,18 @@ describe('outputsOf', () => {
   it('says cancelled for a cancelled run', () => {
     const r = judge(reportOf({}, { infraError: { phase: 'boot', message: 'cancelled (SIGINT) during boot', serialTail: [] } }), { expectedFailures: [] });
     expect(outputsOf(r).conclusion).toBe('cancelled');
+  });
+});
+
+describe('action.yml', () => {
+  const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8'));
+
+  it('declares every setting as an input, and nothing else', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual([...SETTING_NAMES].sort());
+  });
+
+  it('declares every output the action sets', () => {
+    const set = [...Object.keys(outputsOf(judge(reportOf({}), { expectedFailures: [] }))), 'report', 'junit'];
+    expect(Object.keys(action.outputs).sort()).toEqual(set.sort());
   });
 });
