@@ -66,6 +66,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
+  core.setOutput('conclusion', 'infrastructure-failure');
   core.setFailed(`unexpected failure: ${(e as Error).stack ?? e}`);
   process.exitCode = 3;
 });
