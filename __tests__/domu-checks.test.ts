@@ -615,8 +615,9 @@ describe('lifecycle', () => {
 });
 
 describe('check groups', () => {
-  test('dom0 and domU groups split the catalogue by where the checks look', () => {
-    const all = [...CHECK_GROUPS['host-before-reboot'], ...CHECK_GROUPS.dom0, ...CHECK_GROUPS.domU];
+  test('the static, dom0 and domU groups split the catalogue by where the checks look', () => {
+    const all = [...CHECK_GROUPS.static, ...CHECK_GROUPS['host-before-reboot'], ...CHECK_GROUPS.dom0, ...CHECK_GROUPS.domU];
+    expect(CHECK_GROUPS.static.every((id) => id.startsWith('static.'))).toBe(true);
     expect(all.sort()).toEqual([...CHECK_IDS].sort());
     expect(CHECK_GROUPS.domU).toContain('domU.live-migration');
     expect(CHECK_GROUPS.domU).toContain('net.vif-on-bridge');

@@ -158,7 +158,7 @@ describe('toMarkdown', () => {
 
   it('starts with the verdict and totals, then the context', () => {
     const lines = md.split('\n');
-    expect(lines[0]).toBe('## ❌ 1 failed, 1 errored');
+    expect(lines[0]).toBe('## ❌ 1 failed, 1 errored · debian-13 · Xen 4.20.1 · qemu (tcg)');
     expect(lines[2]).toBe('**1** pass · **1** fail · **1** warn · **1** skip · **1** not-applicable · **1** error');
     expect(lines[4]).toBe('Distro: debian-13 · Xen seen: 4.20.1 · candidate Xen: 4.20.1-2 · kernel: 6.12.38-amd64 · target: qemu (tcg) · candidates: 2');
   });
@@ -172,7 +172,8 @@ describe('toMarkdown', () => {
   });
 
   it('has details for fail, error and warn only, with fenced evidence', () => {
-    expect(count(md, /<details>/g)).toBe(3);
+    expect(count(md, /<details( open)?>/g)).toBe(3);
+    expect(count(md, /<details open>/g)).toBe(2); // the failure and the error, open; the warning folded
     expect(md).toContain('<summary>❌ fail <code>boot.default-is-xen</code> Default boot entry is Xen</summary>');
     expect(md).toContain('**Remedy:** Ship /etc/default/grub.d/xen.cfg setting XEN_OVERRIDE_GRUB_DEFAULT=1');
     // The output holds a ``` run, so the fence must be longer.
@@ -198,13 +199,13 @@ describe('toMarkdown', () => {
 
   it('leads with the infrastructure failure and shows the serial tail', () => {
     const s = toMarkdown(fixture({ infraError: { phase: 'boot', message: 'no login prompt', serialTail: ['\x1b[31m(XEN) Panic\x1b[0m'] } }));
-    expect(s.split('\n')[0]).toBe('## 💥 infrastructure failed in phase boot');
+    expect(s.split('\n')[0]).toBe('## 💥 infrastructure failed in phase boot · debian-13 · Xen 4.20.1 · qemu (tcg)');
     expect(s).toContain('Last 1 serial lines:\n\n```\n(XEN) Panic\n```');
   });
 
   it('says passed when nothing failed', () => {
     const checks = fixture().checks.filter((c) => c.status === 'pass');
-    expect(toMarkdown(fixture({ checks, totals: totalsOf(checks) })).split('\n')[0]).toBe('## ✅ 1 passed');
+    expect(toMarkdown(fixture({ checks, totals: totalsOf(checks) })).split('\n')[0]).toBe('## ✅ 1 passed · debian-13 · Xen 4.20.1 · qemu (tcg)');
   });
 });
 
@@ -260,5 +261,16 @@ describe('writeReportFiles', () => {
     expect(JSON.parse(await readFile(paths.json, 'utf8'))).toEqual(r);
     expect(await readFile(paths.junit, 'utf8')).toBe(toJUnit(r));
     expect(await readFile(paths.summary, 'utf8')).toBe(toMarkdown(r));
+  });
+});
+
+describe('what the summary says of the run itself', () => {
+  test('an unverified profile is named in the headline; the test environment\'s Xen options are stated', async () => {
+    const { toMarkdown: renderSummary } = await import('../src/report/summary.js');
+    const base = JSON.parse(JSON.stringify(await import('./fixtures/report-debian12-baseline.json', { with: { type: 'json' } }).then((m) => m.default)));
+    const md = renderSummary({ ...base, distro: 'fedora-45', profileUnverified: true, environment: { xenOptions: ['bootscrub=0'] } });
+    expect(md.split('\n')[0]).toMatch(/^## .* · fedora-45 · profile not verified end to end · /);
+    expect(md).toContain('Test environment: Xen booted with `bootscrub=0` (a setting of this VM, not of the packages).');
+    expect(renderSummary(base).split('\n')[0]).not.toMatch(/not verified/);
   });
 });

@@ -35,6 +35,7 @@ describe('parseSettings defaults', () => {
       timeouts: { image: 900, boot: 300, install: 600, reboot: 300, check: 120, shutdown: 120 },
       cacheDir: '/var/cache/xen-conformance',
       target: { kind: 'qemu' },
+      expectedFailures: [],
     },
     packagePatterns: [],
   };
@@ -95,6 +96,7 @@ describe('parseSettings values', () => {
         timeouts: { image: 1200, boot: 60, install: 600, reboot: 86400, check: 1, shutdown: 120 },
         cacheDir: '/tmp/cache',
         target: { kind: 'qemu' },
+        expectedFailures: [],
       },
       packagePatterns: ['debs/*.deb', 'tools/xen-utils.deb', '!debs/*-dbgsym*.deb'],
     });

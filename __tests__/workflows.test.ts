@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 const ROOT = new URL('../', import.meta.url);
 const WORKFLOW_DIRS = ['.github/workflows/', 'workflows/'];
 const REUSABLE = '.github/workflows/xen-conformance.yml';
+/** Templates for other CI systems, beside the GitHub ones (tested in gitlab-ci.test.ts). */
+const GITLAB = ['workflows/gitlab-ci.yml'];
 /** The path by which callers reach the reusable workflow: OWNER/xen-conformance/<this>@ref. */
 const REUSABLE_USES = /^[^/]+\/xen-conformance\/\.github\/workflows\/xen-conformance\.yml@/;
 /**
@@ -30,7 +32,8 @@ const read = (rel: string) => readFileSync(new URL(rel, ROOT), 'utf8');
 const workflowFiles = WORKFLOW_DIRS.flatMap((d) =>
   readdirSync(new URL(d, ROOT))
     .filter((f) => /\.ya?ml$/.test(f))
-    .map((f) => d + f),
+    .map((f) => d + f)
+    .filter((f) => !GITLAB.includes(f)),
 );
 const keys = (o: unknown) => Object.keys((o as Obj | undefined) ?? {});
 /** `${{ x }}` and `x` are the same condition. */
@@ -287,6 +290,104 @@ describe('the reusable workflow\'s scripts', () => {
     });
   });
 
+  describe('Key of the image now in the cache directory', () => {
+    const step = (reusable.jobs.conformance.steps as Obj[]).find((s) => s.name === 'Key of the image now in the cache directory')!;
+    const keyOf = (env: Record<string, string>) => {
+      const out = join(dir, 'github-output');
+      writeFileSync(out, '');
+      const r = spawnSync('bash', ['-e', '-c', step.run], { env: { PATH: process.env.PATH ?? '', GITHUB_OUTPUT: out, ...env }, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const PREFIX = 'xen-conformance-image-debian-12-abc-';
+
+    it('a rebuilt image (new build stamps) is saved under a new key, whatever day of the week', () => {
+      expect(keyOf({ PREFIX, STAMPS: 'new', RESTORED: `${PREFIX}old` })).toBe(`key=${PREFIX}new\n`);
+    });
+
+    it('an image built with nothing restored is saved', () => {
+      expect(keyOf({ PREFIX, STAMPS: 'first', RESTORED: '' })).toBe(`key=${PREFIX}first\n`);
+    });
+
+    it('a reused image is not saved again, and no image means nothing to save', () => {
+      expect(keyOf({ PREFIX, STAMPS: 'same', RESTORED: `${PREFIX}same` })).toBe('');
+      expect(keyOf({ PREFIX, STAMPS: '', RESTORED: '' })).toBe('');
+    });
+
+    it('is keyed on the images\' build stamps and restores by prefix', () => {
+      expect(step.env.STAMPS).toContain("hashFiles('.xen-conformance-cache/*/meta.json')");
+      const restore = (reusable.jobs.conformance.steps as Obj[]).find((s) => s.name === 'Restore the base image')!;
+      expect(restore.with['restore-keys']).toBe('${{ steps.image-key.outputs.prefix }}');
+      const save = (reusable.jobs.conformance.steps as Obj[]).find((s) => s.name === 'Save the base image')!;
+      expect(save.with.key).toBe('${{ steps.image-built.outputs.key }}');
+    });
+  });
+
+  describe('Find the baseline', () => {
+    /** The script with a fake github client whose artifact pages are given. */
+    const find = (pages: object[][]) => {
+      const harness = `
+        const outputs = {}, log = [], calls = [];
+        const core = { setOutput: (k, v) => { outputs[k] = String(v); }, info: (m) => log.push(m), warning: (m) => log.push('warning: ' + m) };
+        const pages = JSON.parse(process.env.PAGES);
+        const github = { rest: { actions: { listArtifactsForRepo: async (q) => { calls.push(q); return { data: { artifacts: pages[q.page - 1] ?? [] } }; } } } };
+        const context = { repo: { owner: 'distro', repo: 'xen' } };
+        const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+        new AsyncFunction('require', 'core', 'github', 'context', process.env.SCRIPT)(require, core, github, context)
+          .then(() => process.stdout.write(JSON.stringify({ outputs, log, calls })));`;
+      const r = spawnSync(process.execPath, ['-e', harness], {
+        env: { PATH: process.env.PATH ?? '', SCRIPT: stepScript('conformance', 'Find the baseline'), STEM: 'xen-conformance-baseline-debian-12-attempt-', PAGES: JSON.stringify(pages) },
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return JSON.parse(r.stdout) as { outputs: Record<string, string>; log: string[]; calls: Obj[] };
+    };
+    const artifact = (name: string, run: number, created: string, expired = false) => ({ name, expired, created_at: created, workflow_run: { id: run } });
+
+    it('picks the newest unexpired report of this distro, not another distro\'s', () => {
+      const r = find([[
+        artifact('xen-conformance-baseline-debian-12-attempt-1', 10, '2026-12-05T03:20:00Z'),
+        artifact('xen-conformance-baseline-debian-12-attempt-2', 11, '2026-12-07T03:20:00Z', true),
+        artifact('xen-conformance-baseline-debian-12-attempt-1', 12, '2026-12-06T03:20:00Z'),
+        artifact('xen-conformance-baseline-debian-13-attempt-1', 13, '2026-12-07T03:20:00Z'),
+        artifact('xen-conformance-debian-12-attempt-1', 14, '2026-12-07T09:00:00Z'),
+      ]]);
+      expect(r.outputs).toEqual({ 'run-id': '12', name: 'xen-conformance-baseline-debian-12-attempt-1' });
+      expect(r.calls[0]).toMatchObject({ owner: 'distro', repo: 'xen', per_page: 100, page: 1 });
+    });
+
+    it('reads further pages until it finds one', () => {
+      const full = Array.from({ length: 100 }, (_, i) => artifact(`other-${i}`, i, '2026-12-07T00:00:00Z'));
+      const r = find([full, [artifact('xen-conformance-baseline-debian-12-attempt-1', 7, '2026-12-01T00:00:00Z')]]);
+      expect(r.outputs['run-id']).toBe('7');
+      expect(r.calls).toHaveLength(2);
+    });
+
+    it('warns, and sets nothing, when there is no baseline yet', () => {
+      const r = find([[]]);
+      expect(r.outputs).toEqual({});
+      expect(r.log).toEqual([expect.stringMatching(/^warning: no artifact xen-conformance-baseline-debian-12-attempt-<n> \(yet\): no baseline, so every failure fails this run$/)]);
+    });
+  });
+
+  describe('Check the baseline', () => {
+    const check = () => runScript(stepScript('conformance', 'Check the baseline'), { BASELINE_DIR: 'b' }, dir);
+
+    it('passes a report that judged the packages', () => {
+      mkdirSync(join(dir, 'b'));
+      writeFileSync(join(dir, 'b/report.json'), JSON.stringify({ checks: [{ id: 'x', status: 'pass' }] }));
+      expect(check().outputs).toEqual({ report: 'b/report.json' });
+    });
+
+    it('drops, with a warning, a baseline run that stopped before judging', () => {
+      mkdirSync(join(dir, 'b'));
+      writeFileSync(join(dir, 'b/report.json'), JSON.stringify({ checks: [], infraError: { phase: 'boot' } }));
+      const r = check();
+      expect(r.outputs).toEqual({});
+      expect(r.log).toEqual([expect.stringMatching(/^warning: the baseline run stopped before judging \(boot\): no baseline$/)]);
+    });
+  });
+
   describe('Say where Xen ran', () => {
     const say = () => runScript(stepScript('conformance', 'Say where Xen ran'), { OUT_DIR: 'out', DISTRO: 'debian-12' }, dir);
 
@@ -316,13 +417,35 @@ describe('the reusable workflow\'s scripts', () => {
       report('xen-conformance-debian-12-attempt-2', { pass: 11, warn: 1, error: 1, 'not-applicable': 2 });
       report('xen-conformance-debian-13-attempt-1', { pass: 12, skip: 1, 'not-applicable': 2, warn: 2 });
       report('xen-conformance-debian-123-attempt-9', { pass: 100 }); // another distro's name starts the same
-      const r = sum(['debian-12', 'debian-13', 'debian-14']);
-      expect(r.outputs).toEqual({ passed: '23', failed: '1', skipped: '5', warned: '3', missing: '1' });
+      const r = sum(['debian-12', 'debian-13']);
+      expect(r.outputs).toEqual({ passed: '23', failed: '1', skipped: '5', warned: '3', missing: '0', conclusion: 'failure' });
+    });
+
+    it('a distro without a report leaves the counts empty, never "failed: 0", and says infrastructure-failure', () => {
+      report('xen-conformance-debian-12-attempt-1', { pass: 9 });
+      const r = sum(['debian-12', 'debian-14']);
+      expect(r.outputs).toEqual({ passed: '', failed: '', skipped: '', warned: '', missing: '1', conclusion: 'infrastructure-failure' });
       expect(r.log).toContain('warning: no report from: debian-14');
     });
 
-    it('with nothing downloaded, every distro is missing and the totals are zero', () => {
-      expect(sum(['debian-12']).outputs).toEqual({ passed: '0', failed: '0', skipped: '0', warned: '0', missing: '1' });
+    it('with nothing downloaded, every distro is missing and the totals are empty', () => {
+      expect(sum(['debian-12']).outputs).toEqual({ passed: '', failed: '', skipped: '', warned: '', missing: '1', conclusion: 'infrastructure-failure' });
+    });
+
+    it('a leg whose infrastructure failed is not judged, whatever its counts', () => {
+      mkdirSync(join(dir, 'xen-conformance-reports', 'xen-conformance-debian-12-attempt-1'), { recursive: true });
+      writeFileSync(
+        join(dir, 'xen-conformance-reports', 'xen-conformance-debian-12-attempt-1', 'report.json'),
+        JSON.stringify({ totals: totals({}), infraError: { phase: 'build base image', message: 'x', serialTail: [] } }),
+      );
+      expect(sum(['debian-12']).outputs).toMatchObject({ failed: '', conclusion: 'infrastructure-failure' });
+    });
+
+    it('a judged run follows its verdict: failures that are expected or no regression are a success', () => {
+      report('xen-conformance-debian-12-attempt-1', { pass: 9, fail: 2 });
+      const file = join(dir, 'xen-conformance-reports', 'xen-conformance-debian-12-attempt-1', 'report.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), verdict: { conclusion: 'success', failing: [], nowPassing: [] } }));
+      expect(sum(['debian-12']).outputs).toEqual({ passed: '9', failed: '2', skipped: '0', warned: '0', missing: '0', conclusion: 'success' });
     });
   });
 });

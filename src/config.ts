@@ -1,4 +1,6 @@
 // One settings object for the action and the CLI. (Filled in: see parseSettings.)
+import type { Report } from './report/types.js';
+
 export type Accel = 'auto' | 'kvm' | 'tcg';
 
 export interface Timeouts {
@@ -35,6 +37,21 @@ export interface RunConfig {
   image?: CloudImageSource;
   /** Where Xen runs: a VM on the runner (the default) or a machine of the user's over SSH. */
   target: Target;
+  /** Checks known to fail, with why: reported as failing, marked expected, not failing the job. */
+  expectedFailures: ExpectedFailure[];
+  /** An earlier run's report: with it, only regressions fail the job. */
+  baseline?: Baseline;
+}
+
+export interface ExpectedFailure {
+  id: string;
+  reason: string;
+}
+
+export interface Baseline {
+  /** Absolute path of the report.json, as the summary names it. */
+  path: string;
+  report: Report;
 }
 
 export type Target = { kind: 'qemu' } | SshTargetConfig;

@@ -10,6 +10,7 @@ export async function makeDirs(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Something already there is fine if it is a directory (a file stays the caller's EEXIST).
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await fs.stat(dir)).isDirectory()) throw err;
   }
 }

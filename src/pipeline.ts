@@ -14,6 +14,7 @@ import { CLEANUP_SCRIPT } from './guest/dom0-scripts.js';
 import { guestConsole, startGuest } from './guest/start.js';
 import type { AccelChoice } from './host/accel.js';
 import { setEnvironment } from './host/environment.js';
+import { TOOL_NAME, VERSION } from './version.js';
 import type { Host } from './host/host.js';
 import { QemuHost } from './host/qemu.js';
 import { CONNECT_PHASE, SshHost } from './host/ssh-host.js';
@@ -32,7 +33,7 @@ import { MIGRATE_TO_DIR } from './transport/ssh.js';
 import { makeDirs } from './dirs.js';
 
 export { SECOND_CONNECT_PHASE };
-export const TOOL = { name: 'xen-conformance', version: '0.1.0' };
+export const TOOL = { name: TOOL_NAME, version: VERSION };
 
 export interface Prepared {
   config: Omit<RunConfig, 'packages'>;
@@ -88,9 +89,11 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       distro: profile.id,
       target: config.target.kind === 'ssh' ? `ssh (${sshTargetName(config.target)})` : `qemu (${hostAccel?.kind})`,
       candidates: candidates.length ? candidates.map((c) => `${c.name} ${c.version} ${c.arch}`) : [`${profile.metaPackage} (archive)`],
+      ...(profile.verified ? {} : { profileUnverified: true }),
     },
     hooks.log,
   );
+  if (!profile.verified) out.log(`${profile.title}: this profile is not verified end to end (built from its packaging and docs; see the README's distro table)`);
   const where = hostAccel ? `accelerator ${hostAccel.kind} (${hostAccel.why})` : `target ${out.report.target}`;
   out.log(`${profile.title}; candidates: ${out.report.candidates.join(', ')}; ${where}`);
   const plan = planRun(config.checks);

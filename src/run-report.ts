@@ -13,7 +13,7 @@ export class RunReport {
   private readonly phases: PhaseTiming[] = [];
 
   constructor(
-    head: Pick<Report, 'tool' | 'distro' | 'target' | 'candidates'>,
+    head: Pick<Report, 'tool' | 'distro' | 'target' | 'candidates' | 'profileUnverified'>,
     private readonly out: (line: string) => void,
   ) {
     this.report = { ...head, startedAt: new Date(this.t0).toISOString(), finishedAt: '', phases: this.phases, checks: this.results, totals: totalsOf([]) };

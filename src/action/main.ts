@@ -1,11 +1,16 @@
-// The action: read inputs -> runConformance() -> publish. Nothing else.
+// The action: read inputs -> runConformance() -> judge -> publish. Nothing else.
 import * as core from '@actions/core';
 import { InputError } from '../errors.js';
 import { cancelRun, runConformance } from '../pipeline.js';
 import { prepare } from '../prepare.js';
 import { toAnnotations } from '../report/annotations.js';
-import { toMarkdown } from '../report/summary.js';
+import { judgeAndWrite } from '../report/finish.js';
+import { resultLine } from '../report/progress.js';
+import { runUrlFromEnv, toMarkdown } from '../report/summary.js';
 import { type RawSettings, SETTING_NAMES } from '../settings.js';
+import { phaseGrouper } from './log.js';
+import { outputsOf } from './outputs.js';
+import { saveRunDir } from './state.js';
 
 async function main(): Promise<void> {
   const raw = Object.fromEntries(SETTING_NAMES.map((n) => [n, core.getInput(n)])) as RawSettings;
@@ -21,6 +26,8 @@ async function main(): Promise<void> {
     prepared = await prepare(raw);
   } catch (e) {
     if (e instanceof InputError) {
+      // Nothing ran: no count reads as "0 failed".
+      core.setOutput('conclusion', 'infrastructure-failure');
       core.setFailed(e.message);
       process.exitCode = 2;
       return;
@@ -30,29 +37,36 @@ async function main(): Promise<void> {
   // GitHub cancels a job with SIGINT, then SIGTERM: stop the VM, keep the partial report.
   process.on('SIGINT', () => cancelRun('SIGINT'));
   process.on('SIGTERM', () => cancelRun('SIGTERM'));
+  const log = phaseGrouper(core);
   const out = await runConformance(prepared, {
-    log: (line) => core.info(line),
-    onRunDir: (dir) => core.saveState('runDir', dir),
+    log: (line) => log.line(line),
+    onResult: (r) => core.info(resultLine(r)),
+    onRunDir: saveRunDir,
   });
-  const { report } = out;
-  await core.summary.addRaw(toMarkdown(report)).write();
+  log.end();
+  const runUrl = runUrlFromEnv(process.env);
+  const { config } = prepared;
+  const done = await judgeAndWrite(out.report, { expectedFailures: config.expectedFailures ?? [], baseline: config.baseline }, config.outDir, runUrl);
+  const { report } = done;
+  await core.summary.addRaw(toMarkdown(report, { runUrl })).write();
   for (const a of toAnnotations(report)) {
     const props = { title: a.title };
     if (a.level === 'error') core.error(a.message, props);
     else if (a.level === 'warning') core.warning(a.message, props);
     else core.notice(a.message, props);
   }
-  core.setOutput('passed', report.totals.pass);
-  core.setOutput('failed', report.totals.fail + report.totals.error);
-  core.setOutput('skipped', report.totals.skip + report.totals['not-applicable']);
-  core.setOutput('report', out.files.json);
-  core.setOutput('junit', out.files.junit);
-  if (out.exitCode === 3) core.setFailed(`infrastructure failed in phase "${report.infraError?.phase}": ${report.infraError?.message}`);
-  else if (out.exitCode === 1) core.setFailed(`${report.totals.fail + report.totals.error} conformance check(s) failed; see the job summary`);
-  process.exitCode = out.exitCode;
+  for (const [k, v] of Object.entries(outputsOf(report))) core.setOutput(k, v);
+  core.setOutput('report', done.files.json);
+  core.setOutput('junit', done.files.junit);
+  const failing = report.verdict?.failing ?? [];
+  // A cancel reads the same ("infrastructure failed in phase ...: cancelled (SIGINT) during ..."); the conclusion output tells them apart.
+  if (report.infraError) core.setFailed(`infrastructure failed in phase "${report.infraError.phase}": ${report.infraError.message}`);
+  else if (done.exitCode === 1) core.setFailed(`${failing.length} conformance check(s) fail the job${config.baseline ? ' (regressions against the baseline)' : ''}: ${failing.join(', ')}; see the job summary`);
+  process.exitCode = done.exitCode;
 }
 
 main().catch((e) => {
+  core.setOutput('conclusion', 'infrastructure-failure');
   core.setFailed(`unexpected failure: ${(e as Error).stack ?? e}`);
   process.exitCode = 3;
 });

@@ -5,9 +5,10 @@ import * as core from '@actions/core';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MASTER_PIDFILE, MIGRATE_TO_DIR } from '../transport/ssh.js';
+import { runDirOf } from './state.js';
 
 async function post(): Promise<void> {
-  const dir = core.getState('runDir');
+  const dir = runDirOf();
   if (!dir) return;
   for (const [file, what] of [
     ['qemu.pid', 'the VM'],

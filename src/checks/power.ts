@@ -19,7 +19,7 @@ const ANSWERED: Record<XenpmQuery, RegExp> = {
 const BROKEN = /failed to get the handler|failed to get (the )?processor information|usage: xenpm|Ambig(u|i)ous options/i;
 
 /** What xenpm says when the platform has nothing to report (xenpm.c: no cpufreq or cpuidle data uploaded to Xen). */
-const UNAVAILABLE = /failed to get cpufreq parameter|is not enabled|is disabled|no valid information|failed to get (the )?(max )?c-?states?|not supported/i;
+const UNAVAILABLE = /failed to get cpufreq parameter|is not enabled|is disabled|no valid information|failed to get (the )?(max )?c-?states?|not supported|Cannot get Xen|Function not implemented/i;
 
 export type XenpmAnswer =
   | { kind: 'ok' }

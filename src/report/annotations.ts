@@ -1,7 +1,7 @@
 // Annotations for the workflow run page. Pure: the caller hands them to
 // @actions/core. GitHub shows at most 10 errors and 10 warnings per step, so
 // the overflow is folded into one annotation instead of being silently lost.
-import { stripVTControlCharacters } from 'node:util';
+import { clean } from './clean.js';
 import type { Report } from './types.js';
 
 export interface Annotation {
@@ -14,8 +14,6 @@ const MAX_PER_LEVEL = 10;
 const SERIAL_LINES = 20;
 const NOUN: Record<Annotation['level'], string> = { error: 'failures', warning: 'warnings', notice: 'notices' };
 
-// Colour codes and control bytes from serial logs are noise in the UI.
-const clean = (s: string) => stripVTControlCharacters(s).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 
 export function toAnnotations(report: Report): Annotation[] {
   // id is kept alongside so the grouped annotation can name what it folds.
@@ -34,13 +32,20 @@ export function toAnnotations(report: Report): Annotation[] {
     });
   }
 
+  const v = report.verdict;
   for (const c of report.checks) {
     if (c.status !== 'fail' && c.status !== 'error' && c.status !== 'warn') continue;
     const message = clean(c.message) + (c.remedy ? `\n\nRemedy: ${clean(c.remedy)}` : '');
+    // Judged: what does not fail the job is a warning, and says why.
+    const failsJob = c.status !== 'warn' && (!v || v.failing.includes(c.id));
+    const why = c.expected !== undefined ? `, expected: ${clean(c.expected)}` : c.change && c.change !== 'unchanged' ? `, ${c.change}` : '';
     all.push({
       id: c.id,
-      a: { level: c.status === 'warn' ? 'warning' : 'error', title: `${c.id}: ${c.title} (${c.status})`, message },
+      a: { level: failsJob ? 'error' : 'warning', title: `${c.id}: ${c.title} (${c.status}${why})`, message },
     });
+  }
+  for (const id of v?.nowPassing ?? []) {
+    all.push({ id, a: { level: 'warning', title: `${id}: now passes`, message: `${id} now passes: remove it from expected-failures` } });
   }
 
   const out: Annotation[] = [];

@@ -34,26 +34,39 @@ function evidenceText(evidence: readonly Evidence[]): string {
     .join('\n\n');
 }
 
+/** What the verdict made of a failing check, for viewers that show only the failure's type and body. */
+function judged(c: CheckResult): { type?: string; line?: string } {
+  if (c.expected !== undefined) return { type: 'expected', line: `Expected failure (does not fail the job): ${c.expected}` };
+  if (c.change === 'regression') return { type: 'regression', line: 'Regression: passed in the baseline, fails now (fails the job)' };
+  if (c.change === 'still-failing') return { type: 'still-failing', line: 'Still failing: failed in the baseline too (does not fail the job)' };
+  if (c.change === 'new') return { type: 'new', line: 'New: not judged in the baseline (does not fail the job)' };
+  return {};
+}
+
 function testcase(c: CheckResult): string {
   const open = `    <testcase classname="${xmlAttr(c.where)}" name="${xmlAttr(`${c.id}: ${c.title}`)}" time="${secs(c.durationMs)}"`;
   const evidence = evidenceText(c.evidence);
   const inner: string[] = [];
   switch (c.status) {
     case 'fail': {
-      const body = [c.message, c.remedy && `Remedy: ${c.remedy}`, evidence].filter(Boolean).join('\n\n');
-      inner.push(`      <failure message="${xmlAttr(c.message)}" type="fail">${xmlText(body)}</failure>`);
+      const j = judged(c);
+      const body = [j.line, c.message, c.remedy && `Remedy: ${c.remedy}`, evidence].filter(Boolean).join('\n\n');
+      inner.push(`      <failure message="${xmlAttr(c.message)}" type="${j.type ?? 'fail'}">${xmlText(body)}</failure>`);
       break;
     }
-    case 'error':
-      inner.push(`      <error message="${xmlAttr(c.message)}" type="error">${xmlText([c.message, evidence].filter(Boolean).join('\n\n'))}</error>`);
+    case 'error': {
+      const j = judged(c);
+      inner.push(`      <error message="${xmlAttr(c.message)}" type="${j.type ?? 'error'}">${xmlText([j.line, c.message, evidence].filter(Boolean).join('\n\n'))}</error>`);
       break;
+    }
     case 'skip':
     case 'not-applicable':
       inner.push(`      <skipped message="${xmlAttr(`${c.status}: ${c.message}`)}"/>`);
       break;
   }
   // JUnit has no "warning" outcome: a warn passes, and says so in its output.
-  const out = [c.status === 'warn' ? `WARN: ${c.message}` : '', evidence].filter(Boolean).join('\n\n');
+  const fixed = c.change === 'fixed' ? 'Fixed: failed in the baseline, passes now' : '';
+  const out = [c.status === 'warn' ? `WARN: ${c.message}` : '', fixed, evidence].filter(Boolean).join('\n\n');
   if (out) inner.push(`      <system-out>${xmlText(out)}</system-out>`);
   return inner.length ? `${open}>\n${inner.join('\n')}\n    </testcase>` : `${open}/>`;
 }

@@ -26,6 +26,26 @@ export interface CheckResult {
   evidence: Evidence[];
   /** What a packager can do about a failure. */
   remedy?: string;
+  /** Listed in expected-failures: the reason given there (see verdict.ts). */
+  expected?: string;
+  /** Against the baseline report, when one was given. */
+  change?: Change;
+}
+
+/** A check against the baseline: regression (was pass or warn, now fail or error), fixed, still failing, new, or unchanged. */
+export type Change = 'regression' | 'fixed' | 'still-failing' | 'new' | 'unchanged';
+
+/** How the run ends for the job: only what is not expected and (with a baseline) a regression fails it. */
+export type Conclusion = 'success' | 'failure' | 'infrastructure-failure' | 'cancelled';
+
+export interface Verdict {
+  conclusion: Conclusion;
+  /** The checks that fail the job. */
+  failing: string[];
+  /** Checks listed in expected-failures that passed this time. */
+  nowPassing: string[];
+  /** The baseline report this run was compared with. */
+  baseline?: { path: string; startedAt: string; xenVersion?: string; candidates: string[] };
 }
 
 export interface PhaseTiming {
@@ -62,6 +82,10 @@ export interface Report {
   infraError?: InfraError;
   /** Settings of the test environment this tool chose (a VM host's), not the candidates': the report says so. */
   environment?: { xenOptions: string[] };
+  /** The distro profile has not run end to end on this project's machines (built from its packaging and docs only). */
+  profileUnverified?: boolean;
+  /** Set once the run is judged (expected failures, baseline); absent in reports of older versions. */
+  verdict?: Verdict;
 }
 
 export function totalsOf(checks: readonly CheckResult[]): Totals {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toJson } from './json.js';
 import { toJUnit } from './junit.js';
-import { toMarkdown } from './summary.js';
+import { type SummaryOptions, toMarkdown } from './summary.js';
 import type { Report } from './types.js';
 import { makeDirs } from '../dirs.js';
 
@@ -10,6 +10,7 @@ import { makeDirs } from '../dirs.js';
 export async function writeReportFiles(
   report: Report,
   outDir: string,
+  summary: SummaryOptions = {},
 ): Promise<{ json: string; junit: string; summary: string }> {
   const dir = path.resolve(outDir);
   await makeDirs(dir);
@@ -21,7 +22,7 @@ export async function writeReportFiles(
   await Promise.all([
     writeFile(paths.json, toJson(report), 'utf8'),
     writeFile(paths.junit, toJUnit(report), 'utf8'),
-    writeFile(paths.summary, toMarkdown(report), 'utf8'),
+    writeFile(paths.summary, toMarkdown(report, summary), 'utf8'),
   ]);
   return paths;
 }
