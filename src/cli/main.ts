@@ -14,14 +14,8 @@ import { judgeAndWrite } from '../report/finish.js';
 import { toJson } from '../report/json.js';
 import { resultLine } from '../report/progress.js';
 import { runUrlFromEnv, toMarkdown } from '../report/summary.js';
-import {
-  baselineDistroProblem,
-  parseExpectedFailures,
-  readReportFile,
-  type RawSettings,
-  SETTING_NAMES,
-  throwInput,
-} from '../settings.js';
+import { baselineDistroProblem, parseExpectedFailures, readReportFile } from '../judge-inputs.js';
+import { type RawSettings, SETTING_NAMES, throwInput } from '../settings.js';
 import { VERSION } from '../version.js';
 import { helpText, USAGE } from './help.js';
 
