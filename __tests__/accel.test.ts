@@ -70,10 +70,10 @@ describe('decideAccel', () => {
 });
 
 describe("the test environment's options on Xen's command line", () => {
-  test('every VM host gets bootscrub=0; under KVM the CET options too; the drop-in appends to what earlier files set', async () => {
+  test('under TCG nothing is added (bootscrub=0 measured no gain); under KVM the CET options; the drop-in appends to what earlier files set', async () => {
     const { environmentDropin, environmentXenOptions } = await import('../src/host/environment.js');
-    expect(environmentXenOptions(decideAccel('auto', kvmVerdict(sandbox(false))))).toEqual(['bootscrub=0']);
-    expect(environmentXenOptions(decideAccel('auto', kvmVerdict(github(true))))).toEqual(['bootscrub=0', 'cet=no-shstk,no-ibt']);
-    expect(environmentDropin(['bootscrub=0', 'cet=no-shstk,no-ibt'])).toMatch(/^GRUB_CMDLINE_XEN="\$GRUB_CMDLINE_XEN bootscrub=0 cet=no-shstk,no-ibt"$/m);
+    expect(environmentXenOptions(decideAccel('auto', kvmVerdict(sandbox(false))))).toEqual([]);
+    expect(environmentXenOptions(decideAccel('auto', kvmVerdict(github(true))))).toEqual(['cet=no-shstk,no-ibt']);
+    expect(environmentDropin(['cet=no-shstk,no-ibt'])).toMatch(/^GRUB_CMDLINE_XEN="\$GRUB_CMDLINE_XEN cet=no-shstk,no-ibt"$/m);
   });
 });

@@ -268,9 +268,9 @@ describe('what the summary says of the run itself', () => {
   test('an unverified profile is named in the headline; the test environment\'s Xen options are stated', async () => {
     const { toMarkdown: renderSummary } = await import('../src/report/summary.js');
     const base = JSON.parse(JSON.stringify(await import('./fixtures/report-debian12-baseline.json', { with: { type: 'json' } }).then((m) => m.default)));
-    const md = renderSummary({ ...base, distro: 'fedora-45', profileUnverified: true, environment: { xenOptions: ['bootscrub=0'] } });
+    const md = renderSummary({ ...base, distro: 'fedora-45', profileUnverified: true, environment: { xenOptions: ['cet=no-shstk,no-ibt'] } });
     expect(md.split('\n')[0]).toMatch(/^## .* · fedora-45 · profile not verified end to end · /);
-    expect(md).toContain('Test environment: Xen booted with `bootscrub=0` (a setting of this VM, not of the packages).');
+    expect(md).toContain('Test environment: Xen booted with `cet=no-shstk,no-ibt` (a setting of this VM, not of the packages).');
     expect(renderSummary(base).split('\n')[0]).not.toMatch(/not verified/);
   });
 });

@@ -112,7 +112,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
     if (plan.needsHost) {
       const h = await bringUpHosts(run);
       if (config.image) await out.phase('prepare the cloud image', () => prepareCloudImage(h, profile, config.timeouts, (l) => out.log(l)));
-      if (hostAccel) {
+      // Only where the accelerator needs something (KVM: the CET options); under TCG nothing is added.
+      if (hostAccel?.xenOptions.length) {
         const env = await setEnvironment(h, profile, hostAccel, 'install candidates');
         out.report.environment = { xenOptions: env.options };
         out.log(`Xen's command line in this VM also gets ${env.options.join(' ')} (a setting of the test environment, not of the packages: ${env.file})`);
