@@ -39904,16 +39904,9 @@ const XEN_PACKAGES = {
     xenstoreUtils: 'xen-runtime',
 };
 const UNITS = { commons: 'xenstored', domains: 'xendomains', atBoot: ['xenstored', 'xenconsoled', 'xendomains'] };
-/**
- * Fedora's current release in December 2026: Fedora ships every six months
- * (43 on 2025-10-28, 44 in April 2026), so 45 is the one released in
- * autumn 2026 (see notes/distros-readme.md for what that rests on).
- */
-const fedora = (version) => new RpmProfile({
-    id: `fedora-${version}`,
-    title: `Fedora Linux ${version}`,
+/** What Fedora and the Virt SIG's CentOS share: the same spec's packages, units and tools. */
+const FEDORA_PACKAGING = {
     family: 'rpm',
-    osRelease: { id: 'fedora', versionId: String(version) },
     packages: rpmPackages(DNF),
     boot: fedoraGrub,
     initramfs: dracutInitramfs,
@@ -39922,6 +39915,17 @@ const fedora = (version) => new RpmProfile({
     services: UNITS,
     xenPackages: XEN_PACKAGES,
     hotplugScriptDir: '/etc/xen/scripts',
+};
+/**
+ * Fedora's current release in December 2026: Fedora ships every six months
+ * (43 on 2025-10-28, 44 in April 2026), so 45 is the one released in
+ * autumn 2026 (see notes/distros-readme.md for what that rests on).
+ */
+const fedora = (version) => new RpmProfile({
+    id: `fedora-${version}`,
+    title: `Fedora Linux ${version}`,
+    ...FEDORA_PACKAGING,
+    osRelease: { id: 'fedora', versionId: String(version) },
     cloudImagePage: 'https://fedoraproject.org/cloud/download',
 });
 /**
@@ -39933,16 +39937,8 @@ const fedora = (version) => new RpmProfile({
 const centosStream9 = new RpmProfile({
     id: 'centos-stream-9',
     title: 'CentOS Stream 9 (Virt SIG Xen)',
-    family: 'rpm',
+    ...FEDORA_PACKAGING,
     osRelease: { id: 'centos', versionId: '9' },
-    packages: rpmPackages(DNF),
-    boot: fedoraGrub,
-    initramfs: dracutInitramfs,
-    init: fedoraInit,
-    metaPackage: 'xen',
-    services: UNITS,
-    xenPackages: XEN_PACKAGES,
-    hotplugScriptDir: '/etc/xen/scripts',
     cloudImagePage: 'https://cloud.centos.org/centos/9-stream/x86_64/images/',
 });
 

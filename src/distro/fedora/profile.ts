@@ -48,6 +48,19 @@ const XEN_PACKAGES = {
 
 const UNITS = { commons: 'xenstored', domains: 'xendomains', atBoot: ['xenstored', 'xenconsoled', 'xendomains'] };
 
+/** What Fedora and the Virt SIG's CentOS share: the same spec's packages, units and tools. */
+const FEDORA_PACKAGING = {
+  family: 'rpm',
+  packages: rpmPackages(DNF),
+  boot: fedoraGrub,
+  initramfs: dracutInitramfs,
+  init: fedoraInit,
+  metaPackage: 'xen',
+  services: UNITS,
+  xenPackages: XEN_PACKAGES,
+  hotplugScriptDir: '/etc/xen/scripts',
+} as const;
+
 /**
  * Fedora's current release in December 2026: Fedora ships every six months
  * (43 on 2025-10-28, 44 in April 2026), so 45 is the one released in
@@ -57,16 +70,8 @@ export const fedora = (version: number) =>
   new RpmProfile({
     id: `fedora-${version}`,
     title: `Fedora Linux ${version}`,
-    family: 'rpm',
+    ...FEDORA_PACKAGING,
     osRelease: { id: 'fedora', versionId: String(version) },
-    packages: rpmPackages(DNF),
-    boot: fedoraGrub,
-    initramfs: dracutInitramfs,
-    init: fedoraInit,
-    metaPackage: 'xen',
-    services: UNITS,
-    xenPackages: XEN_PACKAGES,
-    hotplugScriptDir: '/etc/xen/scripts',
     cloudImagePage: 'https://fedoraproject.org/cloud/download',
   });
 
@@ -79,15 +84,7 @@ export const fedora = (version: number) =>
 export const centosStream9 = new RpmProfile({
   id: 'centos-stream-9',
   title: 'CentOS Stream 9 (Virt SIG Xen)',
-  family: 'rpm',
+  ...FEDORA_PACKAGING,
   osRelease: { id: 'centos', versionId: '9' },
-  packages: rpmPackages(DNF),
-  boot: fedoraGrub,
-  initramfs: dracutInitramfs,
-  init: fedoraInit,
-  metaPackage: 'xen',
-  services: UNITS,
-  xenPackages: XEN_PACKAGES,
-  hotplugScriptDir: '/etc/xen/scripts',
   cloudImagePage: 'https://cloud.centos.org/centos/9-stream/x86_64/images/',
 });
