@@ -66,11 +66,22 @@ const withLines = (...extra: string[]) => serial([...CLEAN_LINES.slice(0, -2), .
 
 const HYPERVISOR = { name: 'xen-hypervisor-4.17-amd64', version: '4.17.7+13-g2445b30a44-0+deb12u1' };
 
+/** What GRUB's own tools said of the real grub.cfg's Xen entries and the files they load. */
+const XEN_FILES = ['/boot/xen-4.17-amd64.gz', '/boot/xen-4.17-amd64.efi'];
+const MODULES = ['/boot/vmlinuz-6.1.0-56-amd64', '/boot/initrd.img-6.1.0-56-amd64'];
+const GRUB_CAN_LOAD: Answers = {
+  'grub-script-check /boot/grub/grub.cfg': {},
+  ...Object.fromEntries([...XEN_FILES, ...MODULES].map((f) => [`test -f ${f}`, {}])),
+  ...Object.fromEntries(XEN_FILES.map((f) => [`grub-file --is-x86-multiboot2 ${f}`, {}])),
+  'gzip -t /boot/xen-4.17-amd64.gz': {},
+};
+
 /** A host that installed Debian's Xen packages and came back in dom0. */
 function goodAnswers(over: Answers = {}): Answers {
   return {
     'cat /boot/grub/grub.cfg': { stdout: XEN },
     'cat /boot/grub/grubenv': { stdout: GRUBENV() },
+    ...GRUB_CAN_LOAD,
     'cat /proc/xen/capabilities': { stdout: 'control_d\n' },
     'cat /proc/cmdline': { stdout: DOM0_CMDLINE },
     'xl info': { stdout: XL_INFO() },
@@ -97,8 +108,41 @@ describe('boot.grub-xen-entry', () => {
   test('passes on the real grub.cfg generated with the Xen packages, naming the first Xen entry', async () => {
     const r = await runOne(grubXenEntry, goodAnswers());
     expect(r.status).toBe('pass');
-    expect(r.message).toBe('5 Xen entries, first: "Debian GNU/Linux, with Xen hypervisor"');
-    expect(r.evidence.map((e) => [e.command, e.exitCode])).toEqual([['cat /boot/grub/grub.cfg', 0]]);
+    expect(r.message).toBe('5 Xen entries, first: "Debian GNU/Linux, with Xen hypervisor"; the config parses and GRUB can load what they name');
+    expect(r.evidence.map((e) => e.command)).toEqual([
+      'cat /boot/grub/grub.cfg',
+      'grub-script-check /boot/grub/grub.cfg',
+      ...XEN_FILES.flatMap((f) => [`test -f ${f}`, `grub-file --is-x86-multiboot2 ${f}`, ...(f.endsWith('.gz') ? [`gzip -t ${f}`] : [])]),
+      ...MODULES.map((f) => `test -f ${f}`),
+    ]);
+  });
+
+  test('fails when the hypervisor is cut short: GRUB reads its header but cannot decompress it all (gzip -t)', async () => {
+    const r = await runOne(
+      grubXenEntry,
+      goodAnswers({ 'gzip -t /boot/xen-4.17-amd64.gz': { code: 1, stderr: '\ngzip: /boot/xen-4.17-amd64.gz: unexpected end of file\n' } }),
+    );
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe(
+      '5 Xen entries, but GRUB cannot boot them: /boot/xen-4.17-amd64.gz is not a whole gzip stream (gzip -t: gzip: /boot/xen-4.17-amd64.gz: unexpected end of file): GRUB cannot decompress it',
+    );
+    expect(r.remedy).toMatch(/hypervisor file in \/boot/);
+  });
+
+  test('fails when the config does not parse, or an entry loads what is not there or not multiboot2', async () => {
+    const r = await runOne(
+      grubXenEntry,
+      goodAnswers({
+        'grub-script-check /boot/grub/grub.cfg': { code: 1, stderr: 'error: syntax error.\nerror: Incorrect command.\n' },
+        'test -f /boot/initrd.img-6.1.0-56-amd64': { code: 1 },
+        'test -f /boot/boot/initrd.img-6.1.0-56-amd64': { code: 1 },
+        'grub-file --is-x86-multiboot2 /boot/xen-4.17-amd64.efi': { code: 1 },
+      }),
+    );
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/grub-script-check \/boot\/grub\/grub\.cfg says: error: syntax error\. \| error: Incorrect command\./);
+    expect(r.message).toMatch(/\/boot\/xen-4\.17-amd64\.efi is not a multiboot2 image \(grub-file --is-x86-multiboot2\)/);
+    expect(r.message).toMatch(/the module \/boot\/initrd\.img-6\.1\.0-56-amd64 does not exist/);
   });
 
   test('fails on the real grub.cfg without Xen, saying no entry loads Xen and to run update-grub', async () => {
@@ -183,6 +227,22 @@ describe('boot.default-is-xen', () => {
     expect(r.status).toBe('fail');
     expect(r.message).toBe('set default="Windows 10" names no entry in /boot/grub/grub.cfg');
   });
+
+  test('judges the config as the install left it: passes when the install already made Xen the default, saying what update-grub changed', async () => {
+    const r = await runOne(defaultIsXen, goodAnswers(), goodFacts({ bootConfigAfterInstall: { config: XEN, savedDefault: GRUBENV() } }));
+    expect(r.status).toBe('pass');
+    expect(r.message).toBe('the default entry is "Debian GNU/Linux, with Xen hypervisor", already as the install left it; update-grub changed nothing');
+  });
+
+  test('fails when only the regeneration made Xen the default: the install itself did not update the boot entries', async () => {
+    const r = await runOne(defaultIsXen, goodAnswers(), goodFacts({ bootConfigAfterInstall: { config: PLAIN, savedDefault: GRUBENV() } }));
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe(
+      'right after the install, the default entry (set default="0") is "Debian GNU/Linux", which does not boot Xen; only update-grub afterwards made the Xen entry the default',
+    );
+    expect(r.remedy).toMatch(/run update-grub from the hypervisor package's postinst/);
+    expect(r.evidence.map((e) => e.command)).toContain('/boot/grub/grub.cfg as the install left it (before update-grub)');
+  });
 });
 
 describe('boot.reaches-dom0', () => {
@@ -191,6 +251,25 @@ describe('boot.reaches-dom0', () => {
     expect(r.status).toBe('pass');
     expect(r.message).toBe('dom0 up under Xen 4.17.7 (xen-hypervisor-4.17-amd64 4.17.7+13-g2445b30a44-0+deb12u1), boot id changed');
     expect(r.evidence.map((e) => e.command)).toEqual(['cat /proc/xen/capabilities', 'cat /proc/cmdline', 'xl info']);
+  });
+
+  test("fails with GRUB's own words when the console showed GRUB could not load the entry, asking the host nothing", async () => {
+    const grubSerial = 'Loading Xen 4.17-amd64 ...\r\nerror: premature end of file /boot/xen-4.17-amd64.gz.\r\n\r\nPress any key to continue...';
+    const host = fakeHost({});
+    const r = await runCheck(reachesDom0, host, goodFacts({ bootIdAfterReboot: undefined, serialSinceReboot: grubSerial, bootFailure: { kind: 'grub', words: 'GRUB: error: premature end of file /boot/xen-4.17-amd64.gz.', lines: grubSerial.split('\r\n') } }));
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('GRUB could not boot the default entry: error: premature end of file /boot/xen-4.17-amd64.gz.');
+    expect(r.remedy).toMatch(/grub\.cfg in the report/);
+    expect(r.evidence.map((e) => e.command)).toEqual(['serial console since the reboot (the lines that show it)']);
+    expect(r.evidence[0].output).toMatch(/error: premature end of file/);
+    expect(host.calls).toEqual([]);
+  });
+
+  test('fails naming the panic when the machine panicked on the way into dom0', async () => {
+    const r = await runOne(reachesDom0, {}, goodFacts({ bootIdAfterReboot: undefined, bootFailure: { kind: 'panic', words: 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100', lines: ['[ 12.3] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100'] } }));
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('the machine panicked while booting into Xen: Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100');
+    expect(r.remedy).toMatch(/grub\.d snippet/);
   });
 
   test('fails when the boot id did not change (or was never read), without asking the host', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { errorTail, installFailureCause, panicIn } from '../src/diagnose.js';
+import { bootFailureIn, diskFull, errorTail, panicIn } from '../src/diagnose.js';
 
 describe('panicIn', () => {
   it('names a Linux panic, here dom0 killed by an init that exits', () => {
@@ -21,14 +21,42 @@ describe('panicIn', () => {
   });
 });
 
-describe('installFailureCause', () => {
+describe('diskFull', () => {
   it('recognises a full disk in dpkg output and says what to do', () => {
     const out = "dpkg: error processing archive /root/xc-candidates/x.deb (--unpack):\n cannot copy extracted data for './usr/share/x' to '/usr/share/x.dpkg-new': failed to write (No space left on device)\n";
-    expect(installFailureCause(out)).toMatch(/disk is full \(No space left on device\).*look for a script that fills the disk/);
+    expect(diskFull(out)).toMatch(/disk is full \(No space left on device\).*look for a script that fills the disk/);
   });
 
   it("leaves other failures to the package manager's own words", () => {
-    expect(installFailureCause('E: Unable to correct problems, you have held broken packages.')).toBeUndefined();
+    expect(diskFull('E: Unable to correct problems, you have held broken packages.')).toBeUndefined();
+  });
+});
+
+describe('bootFailureIn', () => {
+  it("names GRUB's error when an entry cannot load: the serial console of a real run, a hypervisor cut short in its package", () => {
+    // GRUB 2.06 (Debian 12) on the serial terminal, menu escapes and all, after the reboot.
+    const serial =
+      '\x1b[0m\x1b[30m\x1b[47m*Debian GNU/Linux, with Xen hypervisor\x1b[0m\r\n\x1b[2J\x1b[0;0H  Booting `Debian GNU/Linux, with Xen hypervisor\'\r\n\r\nLoading Xen 4.17-amd64 ...\r\nerror: the length of a stored block does not match.\r\nLoading Linux 6.1.0-57-amd64 ...\r\nerror: you need to load the kernel first.\r\n\r\nPress any key to continue...';
+    const f = bootFailureIn(serial)!;
+    expect(f).toMatchObject({ kind: 'grub', words: 'GRUB: error: the length of a stored block does not match.' });
+    expect(f.lines).toEqual(expect.arrayContaining(['Loading Xen 4.17-amd64 ...', 'error: the length of a stored block does not match.']));
+  });
+
+  it('ignores "error:" once Xen or Linux runs (their own messages are judged by other checks)', () => {
+    expect(bootFailureIn('Loading Xen 4.17 ...\n(XEN) Xen version 4.17\nerror: something in dom0\n')).toBeUndefined();
+    expect(bootFailureIn('[    0.000000] Linux version 6.1.0\nerror: x\n')).toBeUndefined();
+  });
+
+  it('names a panic during the boot', () => {
+    expect(bootFailureIn('(XEN) Xen version 4.17\n[ 12.3] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n')).toMatchObject({
+      kind: 'panic',
+      words: 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100',
+      lines: expect.arrayContaining(['[ 12.3] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100']),
+    });
+  });
+
+  it('says nothing while the machine boots normally', () => {
+    expect(bootFailureIn('Loading Xen 4.17-amd64 ...\nLoading Linux 6.1.0-40-amd64 ...\nLoading initial ramdisk ...\n(XEN) Xen version 4.17.6\n')).toBeUndefined();
   });
 });
 

@@ -51,6 +51,7 @@ const fakedoraPackages: PackageManager = {
   readFile: () => Promise.reject(new Error('not read in this test')),
   isOwnReport: () => false,
   installFailureLines: (output) => output.split('\n').filter((l) => /nothing provides/.test(l)),
+  installFailureCause: () => undefined,
   kernelReconfigureCommand: (release) => ['kernel-install', 'add', release, `/lib/modules/${release}/vmlinuz`],
   ownerQueryHint: 'rpm -qf',
   sharedLibDependsHint: 'the automatic library Requires',
@@ -60,6 +61,7 @@ const fakedoraBoot: BootConfig = {
   configPath: '/boot/grub2/grub.cfg',
   savedDefaultPath: '/boot/grub2/grubenv',
   regenerateCommand: () => ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg'],
+  grubTools: { scriptCheck: 'grub2-script-check', file: 'grub2-file' },
   dropInPath: (name) => `/etc/default/grub-${name}`,
   xenDefaultAdvice: 'Have the hypervisor package make the Xen entry the saved default (grub2-set-default).',
 };
@@ -116,11 +118,23 @@ interface Family {
   brokenMeta: string;
 }
 
+/** GRUB's own tools, as this family names them, finding the real grub.cfg's Xen entries loadable. */
+const grubCanLoad = (cfg: string, tools: { scriptCheck: string; file: string }): Answers => {
+  const xen = ['/boot/xen-4.17-amd64.gz', '/boot/xen-4.17-amd64.efi'];
+  return {
+    [`${tools.scriptCheck} ${cfg}`]: {},
+    ...Object.fromEntries([...xen, '/boot/vmlinuz-6.1.0-56-amd64', '/boot/initrd.img-6.1.0-56-amd64'].map((f) => [`test -f ${f}`, {}])),
+    ...Object.fromEntries(xen.map((f) => [`${tools.file} --is-x86-multiboot2 ${f}`, {}])),
+    'gzip -t /boot/xen-4.17-amd64.gz': {},
+  };
+};
+
 const SYSV = (u: string) => `${u}.service is not a native service, redirecting to systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install is-enabled ${u}\n`;
 const RC = (units: string[]) => ['2', '3', '4', '5'].flatMap((l) => units.map((u, i) => `/etc/rc${l}.d/S0${i + 1}${u}`)).join('\n') + '\n';
 const DPKG = fixture('dpkg-installed-debian12-xen.txt');
 
 const debianCommon: Answers = {
+  ...grubCanLoad('/boot/grub/grub.cfg', { scriptCheck: 'grub-script-check', file: 'grub-file' }),
   'cat /boot/grub/grub.cfg': { stdout: GRUB_XEN },
   'cat /boot/grub/grubenv': { stdout: '# GRUB Environment Block\n' },
   'systemctl is-enabled xen': { stdout: 'enabled\n', stderr: SYSV('xen') },
@@ -163,6 +177,7 @@ const RPMS = (docWhere: 'runtime' | 'apart') =>
   ].join('\n') + '\n';
 
 const fakedoraCommon: Answers = {
+  ...grubCanLoad('/boot/grub2/grub.cfg', { scriptCheck: 'grub2-script-check', file: 'grub2-file' }),
   'cat /boot/grub2/grub.cfg': { stdout: GRUB_XEN },
   'cat /boot/grub2/grubenv': { stdout: '# GRUB Environment Block\n' },
   'systemctl is-enabled xencommons': { stdout: 'enabled\n' },

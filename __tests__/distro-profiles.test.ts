@@ -137,6 +137,11 @@ describe('Fedora 45 (rpm, native units, BootLoaderSpec with classic Xen entries)
       ...owner(XENSTORE_READ, 'xen-runtime'),
       ...enabled(['xenstored', 'xenconsoled', 'xendomains']),
       'cat /boot/grub2/grub.cfg': { stdout: fixture('fedora-grub.cfg') },
+      // /boot is its own partition: grub.cfg names /xen-4.19.1.gz, the host has /boot/xen-4.19.1.gz.
+      'grub2-script-check /boot/grub2/grub.cfg': {},
+      ...Object.fromEntries(['/boot/xen-4.19.1.gz', '/boot/vmlinuz-6.17.7-300.fc45.x86_64', '/boot/initramfs-6.17.7-300.fc45.x86_64.img'].map((f) => [`test -f ${f}`, {}])),
+      'grub2-file --is-x86-multiboot2 /boot/xen-4.19.1.gz': {},
+      'gzip -t /boot/xen-4.19.1.gz': {},
       'cat /boot/grub2/grubenv': { stdout: '# GRUB Environment Block\nsaved_entry=0f3b2c1d9e8a4b7c6d5e4f3a2b1c0d9e-6.17.7-300.fc45.x86_64\n' },
       ...more,
     });

@@ -79,7 +79,7 @@ describe('provisionHost', () => {
   async function prepared(): Promise<Prepared> {
     const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-flow-'));
     dirs.push(outDir);
-    return { config: { distro: 'debian-12', outDir, timeouts: { ...DEFAULT_TIMEOUTS } } as unknown as Prepared['config'], candidates: [] };
+    return { config: { distro: 'debian-12', outDir, timeouts: { ...DEFAULT_TIMEOUTS } } as unknown as Prepared['config'], candidates: [], privilege: { kind: 'root' }, missingTools: [], notes: [] };
   }
   const debian = profileFor('debian-12');
   const BOOT_CONFIG = debian.boot.regenerateCommand().join(' ');

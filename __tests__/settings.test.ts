@@ -36,6 +36,7 @@ describe('parseSettings defaults', () => {
       cacheDir: '/var/cache/xen-conformance',
       target: { kind: 'qemu' },
       expectedFailures: [],
+      installHostTools: true,
     },
     packagePatterns: [],
   };
@@ -97,6 +98,7 @@ describe('parseSettings values', () => {
         cacheDir: '/tmp/cache',
         target: { kind: 'qemu' },
         expectedFailures: [],
+        installHostTools: true,
       },
       packagePatterns: ['debs/*.deb', 'tools/xen-utils.deb', '!debs/*-dbgsym*.deb'],
     });

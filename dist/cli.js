@@ -31992,6 +31992,15 @@ function isXenEntry(e) {
     // initramfs-tools names the image initrd.img-<release>; dracut (Fedora, CentOS) initramfs-<release>.img.
     return !!loader && modules.some((l) => /vmlinuz/.test(l)) && modules.some((l) => /initrd|initramfs/.test(l));
 }
+/** The files a Xen entry has GRUB load: the hypervisor (multiboot2) and its modules (the dom0 kernel, the initrd). */
+function xenEntryFiles(e) {
+    const path = (l) => l.split(/\s+/).slice(1).find((w) => !w.startsWith('--'));
+    const loader = e.body.find((l) => /^multiboot2?\s/.test(l));
+    return {
+        hypervisor: loader ? path(loader) : undefined,
+        modules: e.body.filter((l) => /^module2?\s/.test(l)).map(path).filter((p) => !!p),
+    };
+}
 /**
  * The entry GRUB boots with no key pressed. `default` may be an index, a
  * title, an id, or a `>`-separated path of those through submenus;
@@ -32033,10 +32042,238 @@ function failedGrubScript(partialCfg) {
     const begun = [...partialCfg.matchAll(/^### BEGIN (\S+) ###$/gm)].pop()?.[1];
     return begun && !partialCfg.includes(`### END ${begun} ###`) ? begun : undefined;
 }
+/** How many lines one text has that the other lacks (as multisets: order aside), e.g. a boot config before and after its regeneration. */
+function lineChanges(before, after) {
+    const count = new Map();
+    for (const l of before.split('\n'))
+        count.set(l, (count.get(l) ?? 0) + 1);
+    let added = 0;
+    for (const l of after.split('\n')) {
+        const n = count.get(l) ?? 0;
+        if (n > 0)
+            count.set(l, n - 1);
+        else
+            added++;
+    }
+    const removed = [...count.values()].reduce((a, b) => a + b, 0);
+    return { added, removed };
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/errors.ts
+// Two kinds of failure that are not a check's verdict, each with its exit code.
+/** Bad input: one line that says what is wrong and how to fix it. Exit 2, nothing started. */
+class InputError extends Error {
+    exitCode = 2;
+    constructor(message) {
+        super(message);
+        this.name = 'InputError';
+    }
+}
+/** The infrastructure failed (no boot, no SSH, QEMU died): exit 3, naming the phase. */
+class InfraError extends Error {
+    phase;
+    serialTail;
+    exitCode = 3;
+    constructor(phase, message, serialTail = []) {
+        super(`${phase}: ${message}`);
+        this.phase = phase;
+        this.serialTail = serialTail;
+        this.name = 'InfraError';
+    }
+}
+/**
+ * The candidates stopped the run (they do not install; the machine cannot
+ * boot what they generated): not the environment's failure but the named
+ * check's, which fails with this evidence; nothing after it can be judged.
+ * Exit 1, like any failed check.
+ */
+class CandidateFault extends Error {
+    phase;
+    checkId;
+    finding;
+    constructor(phase, checkId, 
+    /** What happened, in the words of the tool or the machine that said it (the evidence is in the run's facts). */
+    finding) {
+        super(`${phase}: ${finding}`);
+        this.phase = phase;
+        this.checkId = checkId;
+        this.finding = finding;
+        this.name = 'CandidateFault';
+    }
+}
+/** A host that did not come back from its reboot, and its console says why (GRUB's error, a panic). */
+class BootFault extends InfraError {
+    failure;
+    serial;
+    constructor(phase, failure, serialTail, 
+    /** The console from the reboot on. */
+    serial) {
+        super(phase, `the machine did not boot: ${failure.words}`, serialTail);
+        this.failure = failure;
+        this.serial = serial;
+        this.name = 'BootFault';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proc.ts
+// Runs programs on the runner: always an argv array, never a shell string,
+// always with a timeout that names the phase it belongs to.
+
+
+/** Every child we start, so a signal handler can end them all. */
+const children = new Set();
+/** Keep the last lines of long output for error messages. */
+function lastLines(text, n) {
+    return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
+}
+/** The last line of a command's output, as a one-line reason ('' when there is none). */
+function lastLine(text) {
+    return text.trim().split('\n').pop();
+}
+function run(argv, opts) {
+    const [cmd, ...args] = argv;
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Own process group, so a timeout ends what the command started too.
+            detached: true,
+        });
+        children.add(child);
+        // Decoded once at the end: a chunk may end inside a multi-byte character.
+        const out = [];
+        const err = [];
+        if (opts.output) {
+            child.stdout.pipe(opts.output);
+            // A reader that went away (its command ended) stops this one too, rather than leaving it blocked until its timeout.
+            opts.output.on('error', () => { });
+            opts.output.on('close', () => child.stdout.destroy());
+        }
+        else {
+            child.stdout.on('data', (d) => {
+                out.push(d);
+                if (!opts.binary)
+                    opts.onOutput?.(d.toString());
+            });
+        }
+        child.stderr.on('data', (d) => {
+            err.push(d);
+            opts.onOutput?.(d.toString());
+        });
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            killGroup(child);
+        }, opts.timeoutMs);
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            children.delete(child);
+            reject(new InfraError(opts.phase, `cannot run ${cmd}: ${e.message}`));
+        });
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            children.delete(child);
+            // A stream the command no longer reads is closed with it (its file, too).
+            if (opts.input && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input))
+                opts.input.destroy();
+            const bytes = Buffer.concat(out);
+            const stdout = opts.binary ? '' : bytes.toString();
+            const stderr = Buffer.concat(err).toString();
+            if (timedOut) {
+                reject(new InfraError(opts.phase, `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`));
+                return;
+            }
+            const result = { code: code ?? 128, stdout, stderr, ...(opts.binary ? { bytes } : {}) };
+            if (result.code !== 0 && !opts.allowFailure) {
+                const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
+                reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
+                return;
+            }
+            resolve(result);
+        });
+        child.stdin.on('error', () => { }); // a child that exits early closes its stdin
+        const input = opts.input ?? '';
+        if (typeof input === 'string' || Buffer.isBuffer(input))
+            child.stdin.end(input);
+        else {
+            // A stream that fails (a file that cannot be read) ends the command: its stdin would be short.
+            input.on('error', (e) => {
+                err.push(Buffer.from(`reading the input failed: ${e.message}\n`));
+                killGroup(child);
+            });
+            input.pipe(child.stdin);
+        }
+    });
+}
+/** SIGTERM the child's whole process group, then SIGKILL if it lingers. */
+function killGroup(child, graceMs = 2000) {
+    if (child.pid === undefined || child.exitCode !== null)
+        return;
+    const pid = child.pid;
+    try {
+        process.kill(-pid, 'SIGTERM');
+    }
+    catch {
+        return;
+    }
+    setTimeout(() => {
+        try {
+            process.kill(-pid, 'SIGKILL');
+        }
+        catch {
+            /* already gone */
+        }
+    }, graceMs).unref();
+}
+/** p, or the error onTimeout makes when ms pass first; the timer is cleared either way. */
+async function withTimeout(p, ms, onTimeout) {
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), ms);
+    });
+    try {
+        return await Promise.race([p, late]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+/** Poll fn every second until it returns something, for at most `seconds`. */
+async function until(seconds, fn) {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const v = await fn();
+        if (v !== undefined || Date.now() > deadline)
+            return v;
+        await sleep(1000);
+    }
+}
+/**
+ * Wait for p, but at most ms: true if p settled first. The timer is cleared
+ * either way, so a long bound never keeps the process alive once p settled
+ * (a plain race with sleep() would: the action's node then lingers after its run).
+ */
+async function settlesWithin(p, ms) {
+    let timer;
+    const expired = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
+    try {
+        return await Promise.race([p.then(() => true, () => true), expired]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/checks/boot.ts
 // Dom0 support and the boot config: the distro's tool generates a Xen entry,
 // makes it the default, and the machine comes back in dom0 cleanly.
+
 
 
 
@@ -32055,38 +32292,105 @@ const grubXenEntry = {
         if (xen.length === 0) {
             return fail(`no entry in ${ctx.profile.boot.configPath} loads Xen with multiboot2 and the dom0 kernel and initrd as modules`, `Ship the boot loader's Xen script (GRUB's 20_linux_xen) and run ${ctx.profile.boot.regenerateCommand().join(' ')} from the hypervisor package's postinst.`);
         }
-        return pass(`${xen.length} Xen entries, first: "${[...xen[0].path, xen[0].title].join(' > ')}"`);
+        const problems = await whatGrubCannotLoad(ctx, xen);
+        if (problems.length) {
+            return fail(`${xen.length} Xen entries, but GRUB cannot boot them: ${problems.join('; ')}`, `The boot entry must load what the packages ship: check the hypervisor file in /boot (a whole, multiboot2 image) and the boot config snippet the packages add, then run ${ctx.profile.boot.regenerateCommand().join(' ')} again.`);
+        }
+        return pass(`${xen.length} Xen entries, first: "${[...xen[0].path, xen[0].title].join(' > ')}"; the config parses and GRUB can load what they name`);
     },
 };
+/**
+ * What GRUB would stumble on in these entries, checked on the host with
+ * GRUB's own tools: the config's syntax, the hypervisor as a multiboot2
+ * image (whole, when compressed: GRUB decompresses all of it), the modules
+ * present. A path in grub.cfg is relative to GRUB's root: /boot on its own
+ * partition drops the /boot prefix.
+ */
+async function whatGrubCannotLoad(ctx, entries) {
+    const { configPath, grubTools } = ctx.profile.boot;
+    const problems = [];
+    const syntax = await ctx.run([grubTools.scriptCheck, configPath]);
+    if (syntax.code !== 0)
+        problems.push(`${grubTools.scriptCheck} ${configPath} says: ${lastLines(syntax.stdout + syntax.stderr, 2).join(' | ') || `exit ${syntax.code}`}`);
+    const onHost = async (p) => {
+        for (const candidate of [p, `/boot${p}`])
+            if ((await ctx.run(['test', '-f', candidate])).code === 0)
+                return candidate;
+        return undefined;
+    };
+    const hypervisors = new Set(entries.map((e) => xenEntryFiles(e).hypervisor).filter((p) => !!p));
+    const modules = new Set(entries.flatMap((e) => xenEntryFiles(e).modules));
+    for (const h of hypervisors) {
+        const file = await onHost(h);
+        if (!file) {
+            problems.push(`the hypervisor ${h} does not exist`);
+            continue;
+        }
+        if ((await ctx.run([grubTools.file, '--is-x86-multiboot2', file])).code !== 0)
+            problems.push(`${file} is not a multiboot2 image (${grubTools.file} --is-x86-multiboot2)`);
+        if (file.endsWith('.gz')) {
+            const whole = await ctx.run(['gzip', '-t', file]);
+            if (whole.code !== 0)
+                problems.push(`${file} is not a whole gzip stream (gzip -t: ${lastLines(whole.stderr, 1).join('') || `exit ${whole.code}`}): GRUB cannot decompress it`);
+        }
+    }
+    for (const m of modules)
+        if (!(await onHost(m)))
+            problems.push(`the module ${m} does not exist`);
+    return problems;
+}
 const defaultIsXen = {
     id: 'boot.default-is-xen',
-    title: 'After installing the dom0 packages, the default boot entry is the Xen one',
+    title: 'Installing the dom0 packages makes the Xen entry the default (as the install leaves the boot config, and after regenerating it)',
     where: 'host-before-reboot',
     seed: SEED_DOM0,
     async run(ctx) {
-        const cfg = await ctx.run(['cat', ctx.profile.boot.configPath]);
+        const { configPath, savedDefaultPath } = ctx.profile.boot;
+        const cfg = await ctx.run(['cat', configPath]);
         if (cfg.code !== 0)
-            return fail(`${ctx.profile.boot.configPath} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
-        const env = await ctx.run(['cat', ctx.profile.boot.savedDefaultPath]);
-        const parsed = parseGrubCfg(cfg.stdout);
-        const entry = defaultEntry(parsed, env.code === 0 ? env.stdout : '');
-        const said = `set default="${parsed.defaultValue ?? '0'}"`;
-        if (!entry)
-            return fail(`${said} names no entry in ${ctx.profile.boot.configPath}`, 'Make GRUB_DEFAULT name an entry that exists.');
-        const name = [...entry.path, entry.title].join(' > ');
-        if (!isXenEntry(entry)) {
-            return fail(`the default entry (${said}) is "${name}", which does not boot Xen`, ctx.profile.boot.xenDefaultAdvice);
+            return fail(`${configPath} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
+        const env = await ctx.run(['cat', savedDefaultPath]);
+        const now = judgeDefault(cfg.stdout, env.code === 0 ? env.stdout : '', configPath);
+        if (!now.xen)
+            return fail(now.words, now.advice ?? ctx.profile.boot.xenDefaultAdvice);
+        // The checklist's install step updates the boot entries itself; regenerating them is a second step.
+        const installed = ctx.facts.bootConfigAfterInstall;
+        if (!installed)
+            return pass(now.words);
+        const regenerate = ctx.profile.boot.regenerateCommand().join(' ');
+        ctx.note(`${configPath} as the install left it (before ${regenerate})`, installed.config ?? '(could not be read)');
+        const then = judgeDefault(installed.config ?? '', installed.savedDefault ?? '', configPath);
+        if (!then.xen) {
+            return fail(`right after the install, ${then.words}; only ${regenerate} afterwards made the Xen entry the default`, `Installing the packages must update the boot entries (the checklist's flow): run ${regenerate} from the hypervisor package's postinst, after its boot config snippet is in place.`);
         }
-        return pass(`the default entry is "${name}"`);
+        const changed = lineChanges(installed.config ?? '', cfg.stdout);
+        const what = changed.added + changed.removed ? `${regenerate} then changed ${changed.added + changed.removed} lines` : `${regenerate} changed nothing`;
+        return pass(`${now.words}, already as the install left it; ${what}`);
     },
 };
+/** The default entry of a boot config in words, and whether it boots Xen. */
+function judgeDefault(cfgText, grubenv, configPath) {
+    const parsed = parseGrubCfg(cfgText);
+    const entry = defaultEntry(parsed, grubenv);
+    const said = `set default="${parsed.defaultValue ?? '0'}"`;
+    if (!entry)
+        return { xen: false, words: `${said} names no entry in ${configPath}`, advice: 'Make GRUB_DEFAULT name an entry that exists.' };
+    const name = [...entry.path, entry.title].join(' > ');
+    return isXenEntry(entry) ? { xen: true, words: `the default entry is "${name}"` } : { xen: false, words: `the default entry (${said}) is "${name}", which does not boot Xen` };
+}
 const reachesDom0 = {
     id: 'boot.reaches-dom0',
     title: 'The machine reboots into Xen with a working dom0, running the candidate hypervisor',
     where: 'dom0',
     seed: SEED_DOM0,
     async run(ctx) {
-        const { bootIdBeforeReboot: before, bootIdAfterReboot: after, hypervisorPackage: hv } = ctx.facts;
+        const { bootIdBeforeReboot: before, bootIdAfterReboot: after, hypervisorPackage: hv, bootFailure } = ctx.facts;
+        if (bootFailure) {
+            ctx.note('serial console since the reboot (the lines that show it)', bootFailure.lines.join('\n'));
+            return bootFailure.kind === 'grub'
+                ? fail(`GRUB could not boot the default entry: ${bootFailure.words.replace(/^GRUB: /, '')}`, `The boot entry the candidates generated loads a file GRUB cannot load: check what the Xen entry in ${ctx.profile.boot.configPath} loads (grub.cfg in the report) against the files the hypervisor package ships in /boot.`)
+                : fail(`the machine panicked while booting into Xen: ${bootFailure.words}`, 'Read the serial lines in the evidence: the candidate hypervisor, the dom0 kernel or the boot options the candidates set (their /etc/default/grub.d snippet) bring the machine down.');
+        }
         if (!before || !after || before === after)
             return fail('no new boot was seen after the reboot', 'See the serial log for why the machine did not reboot.');
         const caps = await ctx.run(['cat', '/proc/xen/capabilities']);
@@ -32403,184 +32707,6 @@ const manPages = {
     },
 };
 const docsChecks = [manPages];
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/errors.ts
-// Two kinds of failure that are not a check's verdict, each with its exit code.
-/** Bad input: one line that says what is wrong and how to fix it. Exit 2, nothing started. */
-class InputError extends Error {
-    exitCode = 2;
-    constructor(message) {
-        super(message);
-        this.name = 'InputError';
-    }
-}
-/** The infrastructure failed (no boot, no SSH, QEMU died): exit 3, naming the phase. */
-class InfraError extends Error {
-    phase;
-    serialTail;
-    exitCode = 3;
-    constructor(phase, message, serialTail = []) {
-        super(`${phase}: ${message}`);
-        this.phase = phase;
-        this.serialTail = serialTail;
-        this.name = 'InfraError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/proc.ts
-// Runs programs on the runner: always an argv array, never a shell string,
-// always with a timeout that names the phase it belongs to.
-
-
-/** Every child we start, so a signal handler can end them all. */
-const children = new Set();
-/** Keep the last lines of long output for error messages. */
-function lastLines(text, n) {
-    return text.split('\n').filter((l) => l.trim() !== '').slice(-n);
-}
-/** The last line of a command's output, as a one-line reason ('' when there is none). */
-function lastLine(text) {
-    return text.trim().split('\n').pop();
-}
-function run(argv, opts) {
-    const [cmd, ...args] = argv;
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
-            cwd: opts.cwd,
-            env: opts.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            // Own process group, so a timeout ends what the command started too.
-            detached: true,
-        });
-        children.add(child);
-        // Decoded once at the end: a chunk may end inside a multi-byte character.
-        const out = [];
-        const err = [];
-        if (opts.output) {
-            child.stdout.pipe(opts.output);
-            // A reader that went away (its command ended) stops this one too, rather than leaving it blocked until its timeout.
-            opts.output.on('error', () => { });
-            opts.output.on('close', () => child.stdout.destroy());
-        }
-        else {
-            child.stdout.on('data', (d) => {
-                out.push(d);
-                if (!opts.binary)
-                    opts.onOutput?.(d.toString());
-            });
-        }
-        child.stderr.on('data', (d) => {
-            err.push(d);
-            opts.onOutput?.(d.toString());
-        });
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            killGroup(child);
-        }, opts.timeoutMs);
-        child.on('error', (e) => {
-            clearTimeout(timer);
-            children.delete(child);
-            reject(new InfraError(opts.phase, `cannot run ${cmd}: ${e.message}`));
-        });
-        child.on('close', (code, signal) => {
-            clearTimeout(timer);
-            children.delete(child);
-            // A stream the command no longer reads is closed with it (its file, too).
-            if (opts.input && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input))
-                opts.input.destroy();
-            const bytes = Buffer.concat(out);
-            const stdout = opts.binary ? '' : bytes.toString();
-            const stderr = Buffer.concat(err).toString();
-            if (timedOut) {
-                reject(new InfraError(opts.phase, `${cmd} did not finish in ${Math.round(opts.timeoutMs / 1000)} s; last output: ${lastLines(stdout + stderr, 3).join(' | ')}`));
-                return;
-            }
-            const result = { code: code ?? 128, stdout, stderr, ...(opts.binary ? { bytes } : {}) };
-            if (result.code !== 0 && !opts.allowFailure) {
-                const why = signal ? `killed by ${signal}` : `exit ${result.code}`;
-                reject(new InfraError(opts.phase, `${cmd} failed (${why}): ${lastLines(stderr || stdout, 5).join(' | ')}`));
-                return;
-            }
-            resolve(result);
-        });
-        child.stdin.on('error', () => { }); // a child that exits early closes its stdin
-        const input = opts.input ?? '';
-        if (typeof input === 'string' || Buffer.isBuffer(input))
-            child.stdin.end(input);
-        else {
-            // A stream that fails (a file that cannot be read) ends the command: its stdin would be short.
-            input.on('error', (e) => {
-                err.push(Buffer.from(`reading the input failed: ${e.message}\n`));
-                killGroup(child);
-            });
-            input.pipe(child.stdin);
-        }
-    });
-}
-/** SIGTERM the child's whole process group, then SIGKILL if it lingers. */
-function killGroup(child, graceMs = 2000) {
-    if (child.pid === undefined || child.exitCode !== null)
-        return;
-    const pid = child.pid;
-    try {
-        process.kill(-pid, 'SIGTERM');
-    }
-    catch {
-        return;
-    }
-    setTimeout(() => {
-        try {
-            process.kill(-pid, 'SIGKILL');
-        }
-        catch {
-            /* already gone */
-        }
-    }, graceMs).unref();
-}
-/** p, or the error onTimeout makes when ms pass first; the timer is cleared either way. */
-async function withTimeout(p, ms, onTimeout) {
-    let timer;
-    const late = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(onTimeout()), ms);
-    });
-    try {
-        return await Promise.race([p, late]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function sleep(ms) {
-    return new Promise((r) => setTimeout(r, ms));
-}
-/** Poll fn every second until it returns something, for at most `seconds`. */
-async function until(seconds, fn) {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-        const v = await fn();
-        if (v !== undefined || Date.now() > deadline)
-            return v;
-        await sleep(1000);
-    }
-}
-/**
- * Wait for p, but at most ms: true if p settled first. The timer is cleared
- * either way, so a long bound never keeps the process alive once p settled
- * (a plain race with sleep() would: the action's node then lingers after its run).
- */
-async function settlesWithin(p, ms) {
-    let timer;
-    const expired = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
-    try {
-        return await Promise.race([p.then(() => true, () => true), expired]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/quote.ts
 // The one way to build a command line for the remote POSIX shell (the Xen host over SSH).
@@ -35448,11 +35574,38 @@ function chainTo(parent, target) {
 
 
 const SEED_META = 'Meta packages';
+/** The checklist's flow of an install sits in its meta package section. */
+const SEED_FLOW = 'The basic flow of Xen installation should be';
 const packaging_SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
 /** Where the xl man page is (a glob: any compression). */
 const XL_MAN_PAGE = '/usr/share/man/man1/xl.1*';
 const XENSTORE_READ = '/usr/bin/xenstore-read';
 const arrow = (chain) => chain.join(' → ');
+/**
+ * The first step of the checklist's flow: the candidates install. The
+ * install itself is provisioning's; this judges what it recorded. A set that
+ * does not install stops the run here (CandidateFault): the candidates' own
+ * failure, exit 1, never "infrastructure failed".
+ */
+const installs = {
+    id: 'packaging.installs',
+    title: "The candidates install with the distro's package manager, dependencies from the archive",
+    where: 'host-before-reboot',
+    seed: SEED_FLOW,
+    async run(ctx) {
+        const install = ctx.facts.install;
+        if (!install)
+            return fail('the candidates were not installed', 'See the log: the install never ran.');
+        ctx.note(`${install.command} (exit ${install.code})`, install.output);
+        if (install.code === 0)
+            return pass(`installed: ${install.command}`);
+        const cause = ctx.profile.packages.installFailureCause(install.output);
+        const lines = ctx.profile.packages.installFailureLines(install.output).slice(0, 4).map((l) => l.trim());
+        return fail(`${cause ?? 'the install failed'} (the install exited ${install.code}${lines.length ? `: ${lines.join(' | ')}` : ''}); nothing after the install could be judged`, cause
+            ? 'Fix the package named above (its maintainer script, its dependencies or the files it ships) so that the set installs on a clean system; install.log has the whole output.'
+            : 'Read install.log (the whole output of the install) for the first error, and make the set install on a clean system.');
+    },
+};
 const metaPackage = {
     id: 'packaging.meta-package',
     title: 'A meta package is installed whose dependencies pull in the hypervisor, the tools and the xl man pages',
@@ -35881,6 +36034,7 @@ const staticChecks = [
 
 const CATALOGUE = [
     ...staticChecks,
+    installs,
     ...bootChecks,
     ...serviceChecks,
     ...dom0Checks,
@@ -35923,6 +36077,8 @@ const debianGrub = {
     configPath: '/boot/grub/grub.cfg',
     savedDefaultPath: '/boot/grub/grubenv',
     regenerateCommand: () => ['update-grub'],
+    // Both in grub-common.
+    grubTools: { scriptCheck: 'grub-script-check', file: 'grub-file' },
     // A command line that runs update-grub (Debian's hypervisor postinst: `update-grub || :`), not a comment.
     regeneratedByScript: (script) => script
         .split('\n')
@@ -43125,9 +43281,41 @@ async function unpackDeb(file, dir) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/distro/debian/apt-failure.ts
+// Why apt/dpkg could not install a candidate set, named the way a packager
+// fixes it: the package and its maintainer script, the file two packages
+// ship, the dependency nothing provides. The formats are dpkg's and apt's
+// own messages (dpkg src/main/script.c and archives.c, apt's "unmet
+// dependencies" report), as Debian 12 and 13 print them.
+const SCRIPT_NAMES = {
+    'pre-installation': 'preinst',
+    'post-installation': 'postinst',
+    'pre-removal': 'prerm',
+    'post-removal': 'postrm',
+};
+function aptFailureCause(output) {
+    const causes = [];
+    // dpkg: error processing package X (--configure):
+    //  installed X package post-installation script subprocess returned error exit status 1
+    for (const m of output.matchAll(/(?:new|installed|old) (\S+) package (pre|post)-(installation|removal) script subprocess returned error exit status (\d+)/g)) {
+        const script = SCRIPT_NAMES[`${m[2]}-${m[3]}`];
+        causes.push(`the ${script} (maintainer script) of ${m[1]} exited ${m[4]}`);
+    }
+    //  trying to overwrite '/usr/bin/x', which is also in package y 1.0
+    for (const m of output.matchAll(/dpkg: error processing archive (\S+) \(--unpack\):\n\s*trying to overwrite '([^']+)', which is also in package (\S+)/g)) {
+        causes.push(`${m[1].split('/').pop()} ships ${m[2]}, which package ${m[3]} ships too (a file conflict: Replaces/Breaks or a rename is missing)`);
+    }
+    //  x : Depends: y but it is not installable
+    for (const m of output.matchAll(/^\s*(\S+) : (Pre-Depends|Depends|Conflicts|Breaks): (.+)$/gm)) {
+        causes.push(`${m[1]} ${m[2]}: ${m[3].trim()} (an unmet dependency)`);
+    }
+    return causes.length ? [...new Set(causes)].join('; ') : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/distro/debian/packages.ts
 // Debian's package manager: apt installs (package files or archive names),
 // dpkg answers what is installed and who owns a file, dpkg-deb reads a .deb.
+
 
 
 
@@ -43197,6 +43385,7 @@ const debianPackages = {
     isOwnReport: (line) => /^(dpkg:|dpkg-reconfigure:|debconf:|Errors were encountered)/.test(line),
     // apt explains unmet dependencies on stdout.
     installFailureLines: (output) => output.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)),
+    installFailureCause: aptFailureCause,
     /**
      * linux-image-<release>'s postinst, as a reinstall runs it after unpacking:
      * depmod, the /boot symlinks, then every /etc/kernel/postinst.d hook
@@ -43325,6 +43514,28 @@ class DebianProfile {
     hypervisorXenVersion(pkg) {
         return debianHypervisorVersion([pkg.name]);
     }
+}
+
+;// CONCATENATED MODULE: ./src/distro/rpm/rpm-failure.ts
+// Why dnf or zypper could not install a candidate set, from rpm's and
+// libsolv's own messages (rpm lib/psm.c "scriptlet failed", lib/rpmps.c
+// "conflicts with file from package", libsolv's "nothing provides"). Written
+// from their sources and documentation; not yet seen in a run here.
+function rpmFailureCause(output) {
+    const causes = [];
+    // error: %post(xen-4.19.1-1.fc41.x86_64) scriptlet failed, exit status 1
+    for (const m of output.matchAll(/error: %(\w+)\((\S+)\) scriptlet failed, exit status (\d+)/g)) {
+        causes.push(`the %${m[1]} scriptlet of ${m[2]} exited ${m[3]}`);
+    }
+    // file /usr/bin/x from install of a-1.0 conflicts with file from package b-2.0
+    for (const m of output.matchAll(/file (\S+) from install of (\S+) conflicts with file from package (\S+)/g)) {
+        causes.push(`${m[2]} ships ${m[1]}, which package ${m[3]} ships too (a file conflict)`);
+    }
+    // nothing provides libfoo.so.1()(64bit) needed by xen-libs-4.19.1-1.fc41.x86_64
+    for (const m of output.matchAll(/nothing provides '?([^'\n]+?)'? needed by (?:the to be installed )?(\S+)/g)) {
+        causes.push(`${m[2]} requires ${m[1]}, which nothing provides (an unmet dependency)`);
+    }
+    return causes.length ? [...new Set(causes)].join('; ') : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/distro/rpm/rpm-parse.ts
@@ -43469,6 +43680,10 @@ async function readRpm(file) {
 }
 
 ;// CONCATENATED MODULE: ./src/distro/rpm/packages.ts
+// The RPM families' package manager: dnf (Fedora, CentOS Stream) or zypper
+// (openSUSE) installs, rpm answers what is installed and who owns a file,
+// rpm -qp reads a candidate .rpm.
+
 
 
 /** dnf (Fedora, CentOS Stream): its solver's "Problem:" and "nothing provides" lines say why. */
@@ -43518,6 +43733,7 @@ function rpmPackages(installer) {
         // rpm's own closing words after a scriptlet failed (the cause is the scriptlet's line before them).
         isOwnReport: (line) => /^(error: %\S+\(|warning: %\S+\(|Error in (PREIN|POSTIN|PREUN|POSTUN) scriptlet|Non-fatal POSTIN scriptlet failure)/.test(line),
         installFailureLines: (output) => output.split('\n').filter((l) => installer.failure.test(l)),
+        installFailureCause: rpmFailureCause,
         kernelReconfigureCommand: installer.kernelReconfigure,
         ownerQueryHint: 'rpm -qf',
         sharedLibDependsHint: "rpmbuild's automatic library Requires (find-requires)",
@@ -43603,6 +43819,8 @@ function grub2Boot(xenDefaultAdvice) {
         configPath: GRUB2_CFG,
         savedDefaultPath: '/boot/grub2/grubenv',
         regenerateCommand: () => ['grub2-mkconfig', '-o', GRUB2_CFG],
+        // Fedora's grub2-tools-minimal ships grub2-script-check, grub2-tools grub2-file (grub2.spec's file lists).
+        grubTools: { scriptCheck: 'grub2-script-check', file: 'grub2-file' },
         // grub2-mkconfig here reads one settings file, no .d directory: ours are lines in it.
         dropInPath: () => '/etc/default/grub',
         xenDefaultAdvice,
@@ -44013,14 +44231,15 @@ var external_node_net_ = __nccwpck_require__(7030);
 // Recognising what went wrong from what the machine printed, in words a
 // packager can act on. Pure functions of text, so each is unit tested.
 
+
 const PANIC = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*|Hardware Dom0 crashed[^\n]*/;
 /** The panic line a kernel or Xen printed on the serial console, or undefined. */
 function panicIn(serial) {
     const m = PANIC.exec(serial);
     return m ? m[0].replace(/\(XEN\)/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : undefined;
 }
-/** Why the package manager failed, when the output says something we can name; undefined otherwise. */
-function installFailureCause(output) {
+/** The environment's part of a failed install: the Xen host's disk is full (the VM's disk size is this tool's choice). */
+function diskFull(output) {
     if (/No space left on device|ENOSPC/.test(output)) {
         return ("the Xen host's disk is full (No space left on device) while installing the candidates; " +
             'the packages or their maintainer scripts write more than the disk has free: shrink them, or look for a script that fills the disk');
@@ -44037,6 +44256,22 @@ function errorTail(serial, n = 30, reach = 100) {
     const panic = lines.findIndex((l) => PANIC.test(l));
     const from = Math.max(0, panic >= 0 ? Math.min(panic, lines.length - n) : lines.length - n);
     return lines.slice(from);
+}
+/**
+ * What the serial console since a reboot says stopped the boot, or undefined
+ * while nothing does. GRUB prints `error: ...` on the serial terminal when an
+ * entry cannot load (a file it cannot find or read, a kernel it cannot load);
+ * only its lines before Xen or Linux printed anything count.
+ */
+function bootFailureIn(serialSinceReboot) {
+    const text = (0,external_node_util_.stripVTControlCharacters)(serialSinceReboot).replace(/\r/g, '\n').replace(/\n{2,}/g, '\n');
+    const booted = text.search(/\(XEN\)|Linux version \d/);
+    const grubLines = (booted >= 0 ? text.slice(0, booted) : text).split('\n');
+    const at = grubLines.findIndex((l) => /^\s*error: ./.test(l));
+    if (at >= 0)
+        return { kind: 'grub', words: `GRUB: ${grubLines[at].trim().slice(0, 200)}`, lines: grubLines.slice(Math.max(0, at - 10), at + 3) };
+    const panic = panicIn(text);
+    return panic ? { kind: 'panic', words: panic, lines: errorTail(text) } : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/qemu-machine.ts
@@ -44452,9 +44687,20 @@ class QemuHost extends SshBackedHost {
         if (!down)
             throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
         this.o.log('qemu: the guest reset; starting it again from the same disk');
+        const from = (await this.serialLog()).length;
         this.spawnQemu();
         const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
-        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
+        // GRUB's error or a panic on the console ends the wait at once, in the console's words.
+        const stillBooting = async () => {
+            const since = (await this.serialLog()).slice(from);
+            const failure = bootFailureIn(since);
+            if (failure)
+                throw new BootFault(opts.phase, failure, errorTail(since), since);
+            return this.deadReason();
+        };
+        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), stillBooting, bound).catch(async (e) => {
+            if (e instanceof BootFault)
+                throw e;
             throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
         });
         const after = await this.bootId(opts);
@@ -44691,10 +44937,43 @@ async function makeDirs(dir) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/privilege.ts
+// Root on the runner, for the few things that need it: building an image
+// (mmdebstrap --mode=root, and mke2fs reading the root-owned tree), the host
+// tools a runner lacks (apt-get), and the udev rule that opens /dev/kvm. As
+// root (a container, a root self-hosted runner) they run as they are; as a
+// user with passwordless sudo (GitHub's ubuntu-latest: user runner) through
+// `sudo -n --`, argv and all, never a shell string.
+
+
+/** How this process can run a command as root: it is root, passwordless sudo works, or neither (and why). */
+async function probePrivilege() {
+    if (process.getuid?.() === 0)
+        return { kind: 'root' };
+    const r = await run(['sudo', '-n', 'true'], { phase: 'prepare', timeoutMs: 15_000, allowFailure: true }).catch((e) => ({ code: 127, stdout: '', stderr: e.message }));
+    if (r.code === 0)
+        return { kind: 'sudo' };
+    const said = r.stderr.trim().split('\n').pop() ?? '';
+    return { kind: 'none', why: r.code === 127 || /ENOENT|not found/.test(said) ? 'sudo is not installed' : `sudo -n refuses (${said || `exit ${r.code}`})` };
+}
+/** argv run as root: unchanged for root, through sudo for a user who has it. */
+function asRoot(argv, p) {
+    if (p.kind === 'root')
+        return [...argv];
+    if (p.kind === 'sudo')
+        return ['sudo', '-n', '--', ...argv];
+    throw new InputError(needsRootMessage(p.why, argv[0]));
+}
+/** The one line for a runner that cannot run anything as root. */
+function needsRootMessage(why, forWhat) {
+    return `${forWhat} needs root on the runner, and this user (uid ${process.getuid?.()}) is not root and ${why}: run as root (a container or a root runner) or give this user passwordless sudo`;
+}
+
 ;// CONCATENATED MODULE: ./src/image/build.ts
 // Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
 // the boot sector, no Xen), built once with the distro's builder (mmdebstrap) and kept on disk, keyed
 // by distro and recipe, so later runs only add a copy-on-write overlay.
+
 
 
 
@@ -44736,6 +45015,17 @@ function recipeKey(profile, recipe = hostRecipe(profile)) {
     };
     return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
 }
+/** Whether the cache holds this image, young enough to use (else a run builds it). */
+async function isCached(profile, cacheDir, recipe = hostRecipe(profile)) {
+    const cached = await readMeta(external_node_path_namespaceObject.join(cacheDir, `${recipe.name}-${recipeKey(profile, recipe)}`));
+    return !!cached && (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 <= MAX_AGE_DAYS;
+}
+/** Remove a build's tree: the builder made it as root, so a user removes it through sudo. */
+async function removeTree(dir, p) {
+    if (p.kind === 'root')
+        return external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    await run(asRoot(['rm', '-rf', '--', dir], p), { phase: 'build base image', timeoutMs: 120_000, allowFailure: true });
+}
 /** The cached image for this profile, building it first when there is none. */
 async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
     const key = recipeKey(profile, recipe);
@@ -44762,12 +45052,12 @@ async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
             opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
             return out;
         };
-        await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left()));
+        await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left(), opts.privilege));
         const hostKey = (await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
         const { kernel, initrd } = await copyBootFiles(profile, root, work);
         const disk = external_node_path_namespaceObject.join(work, 'disk.raw');
-        await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left()));
-        await external_node_fs_namespaceObject.promises.rm(root, { recursive: true, force: true });
+        await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left(), opts.privilege));
+        await removeTree(root, opts.privilege);
         // First boot: the distro's own boot loader tools make the disk bootable.
         const serial = await step(`first boot (${profile.image.firstBoot})`, () => bootOnce({
             disk,
@@ -44796,7 +45086,7 @@ async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
         return { ...meta, disk: external_node_path_namespaceObject.join(dir, 'disk.raw'), fresh: true };
     }
     catch (e) {
-        await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
+        await removeTree(work, opts.privilege);
         throw e;
     }
 }
@@ -44827,7 +45117,7 @@ function builtHostImage(image) {
         },
     };
 }
-async function bootstrap(profile, recipe, work, root, timeoutMs) {
+async function bootstrap(profile, recipe, work, root, timeoutMs, p) {
     // The builder runs an executable hook directly with the root as $1; the
     // script holds no path of ours, only constants, so nothing from the runner
     // is ever read by a shell.
@@ -44846,7 +45136,7 @@ async function bootstrap(profile, recipe, work, root, timeoutMs) {
         '',
     ].join('\n');
     await external_node_fs_namespaceObject.promises.writeFile(hook, script, { mode: 0o755 });
-    await run(profile.image.bootstrapCommand(recipe, hook, root), { phase: `build base image: ${profile.image.builder}`, timeoutMs, cwd: work });
+    await run(asRoot(profile.image.bootstrapCommand(recipe, hook, root), p), { phase: `build base image: ${profile.image.builder}`, timeoutMs, cwd: work });
 }
 async function copyBootFiles(profile, root, work) {
     const boot = await external_node_fs_namespaceObject.promises.readdir(external_node_path_namespaceObject.join(root, 'boot'));
@@ -44861,7 +45151,7 @@ async function copyBootFiles(profile, root, work) {
     return out;
 }
 /** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
-async function makeDisk(root, disk, bytes, timeoutMs) {
+async function makeDisk(root, disk, bytes, timeoutMs, p) {
     const phase = 'build base image: make the disk';
     const fh = await external_node_fs_namespaceObject.promises.open(disk, 'w');
     await fh.truncate(bytes);
@@ -44872,7 +45162,8 @@ async function makeDisk(root, disk, bytes, timeoutMs) {
         input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
     });
     const blocks = (bytes - PART_OFFSET) / 4096;
-    await run(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], { phase, timeoutMs });
+    // As root: the tree is root's, some of it readable by root only (/etc/shadow). The disk file stays the user's.
+    await run(asRoot(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], p), { phase, timeoutMs });
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -45902,28 +46193,43 @@ function planRun(filter) {
 async function provisionHost(h, p, role) {
     const { config } = p;
     const { install, regenerate, reboot } = role.phases;
-    await role.step(install, () => installCandidates(h, p, external_node_path_namespaceObject.join(config.outDir, role.logs.install), install));
-    await role.installed?.();
+    await role.step(install, async () => {
+        const outcome = await installCandidates(h, p, external_node_path_namespaceObject.join(config.outDir, role.logs.install), install);
+        await role.installed?.(outcome);
+        if (outcome.code !== 0)
+            throw role.installFailed?.(outcome) ?? new InfraError(install, installFailure(outcome, profileFor(config.distro), role.logs.install));
+    });
     await role.step(regenerate, () => regenerateBootConfig(h, profileFor(config.distro), role, config));
     if (role.beforeReboot && !(await role.beforeReboot()))
         return false;
     await role.reboot?.before?.();
-    await role.step(reboot, () => h.reboot({ phase: reboot, timeoutMs: config.timeouts.reboot * 1000 }));
+    await role.step(reboot, () => h.reboot({ phase: reboot, timeoutMs: config.timeouts.reboot * 1000 }).catch((e) => {
+        throw e instanceof BootFault && role.bootFailed ? role.bootFailed(e) : e;
+    }));
     await role.reboot?.after();
     return true;
 }
 async function regenerateBootConfig(h, profile, role, config) {
     const phase = role.phases.regenerate;
     const opts = { phase, timeoutMs: config.timeouts.install * 1000 };
+    const read = async (file) => {
+        const r = await h.run(['cat', file], { ...opts, allowFailure: true });
+        return r.code === 0 ? r.stdout : undefined;
+    };
+    // The config as the install left it: the checklist's install step updates the boot entries itself.
+    const afterInstall = role.bootConfigs ? { config: await read(profile.boot.configPath), savedDefault: await read(profile.boot.savedDefaultPath) } : undefined;
     const r = await h.run(profile.boot.regenerateCommand(), { ...opts, ...(role.bootConfigFailure ? { allowFailure: true } : {}) });
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, role.logs.bootConfig), r.stdout + r.stderr);
     if (r.code !== 0 && role.bootConfigFailure)
         throw new InfraError(phase, role.bootConfigFailure(r));
-    if (!role.logs.grubCfg)
+    if (!role.logs.grubCfg && !afterInstall)
         return;
+    const regenerated = await read(profile.boot.configPath);
+    if (afterInstall)
+        role.bootConfigs?.(afterInstall, regenerated);
     // The generated config itself, for the packager to read next to the verdicts.
-    const cfg = await h.run(['cat', profile.boot.configPath], { ...opts, allowFailure: true });
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, role.logs.grubCfg), cfg.stdout);
+    if (role.logs.grubCfg)
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, role.logs.grubCfg), regenerated ?? '');
 }
 /**
  * A cloud image is ready once cloud-init is done (it may still be writing
@@ -45946,7 +46252,16 @@ const CANDIDATE_DIR = '/root/xc-candidates';
 function remotePath(profile, c) {
     return `${CANDIDATE_DIR}/${profile.packages.fileName(c)}`;
 }
-/** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
+/** A failed install in words, for a host whose failed install is not judged by a check (the migrate-to host). */
+function installFailure(o, profile, logName) {
+    const cause = profile.packages.installFailureCause(o.output);
+    return `${cause ? `${cause}. ` : ''}${o.command.split(' ').slice(0, 5).join(' ')} failed (exit ${o.code}): ${lastLines(o.output, 4).join(' | ')}; the whole output is in ${logName}`;
+}
+/**
+ * Copy the candidates in and install them with the distro's package manager,
+ * dependencies from the archive. A full disk is the environment's (the VM's
+ * disk is this tool's choice); any other failure is returned, for the caller to judge.
+ */
 async function installCandidates(h, p, logFile, phase = 'install candidates') {
     const profile = profileFor(p.config.distro);
     const timeoutMs = p.config.timeouts.install * 1000;
@@ -45961,11 +46276,12 @@ async function installCandidates(h, p, logFile, phase = 'install candidates') {
     const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
     await external_node_fs_namespaceObject.promises.writeFile(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
     if (r.code !== 0) {
-        // apt explains unmet dependencies on stdout and only concludes on stderr.
-        const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
-        const cause = installFailureCause(r.stdout + r.stderr);
-        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in ${external_node_path_namespaceObject.basename(logFile)}`);
+        const full = diskFull(r.stdout + r.stderr);
+        if (full)
+            throw new InfraError(phase, `${full}; the whole output is in ${external_node_path_namespaceObject.basename(logFile)}`);
     }
+    // apt explains unmet dependencies on stdout and only concludes on stderr.
+    return { command: argv.join(' '), code: r.code, output: r.stdout + (r.stderr ? `\n${r.stderr}` : '') };
 }
 const SECOND_CONNECT_PHASE = 'connect to the migrate-to host';
 const SECOND_PHASE = 'prepare the migrate-to host';
@@ -46290,6 +46606,10 @@ function render(report, x, opts) {
             out.push(`Last ${infra.serialTail.length} serial lines:`, '', fenced(clean(infra.serialTail.join('\n'))), '');
         }
     }
+    const stop = report.stoppedBy;
+    if (stop) {
+        out.push(`### ⛔ The run stopped at \`${stop.check}\` (phase ${stop.phase})`, '', `${clean(stop.message)}: a failure of the candidates, not of the environment; nothing after it could be judged.`, '');
+    }
     const { open, closed } = attention(report);
     if (open.length || closed.length || v?.nowPassing.length) {
         out.push('### Needs attention', '');
@@ -46557,11 +46877,94 @@ async function runOne(check, o, known) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/host-tools.ts
+// The programs a run needs on the runner, and the Debian/Ubuntu packages
+// that ship them. GitHub's ubuntu-latest has neither QEMU nor mmdebstrap: a
+// run installs what it lacks with apt-get (through sudo when it is not root),
+// saying so in one line, unless told not to (install-host-tools: false).
+
+
+
+
+
+function toolsFor(u) {
+    return [
+        { tool: 'ssh', pkg: 'openssh-client' },
+        { tool: 'ssh-keygen', pkg: 'openssh-client' },
+        ...(u.qemu ? [{ tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86' }, { tool: 'qemu-img', pkg: 'qemu-utils' }] : []),
+        ...(u.buildsImage
+            ? [
+                { tool: 'mmdebstrap', pkg: 'mmdebstrap' },
+                // Ubuntu's apt needs Debian's keys to check Debian's archive.
+                { tool: '/usr/share/keyrings/debian-archive-keyring.gpg', pkg: 'debian-archive-keyring' },
+                { tool: 'mke2fs', pkg: 'e2fsprogs' },
+                { tool: 'sfdisk', pkg: 'fdisk' },
+            ]
+            : []),
+        ...(u.cloudImage ? [{ tool: 'xorriso', pkg: 'xorriso' }] : []),
+        ...(u.debs ? [{ tool: 'dpkg-deb', pkg: 'dpkg' }] : []),
+        ...(u.rpms ? [{ tool: 'rpm', pkg: 'rpm' }] : []),
+    ];
+}
+/** Where a command is looked for: PATH, then the sbin directories a user's PATH may lack. */
+function searchPath() {
+    const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+    return [...new Set([...dirs, '/usr/local/sbin', '/usr/sbin', '/sbin'])];
+}
+const executable = (file) => external_node_fs_namespaceObject.promises.access(file, external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
+/** The tools that are not there. */
+async function missingTools(tools) {
+    const missing = [];
+    for (const t of tools) {
+        const found = t.tool.startsWith('/')
+            ? await external_node_fs_namespaceObject.promises.access(t.tool).then(() => true, () => false)
+            : (await Promise.all(searchPath().map((d) => executable(external_node_path_namespaceObject.join(d, t.tool))))).some(Boolean);
+        if (!found)
+            missing.push(t);
+    }
+    return missing;
+}
+const packagesOf = (tools) => [...new Set(tools.map((t) => t.pkg))];
+/**
+ * Before anything starts: a run that lacks tools and may not install them
+ * (install-host-tools: false, or no root and no sudo) stops here with one line.
+ */
+function hostToolsProblem(missing, install, p) {
+    if (!missing.length)
+        return undefined;
+    const what = `the runner lacks ${missing.map((t) => t.tool).join(', ')} (Debian/Ubuntu packages: ${packagesOf(missing).join(' ')})`;
+    if (!install)
+        return `${what}; install them (apt-get install ${packagesOf(missing).join(' ')}), or set install-host-tools: true to let the run install them`;
+    if (p.kind === 'none')
+        return needsRootMessage(p.why, `installing what ${what.replace(/^the runner lacks/, 'the runner lacks,')}`);
+    return undefined;
+}
+/** argv lists that install the packages of the missing tools, as root. */
+function installArgv(missing, p) {
+    const apt = (args) => asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], p);
+    return [apt(['update', '-q']), apt(['install', '-y', '-q', '--no-install-recommends', ...packagesOf(missing)])];
+}
+/** Install what is missing, saying what and why in one line first. */
+async function installHostTools(missing, p, timeoutMs, log) {
+    if (!missing.length)
+        return;
+    const cmds = installArgv(missing, p);
+    log(`host tools: this run needs ${missing.map((t) => t.tool).join(', ')}, which the runner lacks; installing: ${cmds[1].join(' ')} (install-host-tools: false turns this off)`);
+    for (const argv of cmds)
+        await run(argv, { phase: 'host tools', timeoutMs });
+    const still = await missingTools(missing);
+    if (still.length)
+        throw new InfraError('host tools', `${still.map((t) => t.tool).join(', ')} still missing after installing ${packagesOf(still).join(' ')}; install them by hand`);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The flow, in one direction: settings -> base image (and the domU's) -> boot
 // -> install the candidates -> regenerate the boot config -> checks before the
 // reboot -> reboot into Xen -> dom0 checks -> start the domU -> domU checks ->
 // domU lifecycle -> shut dom0 down -> report -> teardown. Nothing else.
+
+
+
 
 
 
@@ -46621,7 +47024,11 @@ async function runConformance(p, hooks) {
     await makeDirs(config.outDir);
     const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
     const run = { p, profile, plan, out, facts: { accel: hostAccel?.kind }, runDir, hooks };
+    for (const note of p.notes)
+        out.log(note);
     try {
+        if (p.missingTools.length)
+            await out.phase('host tools', () => installHostTools(p.missingTools, p.privilege, config.timeouts.install * 1000, (l) => out.log(l)));
         await staticPhase(run);
         if (plan.needsHost) {
             const h = await bringUpHosts(run);
@@ -46642,7 +47049,10 @@ async function runConformance(p, hooks) {
         }
     }
     catch (e) {
-        await out.failed(e, cancelled, async () => (await run.host?.serialTail(30)) ?? []);
+        if (e instanceof CandidateFault && !cancelled)
+            await stopAtFault(run, e);
+        else
+            await out.failed(e, cancelled, async () => (await run.host?.serialTail(30)) ?? []);
     }
     finally {
         await external_node_fs_namespaceObject.promises.writeFile(serialOut, (await run.host?.serialLog()) ?? '');
@@ -46655,6 +47065,24 @@ async function runConformance(p, hooks) {
     const { report, exitCode } = out.finish();
     const files = await writeReportFiles(report, config.outDir);
     return { report, files: { ...files, serial: serialOut }, exitCode };
+}
+/**
+ * The candidates stopped the run: the check the fault names judges it (from
+ * what the run recorded: the install's output, the console since the
+ * reboot), whether or not the filter wanted it, and the report says that
+ * nothing after it could be judged.
+ */
+async function stopAtFault(run, fault) {
+    const { out, facts, profile, p, hooks } = run;
+    const check = CATALOGUE.find((c) => c.id === fault.checkId);
+    facts.fault = fault;
+    const done = out.results.find((r) => r.id === check.id);
+    if (done)
+        out.results.splice(out.results.indexOf(done), 1);
+    const [result] = await runChecks([check], { host: run.host ?? NO_HOST, profile, facts, timeoutMs: p.config.timeouts.check * 1000, timeouts: p.config.timeouts, earlier: out.results, onResult: hooks.onResult });
+    out.results.push(result);
+    out.report.stoppedBy = { check: check.id, phase: fault.phase, message: result.message };
+    out.log(`${check.id} ${result.status}: ${result.message}; the run stops here, nothing after it could be judged`);
 }
 /** Static checks reach no host: one that tried would end in error, saying so. */
 const NO_HOST = new Proxy({}, {
@@ -46695,7 +47123,7 @@ async function bringUpHosts(run) {
     const { p, profile, out, plan, runDir } = run;
     const { config, accel } = p;
     const log = (line) => out.log(line);
-    const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [] };
+    const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [], privilege: p.privilege };
     /** The domU's image, built on the runner for either target (its first boot needs QEMU here). */
     const buildGuestImage = async () => {
         if (!plan.startsGuest)
@@ -46750,9 +47178,22 @@ function firstHostRole(run, h) {
         step: (name, fn) => out.phase(name, fn),
         phases: { install: 'install candidates', regenerate: 'regenerate boot config', reboot: 'reboot into Xen' },
         logs: { install: 'install.log', bootConfig: 'boot-config.log', grubCfg: 'grub.cfg' },
-        async installed() {
+        async installed(outcome) {
+            facts.install = outcome;
             facts.hypervisorPackage = await installedHypervisor(h, profile);
             out.report.candidateXenVersion = facts.hypervisorPackage?.version;
+        },
+        bootConfigs(afterInstall, regenerated) {
+            facts.bootConfigAfterInstall = afterInstall;
+            const changed = lineChanges(afterInstall.config ?? '', regenerated ?? '');
+            out.log(`${profile.boot.regenerateCommand().join(' ')} ${changed.added + changed.removed ? `changed ${profile.boot.configPath}: ${changed.added} lines added, ${changed.removed} removed` : `left ${profile.boot.configPath} as the install wrote it`}`);
+        },
+        installFailed: () => new CandidateFault('install candidates', 'packaging.installs', 'the candidates do not install'),
+        bootFailed(e) {
+            facts.bootIdAfterReboot = undefined;
+            facts.serialSinceReboot = e.serial;
+            facts.bootFailure = e.failure;
+            return new CandidateFault('reboot into Xen', 'boot.reaches-dom0', e.failure.words);
         },
         async beforeReboot() {
             await checkPhase(run, PHASES.beforeReboot);
@@ -46834,6 +47275,8 @@ function imageInputProblem(profile, input) {
 // is unit-tested on recorded texts; only probe() touches the machine.
 
 
+
+
 async function probe() {
     const exists = await external_node_fs_namespaceObject.promises.access('/dev/kvm').then(() => true, () => false);
     const writable = exists && (await external_node_fs_namespaceObject.promises.access('/dev/kvm', external_node_fs_namespaceObject.constants.R_OK | external_node_fs_namespaceObject.constants.W_OK).then(() => true, () => false));
@@ -46885,6 +47328,30 @@ function decideAccel(wanted, kvm) {
 }
 async function chooseAccel(wanted) {
     return decideAccel(wanted, kvmVerdict(await probe()));
+}
+/** The udev rule GitHub documents for its Linux runners: /dev/kvm open to every user. */
+const KVM_UDEV_RULE = { file: '/etc/udev/rules.d/99-kvm4all.rules', text: 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n' };
+/** The argv lists that install that rule and apply it to /dev/kvm, as root; the rule's text goes on stdin. */
+function kvmRuleArgv(p) {
+    return [
+        { argv: asRoot(['tee', KVM_UDEV_RULE.file], p), input: KVM_UDEV_RULE.text },
+        { argv: asRoot(['udevadm', 'control', '--reload-rules'], p) },
+        { argv: asRoot(['udevadm', 'trigger', '--name-match=kvm'], p) },
+    ];
+}
+/**
+ * A /dev/kvm this user cannot open, on a runner where it may use sudo: open
+ * it as GitHub's docs do, then wait for udev (a few seconds at most). Returns
+ * what it did, for the log; undefined when there was nothing to do.
+ */
+async function openKvm(p) {
+    const before = await probe();
+    if (p.kind !== 'sudo' || !before.exists || before.writable)
+        return undefined;
+    for (const step of kvmRuleArgv(p))
+        await run(step.argv, { phase: 'prepare', timeoutMs: 30_000, input: step.input, allowFailure: true });
+    const open = await until(5, async () => ((await probe()).writable ? true : undefined));
+    return `/dev/kvm was not open to this user: added the udev rule GitHub documents (${KVM_UDEV_RULE.file}) through sudo; ${open ? 'it is open now' : 'it is still not open'}`;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -56596,6 +57063,7 @@ const SETTING_NAMES = [
     'image-sha256',
     'expected-failures',
     'baseline',
+    'install-host-tools',
 ];
 const ACCELS = ['auto', 'kvm', 'tcg'];
 const TARGETS = ['qemu', 'ssh'];
@@ -56673,6 +57141,12 @@ function schema(ctx) {
         'image-sha256': field((v, fail) => (v === undefined ? undefined : parseSha256(v, fail))),
         'expected-failures': field((v, fail) => (v === undefined ? [] : parseExpectedFailures(v, ctx, fail))),
         baseline: field((v, fail) => (v === undefined ? undefined : readReportFile('baseline', external_node_path_default().resolve(ctx.cwd, expandHome(v)), fail))),
+        'install-host-tools': field((v, fail) => {
+            const b = (v ?? 'true').toLowerCase();
+            if (b !== 'true' && b !== 'false')
+                return fail(`install-host-tools: "${v}" is not true or false; leave it out to let the run install what the runner lacks`);
+            return b === 'true';
+        }),
     })
         .superRefine((s, zctx) => {
         // One without the other is a mistake, never a request for something.
@@ -56703,6 +57177,7 @@ function schema(ctx) {
                 target,
                 image: settings_cloudImage(s['image-url'], s['image-sha256']),
                 expectedFailures: s['expected-failures'],
+                installHostTools: s['install-host-tools'],
                 ...(s.baseline ? { baseline: s.baseline } : {}),
             },
             packagePatterns: s.packages,
@@ -56872,6 +57347,9 @@ function throwInput(message) {
 
 
 
+
+
+
 function defaultCacheDir() {
     const base = process.env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(external_node_os_namespaceObject.homedir(), '.cache');
     return external_node_path_namespaceObject.join(base, 'xen-conformance');
@@ -56895,10 +57373,42 @@ async function prepare(raw, cwd = process.cwd()) {
     if (config.target.kind === 'ssh')
         await checkSshInput(config.target);
     // QEMU runs the VM (target qemu) or only builds the guest's image (target ssh, when there is a guest).
-    const accel = config.target.kind === 'qemu' || wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
+    const usesQemu = config.target.kind === 'qemu' || wantsGuest(config.checks);
+    const privilege = await probePrivilege();
+    const builds = await imagesToBuild(profile, config, usesQemu);
+    const missing = await missingTools(toolsFor({
+        qemu: usesQemu,
+        buildsImage: builds.length > 0,
+        cloudImage: config.image !== undefined,
+        debs: candidates.some((c) => c.path.endsWith('.deb')),
+        rpms: candidates.some((c) => c.path.endsWith('.rpm')),
+    }));
+    const toolsProblem = hostToolsProblem(missing, config.installHostTools, privilege);
+    if (toolsProblem)
+        throw new InputError(toolsProblem);
+    if (builds.length && privilege.kind === 'none')
+        throw new InputError(needsRootMessage(privilege.why, `building ${builds.join(' and ')} with ${profile.image?.builder}`));
+    const notes = [];
+    if (usesQemu && config.accel !== 'tcg') {
+        const opened = await openKvm(privilege);
+        if (opened)
+            notes.push(opened);
+    }
+    const accel = usesQemu ? await chooseAccel(config.accel) : undefined;
     // Last: it creates the directory, which must not be left behind by a later bad input.
     await checkOutDirWritable(config.outDir);
-    return { config, candidates, accel };
+    return { config, candidates, accel, privilege, missingTools: missing, notes };
+}
+/** The images this run will build (not in the cache): the host's (target qemu, no cloud image) and the guest's. */
+async function imagesToBuild(profile, config, usesQemu) {
+    if (!usesQemu || !hasImageBuilder(profile))
+        return [];
+    const wanted = [
+        ...(config.target.kind === 'qemu' && !config.image ? [{ what: `the ${profile.title} host image`, recipe: hostRecipe(profile) }] : []),
+        ...(wantsGuest(config.checks) ? [{ what: `the ${profile.title} guest image`, recipe: guestRecipe(profile) }] : []),
+    ];
+    const missing = await Promise.all(wanted.map(async (w) => ((await isCached(profile, config.cacheDir, w.recipe)) ? undefined : w.what)));
+    return missing.filter((w) => w !== undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/report/verdict.ts
@@ -57010,6 +57520,7 @@ const OPTION_HELP = {
     'image-sha256': 'the SHA-256 the image at --image-url must have',
     'expected-failures': 'a file of "check-id: reason" lines: those failures are reported as expected and do not fail the run',
     baseline: 'an earlier run\'s report.json: only regressions (was pass or warn, now fail or error) fail the run',
+    'install-host-tools': 'true (default): install the host tools the runner lacks (QEMU, mmdebstrap, ...) with apt-get, through sudo when not root; false: stop and name them',
     report: 'judge: the report.json to judge again (its files are rewritten in --out, default its own directory)',
     json: 'print report.json on stdout instead of the Markdown summary',
     help: 'this help',

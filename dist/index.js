@@ -34929,6 +34929,39 @@ class InfraError extends Error {
         this.name = 'InfraError';
     }
 }
+/**
+ * The candidates stopped the run (they do not install; the machine cannot
+ * boot what they generated): not the environment's failure but the named
+ * check's, which fails with this evidence; nothing after it can be judged.
+ * Exit 1, like any failed check.
+ */
+class CandidateFault extends Error {
+    phase;
+    checkId;
+    finding;
+    constructor(phase, checkId, 
+    /** What happened, in the words of the tool or the machine that said it (the evidence is in the run's facts). */
+    finding) {
+        super(`${phase}: ${finding}`);
+        this.phase = phase;
+        this.checkId = checkId;
+        this.finding = finding;
+        this.name = 'CandidateFault';
+    }
+}
+/** A host that did not come back from its reboot, and its console says why (GRUB's error, a panic). */
+class BootFault extends InfraError {
+    failure;
+    serial;
+    constructor(phase, failure, serialTail, 
+    /** The console from the reboot on. */
+    serial) {
+        super(phase, `the machine did not boot: ${failure.words}`, serialTail);
+        this.failure = failure;
+        this.serial = serial;
+        this.name = 'BootFault';
+    }
+}
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -34948,6 +34981,8 @@ const debianGrub = {
     configPath: '/boot/grub/grub.cfg',
     savedDefaultPath: '/boot/grub/grubenv',
     regenerateCommand: () => ['update-grub'],
+    // Both in grub-common.
+    grubTools: { scriptCheck: 'grub-script-check', file: 'grub-file' },
     // A command line that runs update-grub (Debian's hypervisor postinst: `update-grub || :`), not a comment.
     regeneratedByScript: (script) => script
         .split('\n')
@@ -39362,9 +39397,41 @@ async function unpackDeb(file, dir) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/distro/debian/apt-failure.ts
+// Why apt/dpkg could not install a candidate set, named the way a packager
+// fixes it: the package and its maintainer script, the file two packages
+// ship, the dependency nothing provides. The formats are dpkg's and apt's
+// own messages (dpkg src/main/script.c and archives.c, apt's "unmet
+// dependencies" report), as Debian 12 and 13 print them.
+const SCRIPT_NAMES = {
+    'pre-installation': 'preinst',
+    'post-installation': 'postinst',
+    'pre-removal': 'prerm',
+    'post-removal': 'postrm',
+};
+function aptFailureCause(output) {
+    const causes = [];
+    // dpkg: error processing package X (--configure):
+    //  installed X package post-installation script subprocess returned error exit status 1
+    for (const m of output.matchAll(/(?:new|installed|old) (\S+) package (pre|post)-(installation|removal) script subprocess returned error exit status (\d+)/g)) {
+        const script = SCRIPT_NAMES[`${m[2]}-${m[3]}`];
+        causes.push(`the ${script} (maintainer script) of ${m[1]} exited ${m[4]}`);
+    }
+    //  trying to overwrite '/usr/bin/x', which is also in package y 1.0
+    for (const m of output.matchAll(/dpkg: error processing archive (\S+) \(--unpack\):\n\s*trying to overwrite '([^']+)', which is also in package (\S+)/g)) {
+        causes.push(`${m[1].split('/').pop()} ships ${m[2]}, which package ${m[3]} ships too (a file conflict: Replaces/Breaks or a rename is missing)`);
+    }
+    //  x : Depends: y but it is not installable
+    for (const m of output.matchAll(/^\s*(\S+) : (Pre-Depends|Depends|Conflicts|Breaks): (.+)$/gm)) {
+        causes.push(`${m[1]} ${m[2]}: ${m[3].trim()} (an unmet dependency)`);
+    }
+    return causes.length ? [...new Set(causes)].join('; ') : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/distro/debian/packages.ts
 // Debian's package manager: apt installs (package files or archive names),
 // dpkg answers what is installed and who owns a file, dpkg-deb reads a .deb.
+
 
 
 
@@ -39434,6 +39501,7 @@ const debianPackages = {
     isOwnReport: (line) => /^(dpkg:|dpkg-reconfigure:|debconf:|Errors were encountered)/.test(line),
     // apt explains unmet dependencies on stdout.
     installFailureLines: (output) => output.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)),
+    installFailureCause: aptFailureCause,
     /**
      * linux-image-<release>'s postinst, as a reinstall runs it after unpacking:
      * depmod, the /boot symlinks, then every /etc/kernel/postinst.d hook
@@ -39562,6 +39630,28 @@ class DebianProfile {
     hypervisorXenVersion(pkg) {
         return debianHypervisorVersion([pkg.name]);
     }
+}
+
+;// CONCATENATED MODULE: ./src/distro/rpm/rpm-failure.ts
+// Why dnf or zypper could not install a candidate set, from rpm's and
+// libsolv's own messages (rpm lib/psm.c "scriptlet failed", lib/rpmps.c
+// "conflicts with file from package", libsolv's "nothing provides"). Written
+// from their sources and documentation; not yet seen in a run here.
+function rpmFailureCause(output) {
+    const causes = [];
+    // error: %post(xen-4.19.1-1.fc41.x86_64) scriptlet failed, exit status 1
+    for (const m of output.matchAll(/error: %(\w+)\((\S+)\) scriptlet failed, exit status (\d+)/g)) {
+        causes.push(`the %${m[1]} scriptlet of ${m[2]} exited ${m[3]}`);
+    }
+    // file /usr/bin/x from install of a-1.0 conflicts with file from package b-2.0
+    for (const m of output.matchAll(/file (\S+) from install of (\S+) conflicts with file from package (\S+)/g)) {
+        causes.push(`${m[2]} ships ${m[1]}, which package ${m[3]} ships too (a file conflict)`);
+    }
+    // nothing provides libfoo.so.1()(64bit) needed by xen-libs-4.19.1-1.fc41.x86_64
+    for (const m of output.matchAll(/nothing provides '?([^'\n]+?)'? needed by (?:the to be installed )?(\S+)/g)) {
+        causes.push(`${m[2]} requires ${m[1]}, which nothing provides (an unmet dependency)`);
+    }
+    return causes.length ? [...new Set(causes)].join('; ') : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/distro/rpm/rpm-parse.ts
@@ -39706,6 +39796,10 @@ async function readRpm(file) {
 }
 
 ;// CONCATENATED MODULE: ./src/distro/rpm/packages.ts
+// The RPM families' package manager: dnf (Fedora, CentOS Stream) or zypper
+// (openSUSE) installs, rpm answers what is installed and who owns a file,
+// rpm -qp reads a candidate .rpm.
+
 
 
 /** dnf (Fedora, CentOS Stream): its solver's "Problem:" and "nothing provides" lines say why. */
@@ -39755,6 +39849,7 @@ function rpmPackages(installer) {
         // rpm's own closing words after a scriptlet failed (the cause is the scriptlet's line before them).
         isOwnReport: (line) => /^(error: %\S+\(|warning: %\S+\(|Error in (PREIN|POSTIN|PREUN|POSTUN) scriptlet|Non-fatal POSTIN scriptlet failure)/.test(line),
         installFailureLines: (output) => output.split('\n').filter((l) => installer.failure.test(l)),
+        installFailureCause: rpmFailureCause,
         kernelReconfigureCommand: installer.kernelReconfigure,
         ownerQueryHint: 'rpm -qf',
         sharedLibDependsHint: "rpmbuild's automatic library Requires (find-requires)",
@@ -39840,6 +39935,8 @@ function grub2Boot(xenDefaultAdvice) {
         configPath: GRUB2_CFG,
         savedDefaultPath: '/boot/grub2/grubenv',
         regenerateCommand: () => ['grub2-mkconfig', '-o', GRUB2_CFG],
+        // Fedora's grub2-tools-minimal ships grub2-script-check, grub2-tools grub2-file (grub2.spec's file lists).
+        grubTools: { scriptCheck: 'grub2-script-check', file: 'grub2-file' },
         // grub2-mkconfig here reads one settings file, no .d directory: ours are lines in it.
         dropInPath: () => '/etc/default/grub',
         xenDefaultAdvice,
@@ -40092,2335 +40189,6 @@ function profileFor(id) {
     return p;
 }
 
-;// CONCATENATED MODULE: ./src/disk-layout.ts
-// The layout of the disks the tool builds, shared by the image builder (which
-// writes it) and dom0 (which mounts the guest's disk by offset).
-/** Where the disk's one partition starts (a mount in dom0 needs it: the guest's disk has no partition device there). */
-const PART_OFFSET = 1024 * 1024;
-
-;// CONCATENATED MODULE: ./src/guest/config.ts
-// Who the guest is: its name, addresses, volumes and files in dom0, and the
-// xl config that boots it. Constants only: every other guest module and the
-// checks name the guest through these.
-const GUEST = {
-    name: 'xc-guest',
-    mac: '00:16:3e:58:43:01',
-    ip: '10.99.0.2',
-    dom0Ip: '10.99.0.1',
-    /** Private: never a name a distro's network config uses (xenbr0 may be the user's LAN bridge). */
-    bridge: 'xcbr0',
-    vg: 'xcvg',
-    lv: 'xc-guest',
-    /** A second volume, hot-plugged by domU.disk-hotplug. */
-    extraLv: 'xc-guest-extra',
-    memoryMb: 384,
-    cfg: '/etc/xen/xc-guest.cfg',
-    key: '/root/.ssh/xc-guest',
-    knownHosts: '/root/.ssh/xc-guest-known-hosts',
-    /** What `xl console` showed, captured under script(1) (xl console wants a terminal). */
-    consoleLog: '/var/log/xc-guest-console.log',
-    /** Where dom0 sees the disks QemuHost attaches (by serial). */
-    imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
-    lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
-    /** On a host without those disks: the volume group's loop-backed file (sparse), in a directory of its own. */
-    lvmDir: '/var/lib/xen-conformance',
-    lvmFile: '/var/lib/xen-conformance/xc-lvm.img',
-    saveFile: '/var/tmp/xc-guest.save',
-};
-/** The volume group's size: the guest's disk and a small one to hot-plug, sparse. */
-const LVM_BYTES = 4 * 1024 ** 3;
-const lvPath = (lv) => `/dev/${GUEST.vg}/${lv}`;
-/** Where dom0 keeps the xl config of the guest booted as `type`. */
-const xlConfigPath = (type) => (type === 'pv' ? GUEST.cfg : `/etc/xen/${GUEST.name}-${type}.cfg`);
-/**
- * The guest's xl config: pygrub reading the guest's own grub.cfg (PV, PVH) or
- * the firmware booting its disk (HVM), a phy: LVM disk (blkback), a vif on the tool's bridge.
- */
-function xlConfig(type = 'pv') {
-    return [
-        `name = "${GUEST.name}"`,
-        `type = "${type}"`,
-        ...(type === 'hvm' ? ['vnc = 0'] : ['bootloader = "pygrub"']),
-        `memory = ${GUEST.memoryMb}`,
-        `maxmem = ${GUEST.memoryMb}`,
-        'vcpus = 1',
-        'maxvcpus = 2',
-        `disk = [ "phy:${lvPath(GUEST.lv)},xvda,w" ]`,
-        `vif = [ "mac=${GUEST.mac},bridge=${GUEST.bridge}" ]`,
-        'on_reboot = "restart"',
-        '',
-    ].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/guest/dom0-scripts.ts
-// Shell scripts dom0 runs for the guest, constants only (arguments as $1...):
-// the bridge and DHCP server, the volume group, the image onto the guest's
-// volume, this run's key, the console capture, and CLEANUP_SCRIPT, which on a
-// user's machine takes away everything the run made.
-
-
-/**
- * Shell for dom0, constants only: the bridge with dom0's address and a DHCP
- * server that always gives the guest's MAC the guest's address.
- */
-const NETWORK_SCRIPT = [
-    'set -e',
-    // On a user's machine the guest's subnet may be taken: refuse rather than reroute it.
-    `taken=$(ip -o -4 route show to match ${GUEST.ip} | grep -v -e '^default ' -e ' dev ${GUEST.bridge} ' || true)`,
-    `if [ -n "$taken" ]; then echo "${GUEST.ip} is already routed on this machine ($taken); the guest's network needs ${GUEST.dom0Ip}/24 free" >&2; exit 1; fi`,
-    `ip link show ${GUEST.bridge} >/dev/null 2>&1 || ip link add ${GUEST.bridge} type bridge`,
-    `ip addr replace ${GUEST.dom0Ip}/24 dev ${GUEST.bridge}`,
-    `ip link set ${GUEST.bridge} up`,
-    'systemctl stop xc-dnsmasq.service 2>/dev/null || true',
-    [
-        'systemd-run --unit xc-dnsmasq.service dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0',
-        `--bind-interfaces --interface=${GUEST.bridge} --except-interface=lo`,
-        `--dhcp-range=${GUEST.ip},${GUEST.ip},1h --dhcp-host=${GUEST.mac},${GUEST.ip}`,
-        '--dhcp-leasefile=/run/xc-dnsmasq.leases',
-    ].join(' '),
-].join('\n');
-/**
- * The volume group on $1, the guest's volume ($2 bytes, the image's size) and
- * a small one to hot-plug. The guest's volume is filled by FILL_SCRIPT.
- */
-const STORAGE_SCRIPT = [
-    'set -e',
-    'pvcreate -q -y "$1"',
-    `vgcreate -q ${GUEST.vg} "$1"`,
-    `lvcreate -q -y -n ${GUEST.lv} -L $(($2 / 1048576))M ${GUEST.vg}`,
-    `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
-].join('\n');
-/**
- * The image onto the guest's volume, sparse, from $1 (the attached disk) or
- * stdin gzipped (sent over SSH). e2image, copying only the used blocks (half
- * of them), was slower under TCG than dd (about 65 s against 23 s, one run each).
- */
-const FILL_SCRIPT = [
-    'set -e',
-    `if [ -n "$1" ]; then dd if="$1" of=${lvPath(GUEST.lv)} bs=4M conv=sparse status=none`,
-    `else gzip -dc | dd of=${lvPath(GUEST.lv)} bs=4M iflag=fullblock conv=sparse status=none; fi`,
-    'sync',
-].join('\n');
-/** A host without the attached disks: a sparse file on a loop device carries the volume group; prints the device. */
-const LOOP_SCRIPT = [
-    'set -e',
-    `install -d -m 700 ${GUEST.lvmDir}`,
-    `truncate -s ${LVM_BYTES} ${GUEST.lvmFile}`,
-    `losetup --find --show ${GUEST.lvmFile}`,
-].join('\n');
-/** The guest's domains here, gone: itself and a migration's half (<name>--incoming, <name>--migratedaway). */
-const DESTROY_GUEST = `for d in $(xl list 2>/dev/null | awk -v n=${GUEST.name} '$1 == n || index($1, n "--") == 1 { print $1 }'); do xl destroy "$d"; done`;
-/**
- * Everything a run makes in dom0 for the guest, taken away: before the guest
- * is set up (an earlier run that was killed may have left it) and after the
- * last domU check. Each step may find nothing to do.
- */
-const CLEANUP_SCRIPT = [
-    DESTROY_GUEST,
-    'systemctl stop xc-guest-console.service xc-dnsmasq.service 2>/dev/null',
-    `vgremove -q -f ${GUEST.vg} >/dev/null 2>&1`,
-    `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
-    `ip link del ${GUEST.bridge} 2>/dev/null`,
-    `rm -f ${GUEST.lvmFile} /etc/xen/${GUEST.name}.cfg /etc/xen/${GUEST.name}-*.cfg ${GUEST.key} ${GUEST.key}.pub ${GUEST.knownHosts} ${GUEST.saveFile} ${GUEST.consoleLog} /run/xc-dnsmasq.leases`,
-    `rmdir ${GUEST.lvmDir} 2>/dev/null`,
-    `[ ! -f /root/.ssh/authorized_keys ] || sed -i '/ xc-guest$/d' /root/.ssh/authorized_keys`,
-    'true',
-].join('\n');
-/**
- * This run's key for dom0 -> guest (and dom0 -> dom0, which `xl migrate
- * localhost` goes through), put into the guest's disk before it boots.
- * $1: the guest's pinned host key ("type key").
- */
-const KEY_SCRIPT = [
-    'set -e',
-    `rm -f ${GUEST.key} ${GUEST.key}.pub`,
-    `ssh-keygen -q -t ed25519 -N '' -C xc-guest -f ${GUEST.key}`,
-    'mnt=$(mktemp -d)',
-    `mount -o offset=${PART_OFFSET} ${lvPath(GUEST.lv)} "$mnt"`,
-    'install -d -m 700 "$mnt/root/.ssh"',
-    `install -m 600 ${GUEST.key}.pub "$mnt/root/.ssh/authorized_keys"`,
-    'umount "$mnt"; rmdir "$mnt"',
-    'install -d -m 700 /root/.ssh',
-    `cat ${GUEST.key}.pub >> /root/.ssh/authorized_keys`,
-    `printf '%s %s\\nlocalhost %s\\n' ${GUEST.ip} "$1" "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" > ${GUEST.knownHosts}`,
-].join('\n');
-/** xl console wants a terminal: script(1) gives it one, and it reattaches after every reboot, restore or migration. */
-const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
-
-;// CONCATENATED MODULE: ./src/quote.ts
-// The one way to build a command line for the remote POSIX shell (the Xen host over SSH).
-// Every word that reaches `sh -c` goes through shQuote; nothing else concatenates argv.
-/** Characters no POSIX shell treats specially, so a word made only of them may stay bare. */
-const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
-/** A bare `NAME=value` in command position is a variable assignment, not a word. */
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-/** Reserved words change the grammar when bare in command position (`if`, `for`, ...). */
-const RESERVED = new Set(['case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while']);
-/** Quote one word so the remote shell hands it to the program byte for byte. */
-function shQuote(s) {
-    // argv is NUL-terminated: no quoting can carry a NUL through, so refuse rather than truncate.
-    if (s.includes('\0'))
-        throw new TypeError('shQuote: a shell word cannot contain a NUL byte');
-    if (SAFE.test(s) && !ASSIGNMENT.test(s) && !RESERVED.has(s))
-        return s;
-    // Inside single quotes nothing is special; a quote itself ends, escapes and reopens them.
-    return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-/** Quote each word and join them with spaces: the command line `sh -c` will split back into argv. */
-function shJoin(argv) {
-    return argv.map(shQuote).join(' ');
-}
-
-;// CONCATENATED MODULE: ./src/guest/guest.ts
-
-
-
-
-/** The guest as dom0 reaches it. */
-class Guest {
-    host;
-    constructor(host) {
-        this.host = host;
-    }
-    /** argv dom0 runs to run argv in the guest: ssh with the run's key and the guest's pinned host key. */
-    sshArgv(argv) {
-        return ['ssh', ...this.sshOptions(), `root@${GUEST.ip}`, shJoin(argv)];
-    }
-    /** Options for ssh and scp alike. */
-    sshOptions() {
-        return [
-            '-q', '-i', GUEST.key,
-            '-o', `UserKnownHostsFile=${GUEST.knownHosts}`,
-            '-o', 'StrictHostKeyChecking=yes',
-            '-o', 'BatchMode=yes',
-            '-o', 'ConnectTimeout=10',
-            '-o', 'ServerAliveInterval=5',
-            '-o', 'ServerAliveCountMax=6',
-        ];
-    }
-    /**
-     * Run argv in the guest. ssh's own failure (255, nothing printed: the
-     * connection, not the command) is tried again twice: on a loaded machine the
-     * guest's sshd was seen to miss the connect timeout while the guest was fine,
-     * and a check must not read a lost connection as the guest's answer.
-     */
-    async run(argv, opts) {
-        // A stream given or taken cannot be sent again.
-        const once = !!opts.output || (opts.input !== undefined && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input));
-        for (let attempt = 1;; attempt++) {
-            const r = await this.host.run(this.sshArgv(argv), opts);
-            if (once || r.code !== 255 || r.stdout !== '' || (r.bytes?.length ?? 0) > 0 || attempt === SSH_ATTEMPTS)
-                return r;
-            await sleep(2000);
-        }
-    }
-    /**
-     * Wait until the guest answers over SSH with a boot id other than `notThis`;
-     * returns the boot id, or undefined when the time ran out.
-     */
-    async waitUp(timeoutMs, phase, notThis) {
-        const deadline = Date.now() + timeoutMs;
-        while (Date.now() < deadline) {
-            const r = await this.run(['cat', '/proc/sys/kernel/random/boot_id'], { phase, timeoutMs: 20_000, allowFailure: true }).catch(() => undefined);
-            const id = r?.code === 0 ? r.stdout.trim() : '';
-            if (id && id !== notThis)
-                return id;
-            await sleep(2000);
-        }
-        return undefined;
-    }
-}
-/** Tries of one command when ssh itself fails (see Guest.run). */
-const SSH_ATTEMPTS = 3;
-
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/guest/transfer.ts
-// Moving the guest's things between hosts: its volume (only the chunks that
-// differ from the copy there), as python3 scripts dom0 runs, and the image
-// gzipped on its way from the runner.
-
-
-
-
-/** The unit a volume is compared and sent in. */
-const CHUNK_BYTES = 1 << 20;
-/**
- * A volume's content for another host whose volume holds most of it already:
- * each 1 MiB chunk whose md5 differs from the one stdin lists for that chunk
- * there (one per line; past the list's end the other volume is zeros), as
- * (offset, length) and the bytes. The guest's volume there was filled from
- * the same image as here: only what the guest wrote since goes (a few MiB,
- * where the whole volume's data took about 270 s at the 3 MB/s SSH moves in
- * a dom0 under TCG). python3 is in every dom0 (pygrub is written in it).
- * $1: the volume.
- */
-const SPARSE_SEND = [
-    'import hashlib, struct, sys',
-    `chunk = ${CHUNK_BYTES}`,
-    'zero = bytes(chunk)',
-    'zero_md5 = hashlib.md5(zero).hexdigest()',
-    'there = sys.stdin.read().split()',
-    'out = sys.stdout.buffer',
-    'with open(sys.argv[1], "rb", buffering=0) as f:',
-    '    i = offset = 0',
-    '    while block := f.read(chunk):',
-    '        if i < len(there):',
-    '            differs = (zero_md5 if block == zero else hashlib.md5(block).hexdigest()) != there[i]',
-    '        else:',
-    '            differs = block != zero[: len(block)]',
-    '        if differs:',
-    '            out.write(struct.pack(">QQ", offset, len(block)))',
-    '            out.write(block)',
-    '        i += 1',
-    '        offset += len(block)',
-    'out.flush()',
-].join('\n');
-/** SPARSE_SEND's stream onto $1, the volume the sender was told the digests of; says how much it wrote. */
-const SPARSE_RECEIVE = [
-    'import os, struct, sys',
-    'inp = sys.stdin.buffer',
-    'fd = os.open(sys.argv[1], os.O_WRONLY)',
-    'chunks = written = 0',
-    'while head := inp.read(16):',
-    '    if len(head) != 16:',
-    '        sys.exit("the stream ended inside a header")',
-    '    offset, length = struct.unpack(">QQ", head)',
-    '    block = inp.read(length)',
-    '    if len(block) != length:',
-    '        sys.exit("the stream ended inside a chunk")',
-    '    os.pwrite(fd, block, offset)',
-    '    chunks += 1',
-    '    written += length',
-    'os.fsync(fd)',
-    'print(f"{chunks} chunks written, {written} bytes")',
-].join('\n');
-/** The md5 of each CHUNK_BYTES of $1 on a host, one per line, as SPARSE_SEND takes them (chunkDigests' on the runner). */
-const CHUNK_DIGESTS = [
-    'import hashlib, sys',
-    `chunk = ${CHUNK_BYTES}`,
-    'with open(sys.argv[1], "rb", buffering=0) as f:',
-    '    while block := f.read(chunk):',
-    '        print(hashlib.md5(block).hexdigest())',
-].join('\n');
-/** The md5 of each CHUNK_BYTES of a file on the runner, as SPARSE_SEND takes them. */
-async function chunkDigests(file) {
-    const f = await external_node_fs_namespaceObject.promises.open(file, 'r');
-    try {
-        const digests = [];
-        const buf = Buffer.alloc(CHUNK_BYTES);
-        for (let at = 0;; at += CHUNK_BYTES) {
-            const { bytesRead } = await f.read(buf, 0, CHUNK_BYTES, at);
-            if (!bytesRead)
-                return digests;
-            digests.push((0,external_node_crypto_.createHash)('md5').update(buf.subarray(0, bytesRead)).digest('hex'));
-        }
-    }
-    finally {
-        await f.close();
-    }
-}
-/** A file gzipped as a stream; an error reading it (or its consumer going away) ends both streams. */
-function gzipped(file) {
-    return (0,external_node_stream_.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(file), (0,external_node_zlib_.createGzip)({ level: 1 }), () => { });
-}
-
-;// CONCATENATED MODULE: ./src/guest/start.ts
-// Bringing the guest up in dom0: the tools it needs, nothing left of an
-// earlier run, the bridge, the volume group and the image on its volume, this
-// run's key, xl create, then SSH. The migrate-to host is made ready to receive
-// it the same way.
-
-
-
-
-
-
-/** What dom0 needs to run the guest. */
-const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip', 'python3'];
-/** Setup steps in dom0, each recorded as the report shows it; the first that fails says why in `problem`. */
-class Steps {
-    h;
-    phase;
-    timeoutS;
-    list = [];
-    problem;
-    constructor(h, phase, timeoutS) {
-        this.h = h;
-        this.phase = phase;
-        this.timeoutS = timeoutS;
-    }
-    async step(label, argv, input, timeoutS = this.timeoutS) {
-        const t = Date.now();
-        const r = await this.h.run(argv, { phase: this.phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
-        this.list.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
-        return r;
-    }
-    /** A setup script that must succeed; undefined (and the problem set) when it did not. */
-    async setUp(label, script, args, input, timeoutS) {
-        const r = await this.step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
-        if (r.code === 0)
-            return r;
-        this.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${reasonLine(r.stdout + r.stderr)}`;
-        return undefined;
-    }
-}
-/**
- * dom0 made ready to hold the guest: the tools it needs, nothing left of an
- * earlier run, the bridge and DHCP server, the volume group (on the attached
- * disk, or a loop device) and empty volumes of the image's size, then the
- * image onto the guest's volume. False when a step failed (s.problem says which).
- */
-async function prepareDom0(s, disk, installS) {
-    const missing = await s.step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
-    if (missing.stdout.trim()) {
-        s.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping, python3)`;
-        return false;
-    }
-    if (!(await s.setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, [])))
-        return false;
-    if (!(await s.setUp('the bridge and the DHCP server', NETWORK_SCRIPT, [])))
-        return false;
-    const pv = disk.attached ? GUEST.lvmDevice : (await s.setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
-    if (!pv || !(await s.setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, String((await external_node_fs_namespaceObject.promises.stat(disk.image)).size)])))
-        return false;
-    const fill = disk.attached
-        ? await s.setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
-        : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
-            await s.setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), installS);
-    return !!fill;
-}
-/**
- * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
- * never answers) are returned, not thrown: they are the domU checks' verdicts.
- * A lost dom0 still throws (the host's InfraError).
- */
-async function startGuest(h, disk, timeouts) {
-    const phase = 'start the domU';
-    const guest = new Guest(h);
-    const s = new Steps(h, phase, timeouts.check);
-    const start = { created: false, up: false, steps: s.list, guest };
-    const stop = (problem) => ({ ...start, problem: problem ?? s.problem });
-    if (!(await prepareDom0(s, disk, timeouts.install)))
-        return stop();
-    if (!(await s.setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey])))
-        return stop();
-    await s.step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
-    const t0 = Date.now();
-    const created = await s.step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
-    if (created.code !== 0)
-        return stop(`xl create failed (exit ${created.code}): ${reasonLine(created.stderr || created.stdout)}`);
-    start.created = true;
-    await s.step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
-    const id = await guest.waitUp(timeouts.boot * 1000, phase);
-    if (!id)
-        return stop(`the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`);
-    start.up = true;
-    start.bootSeconds = (Date.now() - t0) / 1000;
-    return start;
-}
-/**
- * The second host made ready to receive the guest in a migration: the same
- * bridge and volume group as the first, the guest's volume filled from the
- * same image (a migration then sends only the chunks the guest changed: see
- * SPARSE_SEND). Throws when a step failed.
- */
-async function readyToReceive(h, image, timeouts, phase) {
-    const s = new Steps(h, phase, timeouts.check);
-    if (!(await prepareDom0(s, { image, attached: false }, timeouts.install)))
-        throw new InfraError(phase, `the migrate-to host: ${s.problem}`);
-    return s.list;
-}
-/** The guest's console as captured so far (for the out dir and the console check). */
-async function guestConsole(h) {
-    const r = await h.run(['cat', GUEST.consoleLog], { phase: 'collect the domU console', timeoutMs: 30_000, allowFailure: true });
-    return r.code === 0 ? r.stdout : '';
-}
-/** The last line xl said, without pygrub's Python warnings. */
-function reasonLine(s) {
-    return s.trim().split('\n').filter((l) => !/^WARNING:root:/.test(l)).pop() ?? '';
-}
-
-;// CONCATENATED MODULE: ./src/host/environment.ts
-/** The tool's drop-in (on Debian sorted before the Xen package's own xen.cfg, which still decides the default entry). */
-const ENVIRONMENT_DROPIN = 'xc-environment';
-/**
- * The options a VM host gets on this accelerator (none under TCG). bootscrub=0
- * was tried and measured here, host half under TCG: the reboot into Xen took
- * 52.3 and 49.7 s with it, 50.0 s and about the same without, so it is not set.
- */
-function environmentXenOptions(accel) {
-    return accel.xenOptions;
-}
-/** The drop-in's text: it appends to what earlier files set. */
-function environmentDropin(options) {
-    return [
-        '# xen-conformance: settings of the test environment (a VM), not of the packages under test.',
-        `GRUB_CMDLINE_XEN="$GRUB_CMDLINE_XEN ${options.join(' ')}"`,
-        '',
-    ].join('\n');
-}
-/** Put the drop-in on a VM host before the candidates are installed; returns the options it set. */
-async function setEnvironment(h, profile, accel, phase) {
-    const options = environmentXenOptions(accel);
-    const file = profile.boot.dropInPath(ENVIRONMENT_DROPIN);
-    await h.run(['tee', file], { phase, timeoutMs: 30_000, input: environmentDropin(options) });
-    return { options, file };
-}
-
-;// CONCATENATED MODULE: ./package.json
-const package_namespaceObject = /*#__PURE__*/JSON.parse('{"UU":"xen-conformance","rE":"0.1.0"}');
-;// CONCATENATED MODULE: ./src/version.ts
-// The tool's name and version, read from package.json so a release bumps one
-// place (ncc inlines the JSON into dist/).
-
-const TOOL_NAME = package_namespaceObject.UU;
-const VERSION = package_namespaceObject.rE;
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/diagnose.ts
-// Recognising what went wrong from what the machine printed, in words a
-// packager can act on. Pure functions of text, so each is unit tested.
-
-const PANIC = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*|Hardware Dom0 crashed[^\n]*/;
-/** The panic line a kernel or Xen printed on the serial console, or undefined. */
-function panicIn(serial) {
-    const m = PANIC.exec(serial);
-    return m ? m[0].replace(/\(XEN\)/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : undefined;
-}
-/** Why the package manager failed, when the output says something we can name; undefined otherwise. */
-function installFailureCause(output) {
-    if (/No space left on device|ENOSPC/.test(output)) {
-        return ("the Xen host's disk is full (No space left on device) while installing the candidates; " +
-            'the packages or their maintainer scripts write more than the disk has free: shrink them, or look for a script that fills the disk');
-    }
-    return undefined;
-}
-/**
- * The serial lines to show with an error: the last n, reaching back (up to
- * `reach` lines) to the first panic line when there is one, since a kernel's
- * call trace after its panic line is longer than n.
- */
-function errorTail(serial, n = 30, reach = 100) {
-    const lines = lastLines(serial, reach);
-    const panic = lines.findIndex((l) => PANIC.test(l));
-    const from = Math.max(0, panic >= 0 ? Math.min(panic, lines.length - n) : lines.length - n);
-    return lines.slice(from);
-}
-
-;// CONCATENATED MODULE: ./src/qemu-machine.ts
-// The QEMU machine every VM of the tool runs on (the host, and the image
-// builder's first boot), and a boot straight from a kernel until power-off.
-// Below both src/host and src/image: each imports it, neither the other.
-
-
-const MEMORY = '3G';
-const CPUS = '2';
-/**
- * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
- * (Debian's default), which waits forever for a video card that is not there.
- */
-function machineArgs(accelArgs, vga = 'none') {
-    return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
-}
-/** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
-async function bootOnce(o) {
-    const res = await run([
-        'qemu-system-x86_64',
-        ...machineArgs(o.accelArgs),
-        '-no-reboot',
-        '-serial', 'stdio',
-        '-monitor', 'none',
-        '-drive', `file=${o.disk},if=virtio,format=raw,cache=unsafe`,
-        '-kernel', o.kernel,
-        '-initrd', o.initrd,
-        '-append', o.append,
-    ], { phase: o.phase, timeoutMs: o.timeoutMs, allowFailure: true });
-    if (res.code !== 0)
-        throw new InfraError(o.phase, `QEMU exited ${res.code}: ${lastLines(res.stderr, 3).join(' | ')}`, lastLines(res.stdout, 20));
-    return res.stdout;
-}
-
-;// CONCATENATED MODULE: ./src/transport/ssh.ts
-// One persistent SSH connection to the Xen host (OpenSSH's connection
-// sharing: a master process, then one cheap channel per command). We drive
-// the system's OpenSSH client rather than a JavaScript one: it is what the
-// runner and the user already trust, it pins host keys through known_hosts,
-// and it needs no native addon in the bundle.
-
-
-
-
-
-/** Why a connection could not be made, in words a user can act on. */
-function classifySshFailure(stderr) {
-    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
-        return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
-    }
-    if (/Permission denied/i.test(stderr))
-        return 'the host refused the key (Permission denied)';
-    if (/Connection refused/i.test(stderr))
-        return 'connection refused (no SSH server listening on that port)';
-    if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
-        return `host unreachable (${lastLine(stderr)})`;
-    }
-    if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
-        return 'the connection was closed before login (SSH server not ready)';
-    }
-    return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
-}
-/** Names the connected master process in the control directory, for the action's post step after a crash. */
-const MASTER_PIDFILE = 'ssh-master.pid';
-/** The run directory's subdirectory for the migrate-to host's connection (its own master and pidfile). */
-const MIGRATE_TO_DIR = 'migrate-to';
-class SshConnection {
-    target;
-    master;
-    socket;
-    pidfile;
-    constructor(target, controlDir) {
-        this.target = target;
-        this.socket = external_node_path_namespaceObject.join(controlDir, 'ssh.sock');
-        this.pidfile = external_node_path_namespaceObject.join(controlDir, MASTER_PIDFILE);
-    }
-    /** Options shared by the master and every channel; no user config is read. */
-    baseArgs(connectTimeoutS = 10) {
-        const t = this.target;
-        return [
-            '-F', '/dev/null',
-            '-p', String(t.port),
-            '-i', t.keyFile,
-            '-o', 'IdentitiesOnly=yes',
-            '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
-            '-o', 'GlobalKnownHostsFile=/dev/null',
-            '-o', 'StrictHostKeyChecking=yes',
-            '-o', 'BatchMode=yes',
-            '-o', `ConnectTimeout=${connectTimeoutS}`,
-            // A host that stops answering for a minute is gone; a guest under TCG on a
-            // busy runner was seen to stall past 20 s and lose a live connection.
-            // (A host that goes away closes the connection: that is seen at once.)
-            '-o', 'ServerAliveInterval=10',
-            '-o', 'ServerAliveCountMax=6',
-            '-o', 'LogLevel=ERROR',
-            '-l', t.user,
-        ];
-    }
-    /** Open the shared connection, once; throws an InfraError naming why it failed. */
-    async connect(phase, timeoutMs, connectTimeoutS = 10) {
-        await this.disconnect();
-        await external_node_fs_namespaceObject.promises.rm(this.socket, { force: true });
-        const master = (0,external_node_child_process_namespaceObject.spawn)('ssh', [...this.baseArgs(connectTimeoutS), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-        children.add(master);
-        let stderr = '';
-        master.stderr.on('data', (d) => (stderr += d.toString()));
-        const exited = new Promise((r) => master.on('close', () => r()));
-        master.on('close', () => children.delete(master));
-        const deadline = Date.now() + timeoutMs;
-        while (Date.now() < deadline) {
-            if (master.exitCode !== null || master.signalCode !== null) {
-                await exited;
-                throw new InfraError(phase, classifySshFailure(stderr));
-            }
-            const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], {
-                phase,
-                timeoutMs: 5000,
-                allowFailure: true,
-            });
-            if (check.code === 0) {
-                this.master = master;
-                await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
-                return;
-            }
-            await settlesWithin(exited, 200);
-        }
-        killGroup(master);
-        throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
-    }
-    /** Keep trying to connect until the deadline: for a host that is still booting. */
-    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
-    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
-        const deadline = Date.now() + timeoutMs;
-        let last = 'no attempt made';
-        while (Date.now() < deadline) {
-            const dead = await stillBooting();
-            if (dead)
-                throw new InfraError(phase, dead);
-            try {
-                // While the host boots, a forwarded port accepts and then stays
-                // silent: a short handshake timeout notices sshd within seconds.
-                await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
-                return;
-            }
-            catch (e) {
-                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
-                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
-                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
-                    last = why;
-                if (process.env.XC_DEBUG)
-                    process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
-                // A wrong host key or a refused key will not mend itself by waiting.
-                if (/host key does not match|refused the key/.test(last))
-                    throw e;
-            }
-            await sleep(500);
-        }
-        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
-    }
-    /** Run a command line (already quoted with shJoin) over the shared connection. */
-    async exec(commandLine, opts) {
-        if (!this.master)
-            throw new InfraError(opts.phase, 'not connected to the host');
-        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary, output: opts.output });
-        // 255 is ssh's own failure (the connection, not the command), unless the
-        // command itself exited 255: ask the master whether the connection lives.
-        if (res.code === 255 && !(await this.alive(opts.phase))) {
-            throw new InfraError(opts.phase, `the SSH connection to the host was lost (${lastLine(res.stderr) || 'ssh exit 255, no message'})`);
-        }
-        if (res.code !== 0 && !opts.allowFailure) {
-            throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-        }
-        return res;
-    }
-    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
-    async closed(timeoutMs) {
-        const m = this.master;
-        if (!m || m.exitCode !== null || m.signalCode !== null)
-            return true;
-        let timer;
-        const gone = new Promise((r) => m.once('close', () => r(true)));
-        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-        try {
-            return await Promise.race([gone, late]);
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-    /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
-    async alive(phase) {
-        const m = this.master;
-        if (!m || m.exitCode !== null || m.signalCode !== null)
-            return false;
-        const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
-        return check.code === 0 && m.exitCode === null && m.signalCode === null;
-    }
-    get connected() {
-        return !!this.master && this.master.exitCode === null;
-    }
-    async disconnect() {
-        const m = this.master;
-        this.master = undefined;
-        await external_node_fs_namespaceObject.promises.rm(this.pidfile, { force: true });
-        if (m && m.exitCode === null) {
-            const closed = new Promise((r) => m.on('close', r));
-            killGroup(m, 1000);
-            await settlesWithin(closed, 3000);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/host/ssh-backed.ts
-// What every host reached over SSH shares, the VM on the runner and a user's
-// own machine alike: commands, file copies and the boot id go over one
-// SshConnection. A subclass adds how it reboots, what its console record is,
-// and what it knows about why a command failed.
-
-
-
-class SshBackedHost {
-    ssh;
-    constructor(ssh) {
-        this.ssh = ssh;
-    }
-    /** A failure of a command, with whatever the host knows about why (default: as it is). */
-    async explain(_phase, e) {
-        return e;
-    }
-    async run(argv, opts) {
-        try {
-            return await this.ssh.exec(shJoin(argv), opts);
-        }
-        catch (e) {
-            throw e instanceof InfraError ? await this.explain(opts.phase, e) : e;
-        }
-    }
-    async put(localPath, remotePath, opts) {
-        // Streamed: a package or an image need not fit in memory.
-        await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: (0,external_node_fs_namespaceObject.createReadStream)(localPath) });
-    }
-    async bootId(opts) {
-        return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/host/qemu.ts
-// The embedded default Xen host: a VM on the runner. It boots from its own
-// disk through SeaBIOS and the GRUB the distro installed, reading the disk's
-// own grub.cfg, so the boot config the candidate packages generate is what
-// boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
-
-
-
-
-
-
-
-
-
-
-
-async function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = external_node_net_.createServer();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
-}
-/** Sparse: the domU's volume group holds its disk and a small one to hot-plug. */
-const LVM_DISK_BYTES = 4 * 1024 ** 3;
-class QemuHost extends SshBackedHost {
-    o;
-    port;
-    target;
-    proc;
-    exited;
-    exitNote;
-    qemuStderr = '';
-    closing = false;
-    serialPath;
-    seedFile = '';
-    constructor(o, port) {
-        super(new SshConnection({
-            host: '127.0.0.1',
-            port,
-            user: 'root',
-            keyFile: external_node_path_namespaceObject.join(o.runDir, 'id_ed25519'),
-            knownHostsFile: external_node_path_namespaceObject.join(o.runDir, 'known_hosts'),
-        }, o.runDir));
-        this.o = o;
-        this.port = port;
-        this.target = `qemu (${o.accel.kind})`;
-        this.serialPath = external_node_path_namespaceObject.join(o.runDir, 'serial.log');
-    }
-    /** Start the VM and wait until SSH answers with the pinned host key. */
-    static async start(o) {
-        const port = await freePort();
-        const host = new QemuHost(o, port);
-        await host.prepare();
-        host.spawnQemu();
-        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
-        return host;
-    }
-    /** An ephemeral key for this run, handed over on the image's seed disk; the host key it names pinned. */
-    async prepare() {
-        const dir = this.o.runDir;
-        const { image } = this.o;
-        const phase = 'prepare the VM';
-        await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', external_node_path_namespaceObject.join(dir, 'id_ed25519')], {
-            phase,
-            timeoutMs: 10_000,
-        });
-        const seed = await image.seed(dir, await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'id_ed25519.pub'), 'utf8'));
-        this.seedFile = seed.file;
-        const [type, key] = seed.hostKey.split(/\s+/);
-        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
-        const size = image.overlayBytes ? [String(image.overlayBytes)] : [];
-        await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, external_node_path_namespaceObject.join(dir, 'disk.qcow2'), ...size], {
-            phase,
-            timeoutMs: 10_000,
-        });
-        if (this.o.guestDisk) {
-            await run(['qemu-img', 'create', '-q', '-f', 'qcow2', external_node_path_namespaceObject.join(dir, 'lvm.qcow2'), String(LVM_DISK_BYTES)], { phase, timeoutMs: 10_000 });
-        }
-    }
-    /** The domU's disks, when there is a domU: named by serial, so dom0 finds them under /dev/disk/by-id. */
-    guestDiskArgs() {
-        if (!this.o.guestDisk)
-            return [];
-        return [
-            '-drive', `file=${this.o.guestDisk},if=none,id=guest,format=raw,readonly=on`,
-            '-device', 'virtio-blk-pci,drive=guest,serial=xc-guest-image',
-            '-drive', `file=${external_node_path_namespaceObject.join(this.o.runDir, 'lvm.qcow2')},if=none,id=lvm,format=qcow2,cache=unsafe`,
-            '-device', 'virtio-blk-pci,drive=lvm,serial=xc-lvm',
-        ];
-    }
-    spawnQemu() {
-        const dir = this.o.runDir;
-        this.exitNote = undefined;
-        this.qemuStderr = '';
-        const args = [
-            ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
-            // A reboot ends this QEMU and reboot() starts a fresh one (see there).
-            '-no-reboot',
-            '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
-            '-serial', 'chardev:serial0',
-            '-monitor', 'none',
-            '-pidfile', external_node_path_namespaceObject.join(dir, 'qemu.pid'),
-            // bootindex: SeaBIOS would otherwise try the first disk on the PCI bus, which may be another.
-            '-drive', `file=${external_node_path_namespaceObject.join(dir, 'disk.qcow2')},if=none,id=root,format=qcow2,cache=unsafe`,
-            '-device', 'virtio-blk-pci,drive=root,bootindex=0',
-            '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
-            ...this.guestDiskArgs(),
-            // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
-            '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
-            '-device', 'virtio-net-pci,netdev=net0',
-        ];
-        this.o.log(`qemu: ${this.target}, SSH on 127.0.0.1:${this.port}, serial log ${this.serialPath}`);
-        const p = (0,external_node_child_process_namespaceObject.spawn)('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-        children.add(p);
-        p.stderr.on('data', (d) => (this.qemuStderr += d.toString()));
-        const exited = new Promise((r) => p.on('close', () => r()));
-        this.exited = exited;
-        p.on('close', (code, signal) => {
-            children.delete(p);
-            const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
-            this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
-            if (code === 0 && this.o.powerCycleOnReset && !this.closing) {
-                this.o.log('qemu: the guest reset; powering it on again from the same disk');
-                this.spawnQemu();
-            }
-        });
-        p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
-        this.proc = p;
-    }
-    /** Why the VM can no longer come up, or undefined while it may still. */
-    async deadReason() {
-        const panic = panicIn((await this.serialTail(100)).join('\n'));
-        if (panic)
-            return `the machine panicked: ${panic}`;
-        return this.exitNote;
-    }
-    /** A failed command on a VM that died or panicked says so, with the last serial lines. */
-    async explain(phase, e) {
-        if (e.serialTail.length > 0)
-            return e;
-        // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
-        if (/connection to the host was lost/.test(e.message))
-            await settlesWithin(this.exited, 2000);
-        const why = await this.deadReason();
-        const message = e.message.replace(`${phase}: `, '');
-        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.errorTail());
-    }
-    /**
-     * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
-     * fresh QEMU boots the same disk. Under TCG a warm reset inside one QEMU
-     * left GRUB taking minutes to load Xen (measured: 2.3 min for "Loading
-     * Xen" after the reset, 0.3 s from a fresh start); the boot config and
-     * the disk the machine comes back with are the same either way.
-     */
-    async reboot(opts) {
-        const before = await this.bootId(opts);
-        const deadline = Date.now() + opts.timeoutMs;
-        // The connection drops while the command runs: that is the point.
-        await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
-        await this.ssh.disconnect();
-        const down = await settlesWithin(this.exited, Math.max(1000, deadline - Date.now()));
-        if (!down)
-            throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
-        this.o.log('qemu: the guest reset; starting it again from the same disk');
-        this.spawnQemu();
-        const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
-        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
-            throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
-        });
-        const after = await this.bootId(opts);
-        if (after === before)
-            throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
-    }
-    /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
-    async shutdown(opts) {
-        await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
-        await this.ssh.disconnect();
-        const down = await settlesWithin(this.exited, opts.timeoutMs);
-        return { down, command: 'systemctl poweroff' };
-    }
-    async serialLog() {
-        return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
-    }
-    /** The serial lines an error carries (back to a panic line, if one is near the end). */
-    async errorTail() {
-        return errorTail(await this.serialLog());
-    }
-    async serialTail(n) {
-        return lastLines(await this.serialLog(), n);
-    }
-    async close() {
-        this.closing = true;
-        await this.ssh.disconnect();
-        const p = this.proc;
-        if (p && p.exitCode === null && p.signalCode === null) {
-            const closed = new Promise((r) => p.on('close', r));
-            killGroup(p, 3000);
-            await settlesWithin(closed, 5000);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/host/ssh-files.ts
-// The SSH target's key and known_hosts arrive as text (an action secret, or a
-// file the CLI read). ssh reads files: they are written 0600 into a private
-// directory, and checked with OpenSSH's own tools before anything starts.
-
-
-
-
-
-/** Write the key and known_hosts into dir (which must be private to this run), readable by the owner only. */
-async function writeSshFiles(dir, t) {
-    const keyFile = external_node_path_namespaceObject.join(dir, 'ssh-key');
-    const knownHostsFile = external_node_path_namespaceObject.join(dir, 'known_hosts');
-    await external_node_fs_namespaceObject.promises.writeFile(keyFile, t.key, { mode: 0o600, flag: 'wx' });
-    await external_node_fs_namespaceObject.promises.writeFile(knownHostsFile, t.knownHosts, { mode: 0o600, flag: 'wx' });
-    return { keyFile, knownHostsFile };
-}
-/** How known_hosts names a host on a port (ssh's own convention). */
-function knownHostsName(host, port) {
-    return port === 22 ? host : `[${host}]:${port}`;
-}
-/**
- * Bad SSH input as one line, before anything starts: a key that is no
- * private key or needs a passphrase, a known_hosts with no line for a host.
- * Nothing is connected to; the files are removed again.
- */
-async function checkSshInput(t) {
-    const dir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-key-'));
-    try {
-        const files = await writeSshFiles(dir, t);
-        // -P '' answers a passphrase prompt with nothing: an encrypted key fails at once, never waits on a tty.
-        const key = await run(['ssh-keygen', '-y', '-P', '', '-f', files.keyFile], { phase: 'check ssh-key', timeoutMs: 10_000, allowFailure: true });
-        if (key.code !== 0) {
-            // ssh-keygen's reason names our copy's path, never the key's text.
-            const why = lastLine(key.stderr.replace(/Load key "[^"]*": /, '')) || `exit ${key.code}`;
-            if (/passphrase/i.test(why)) {
-                throw new errors_InputError('ssh-key: the key is protected by a passphrase, which an unattended run cannot type; pass a key without one (e.g. a key made for this purpose only)');
-            }
-            throw new errors_InputError(`ssh-key: not a private key OpenSSH can read (ssh-keygen: ${why}); pass the private key's text (the file that begins "-----BEGIN"), not the .pub file or a path`);
-        }
-        const hosts = [{ name: 'ssh-host', host: t.host, port: t.port }, ...(t.migrateTo ? [{ name: 'migrate-to', ...t.migrateTo }] : [])];
-        for (const h of hosts) {
-            const entry = knownHostsName(h.host, h.port);
-            const found = await run(['ssh-keygen', '-F', entry, '-f', files.knownHostsFile], { phase: 'check ssh-known-hosts', timeoutMs: 10_000, allowFailure: true });
-            if (found.code !== 0) {
-                throw new errors_InputError(`ssh-known-hosts: no line for ${entry} (the ${h.name}); add the host's key as ssh-keyscan -p ${h.port} ${h.host} prints it, checked against the machine's own key`);
-            }
-        }
-    }
-    finally {
-        await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/host/ssh-host.ts
-// A Xen machine the user owns, reached over SSH with a pinned host key. The
-// same pipeline as the VM: install, regenerate the boot config, reboot, wait
-// (bounded) for a new boot id, check. What it cannot have is a serial console:
-// after the reboot its console record is what the machine logged itself.
-
-
-
-
-
-
-const CONNECT_PHASE = 'connect to the host';
-/**
- * What stands in for the serial console after the reboot: the kernel's
- * messages and systemd's own (PID 1: "Failed to start ...") of the current
- * boot, then Xen's console ring. Together they are what a serial console
- * shows from the boot on, as far as the machine recorded it.
- */
-const CONSOLE_RECORD = [
-    {
-        title: 'kernel and systemd messages of this boot (journalctl -b 0 _TRANSPORT=kernel + _PID=1)',
-        argv: ['journalctl', '-b', '0', '--no-pager', '-o', 'short-monotonic', '_TRANSPORT=kernel', '+', '_PID=1'],
-    },
-    { title: "Xen's console ring (xl dmesg)", argv: ['xl', 'dmesg'] },
-];
-class SshHost extends SshBackedHost {
-    o;
-    target;
-    /** Empty until the reboot: nothing from before it is a console record of the boot under test. */
-    console = '';
-    constructor(ssh, o) {
-        super(ssh);
-        this.o = o;
-        this.target = `ssh (${sshTargetName(o.target)})`;
-    }
-    /** Log in once (no waiting for a machine that is down: it should be up), as root. */
-    static async connect(o) {
-        const files = await writeSshFiles(o.runDir, o.target);
-        const t = o.target;
-        const ssh = new SshConnection({ host: t.host, port: t.port, user: t.user, ...files }, o.runDir);
-        o.log(`ssh: ${sshTargetName(t)}, host key pinned from ssh-known-hosts`);
-        await ssh.connect(CONNECT_PHASE, o.connectTimeoutMs).catch((e) => {
-            throw new InfraError(CONNECT_PHASE, `${sshTargetName(t)}: ${e.message.replace(`${CONNECT_PHASE}: `, '')}`);
-        });
-        const host = new SshHost(ssh, o);
-        const uid = await host.run(['id', '-u'], { phase: CONNECT_PHASE, timeoutMs: 30_000 }).catch(async (e) => {
-            await host.close();
-            throw e;
-        });
-        if (uid.stdout.trim() !== '0') {
-            await host.close();
-            throw new InfraError(CONNECT_PHASE, `${t.user} is not root on ${t.host}; the suite installs packages and reboots: log in as root (ssh-user: root)`);
-        }
-        return host;
-    }
-    /**
-     * `systemctl reboot`; wait for the machine to drop the connection; then log
-     * in again until the boot id differs. Nothing logs in while the machine
-     * goes down: a new session would only be one more thing for its shutdown
-     * to stop.
-     */
-    async reboot(opts) {
-        const { phase } = opts;
-        const seconds = Math.round(opts.timeoutMs / 1000);
-        const before = await this.bootId({ ...opts, timeoutMs: 30_000 });
-        const deadline = Date.now() + opts.timeoutMs;
-        const left = () => Math.max(1000, deadline - Date.now());
-        // The connection drops while the command runs: that is the point.
-        await this.run(['systemctl', 'reboot'], { phase, timeoutMs: 30_000, allowFailure: true }).catch(() => undefined);
-        const down = await this.ssh.closed(left());
-        await this.ssh.disconnect();
-        if (!down)
-            throw new InfraError(phase, `the machine did not go down within ${seconds} s of systemctl reboot (the SSH connection stayed up)`);
-        this.o.log('ssh: the machine went down; waiting for it to come back');
-        let last = 'no attempt made';
-        while (Date.now() < deadline) {
-            await sleep(Math.min(5000, left()));
-            try {
-                await this.ssh.connect(phase, Math.min(20_000, left()), 5);
-            }
-            catch (e) {
-                last = e.message.replace(`${phase}: `, '');
-                // A host key or a key that changed with the reboot will not mend itself by waiting.
-                if (/host key does not match|refused the key/.test(last))
-                    throw new InfraError(phase, `after the reboot: ${last}`);
-                continue;
-            }
-            const now = await this.bootId({ phase, timeoutMs: 30_000 }).catch(() => before);
-            if (now !== before) {
-                this.console = await this.consoleRecord(phase);
-                return;
-            }
-            // Still the old system: its sshd outlived our session. Not back yet.
-            await this.ssh.disconnect();
-        }
-        throw new InfraError(phase, `the machine went down but did not answer SSH with a new boot within ${seconds} s (last attempt: ${last}); an SSH target has no serial console here: see the machine's own console (BMC, IPMI serial-over-LAN) for why`);
-    }
-    /**
-     * The user's machine must come back, so it reboots; down means it closed
-     * the connection within the bound (its console is not ours to watch).
-     */
-    async shutdown(opts) {
-        await this.run(['systemctl', 'reboot'], { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
-        const down = await this.ssh.closed(opts.timeoutMs);
-        await this.ssh.disconnect();
-        return { down, command: 'systemctl reboot' };
-    }
-    /** The console record of the current boot; a part that cannot be read says why in its place. */
-    async consoleRecord(phase) {
-        const parts = [];
-        for (const { title, argv } of CONSOLE_RECORD) {
-            const r = await this.run(argv, { phase, timeoutMs: 60_000, allowFailure: true }).catch((e) => ({ code: -1, stdout: '', stderr: e.message }));
-            parts.push(`==== ${title}`, r.code === 0 ? r.stdout.trimEnd() : `(could not be read: exit ${r.code}: ${lastLines(r.stderr, 2).join(' | ')})`);
-        }
-        return parts.join('\n') + '\n';
-    }
-    async serialLog() {
-        return this.console;
-    }
-    async serialTail(n) {
-        return lastLines(this.console, n);
-    }
-    async close() {
-        await this.ssh.disconnect();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/dirs.ts
-// mkdir -p for paths a user gives (the out dir, the cache dir). Node's own
-// recursive mkdir loops forever where a parent exists but refuses children
-// (a pseudo-filesystem such as /proc answers ENOENT): this one answers.
-
-
-async function makeDirs(dir) {
-    const parent = external_node_path_namespaceObject.dirname(dir);
-    if (parent !== dir && !(await external_node_fs_namespaceObject.promises.stat(parent).catch(() => undefined)))
-        await makeDirs(parent);
-    try {
-        await external_node_fs_namespaceObject.promises.mkdir(dir);
-    }
-    catch (err) {
-        // Something already there is fine if it is a directory (a file stays the caller's EEXIST).
-        if (err.code !== 'EEXIST' || !(await external_node_fs_namespaceObject.promises.stat(dir)).isDirectory())
-            throw err;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/image/build.ts
-// Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
-// the boot sector, no Xen), built once with the distro's builder (mmdebstrap) and kept on disk, keyed
-// by distro and recipe, so later runs only add a copy-on-write overlay.
-
-
-
-
-
-
-
-
-
-/** Bump when the way images are assembled changes, to rebuild every cached image. */
-const FORMAT = 1;
-const DISK_BYTES = 6 * 1024 ** 3;
-/**
- * A cached image is rebuilt after this long: it holds the archive's package
- * lists and Xen packages of the day it was built, and a baseline run should
- * test what the archive has now (security updates land every few weeks).
- */
-const MAX_AGE_DAYS = 7;
-
-const hasImageBuilder = (profile) => profile.image !== undefined;
-/** Our own base image: a plain install, a serial console, the seed service. */
-function hostRecipe(profile) {
-    return profile.image.base;
-}
-/** The domU's image: the same release, small, booted by pygrub inside the Xen host. */
-function guestRecipe(profile) {
-    return profile.image.guest;
-}
-function recipeKey(profile, recipe = hostRecipe(profile)) {
-    // Field names and order as they always were, so cached images keep their keys.
-    const key = {
-        FORMAT,
-        DISK_BYTES: recipe.diskBytes ?? DISK_BYTES,
-        id: recipe.name,
-        sources: profile.image.sources(),
-        packages: recipe.packages,
-        overlayFiles: recipe.files,
-        customize: recipe.customize,
-    };
-    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
-}
-/** The cached image for this profile, building it first when there is none. */
-async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
-    const key = recipeKey(profile, recipe);
-    const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${recipe.name}-${key}`);
-    const cached = await readMeta(dir);
-    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
-    if (cached && ageDays > MAX_AGE_DAYS) {
-        opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
-    }
-    else if (cached) {
-        opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
-        return { ...cached, fresh: false };
-    }
-    opts.log(`base image: building ${profile.title} with ${profile.image.builder} into ${dir}`);
-    await makeDirs(opts.cacheDir);
-    const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
-    try {
-        const deadline = Date.now() + opts.timeoutMs;
-        const left = () => Math.max(1000, deadline - Date.now());
-        const root = external_node_path_namespaceObject.join(work, 'root');
-        const step = async (name, fn) => {
-            const t = Date.now();
-            const out = await fn();
-            opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
-            return out;
-        };
-        await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left()));
-        const hostKey = (await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
-        const { kernel, initrd } = await copyBootFiles(profile, root, work);
-        const disk = external_node_path_namespaceObject.join(work, 'disk.raw');
-        await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left()));
-        await external_node_fs_namespaceObject.promises.rm(root, { recursive: true, force: true });
-        // First boot: the distro's own boot loader tools make the disk bootable.
-        const serial = await step(`first boot (${profile.image.firstBoot})`, () => bootOnce({
-            disk,
-            kernel,
-            initrd,
-            append: `root=LABEL=${ROOT_LABEL} ro console=ttyS0,115200 xc.install-bootloader`,
-            accelArgs: opts.accelArgs,
-            timeoutMs: left(),
-            phase: 'build base image: install the boot loader',
-        }));
-        if (!serial.includes(BOOTLOADER_DONE)) {
-            throw new InfraError('build base image', 'the first boot did not install GRUB', serial.split('\n').slice(-20));
-        }
-        await external_node_fs_namespaceObject.promises.rm(kernel);
-        await external_node_fs_namespaceObject.promises.rm(initrd);
-        const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
-        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-        if (cached)
-            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
-        await external_node_fs_namespaceObject.promises.rename(work, dir).catch(async (e) => {
-            // Another run finished the same image first: use theirs.
-            if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST')
-                throw e;
-            await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
-        });
-        return { ...meta, disk: external_node_path_namespaceObject.join(dir, 'disk.raw'), fresh: true };
-    }
-    catch (e) {
-        await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
-        throw e;
-    }
-}
-async function readMeta(dir) {
-    try {
-        const meta = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'meta.json'), 'utf8'));
-        const disk = external_node_path_namespaceObject.join(dir, 'disk.raw');
-        await external_node_fs_namespaceObject.promises.access(disk);
-        return { ...meta, disk };
-    }
-    catch {
-        return undefined;
-    }
-}
-/** What QEMU boots from a built image: the run's key arrives on a small ext2 disk its xc-seed service reads. */
-function builtHostImage(image) {
-    return {
-        disk: image.disk,
-        format: 'raw',
-        cloud: false,
-        async seed(runDir, authorizedKey) {
-            const dir = external_node_path_namespaceObject.join(runDir, 'seed');
-            await external_node_fs_namespaceObject.promises.mkdir(dir);
-            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'authorized_keys'), authorizedKey);
-            const file = external_node_path_namespaceObject.join(runDir, 'seed.img');
-            await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', SEED_LABEL, '-d', dir, file, '1M'], { phase: 'prepare the VM', timeoutMs: 10_000 });
-            return { file, hostKey: image.hostKey };
-        },
-    };
-}
-async function bootstrap(profile, recipe, work, root, timeoutMs) {
-    // The builder runs an executable hook directly with the root as $1; the
-    // script holds no path of ours, only constants, so nothing from the runner
-    // is ever read by a shell.
-    const overlay = external_node_path_namespaceObject.join(work, 'overlay');
-    for (const f of recipe.files) {
-        const p = external_node_path_namespaceObject.join(overlay, f.path);
-        await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(p), { recursive: true });
-        await external_node_fs_namespaceObject.promises.writeFile(p, f.content, { mode: f.mode });
-    }
-    const hook = external_node_path_namespaceObject.join(work, 'customize');
-    const script = [
-        '#!/bin/sh',
-        'set -e',
-        'cp -a "$(dirname "$0")/overlay/." "$1/"',
-        ...recipe.customize,
-        '',
-    ].join('\n');
-    await external_node_fs_namespaceObject.promises.writeFile(hook, script, { mode: 0o755 });
-    await run(profile.image.bootstrapCommand(recipe, hook, root), { phase: `build base image: ${profile.image.builder}`, timeoutMs, cwd: work });
-}
-async function copyBootFiles(profile, root, work) {
-    const boot = await external_node_fs_namespaceObject.promises.readdir(external_node_path_namespaceObject.join(root, 'boot'));
-    const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
-    // The initramfs of that kernel, named as the distro's generator names it.
-    const initrd = vmlinuz && boot.find((f) => f === external_node_path_namespaceObject.basename(profile.initramfs.image(vmlinuz.slice('vmlinuz-'.length))));
-    if (!vmlinuz || !initrd)
-        throw new InfraError('build base image', `no kernel or initrd in /boot (${boot.join(' ')})`);
-    const out = { kernel: external_node_path_namespaceObject.join(work, 'vmlinuz'), initrd: external_node_path_namespaceObject.join(work, 'initrd') };
-    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', vmlinuz), out.kernel);
-    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', initrd), out.initrd);
-    return out;
-}
-/** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
-async function makeDisk(root, disk, bytes, timeoutMs) {
-    const phase = 'build base image: make the disk';
-    const fh = await external_node_fs_namespaceObject.promises.open(disk, 'w');
-    await fh.truncate(bytes);
-    await fh.close();
-    await run(['sfdisk', '--no-reread', '--no-tell-kernel', '--quiet', disk], {
-        phase,
-        timeoutMs,
-        input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
-    });
-    const blocks = (bytes - PART_OFFSET) / 4096;
-    await run(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], { phase, timeoutMs });
-}
-
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
-var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-// Internal object for testability (allows mocking in ESM)
-const _internal = {
-    readLinuxVersionFile() {
-        const lsbReleaseFile = '/etc/lsb-release';
-        const osReleaseFile = '/etc/os-release';
-        let contents = '';
-        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
-        }
-        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
-        }
-        return contents;
-    }
-};
-function _findMatch(versionSpec, stable, candidates, archFilter) {
-    return manifest_awaiter(this, void 0, void 0, function* () {
-        const platFilter = os.platform();
-        let result;
-        let match;
-        let file;
-        for (const candidate of candidates) {
-            const version = candidate.version;
-            debug(`check ${version} satisfies ${versionSpec}`);
-            if (semver.satisfies(version, versionSpec) &&
-                (!stable || candidate.stable === stable)) {
-                file = candidate.files.find(item => {
-                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
-                    let chk = item.arch === archFilter && item.platform === platFilter;
-                    if (chk && item.platform_version) {
-                        const osVersion = _getOsVersion();
-                        if (osVersion === item.platform_version) {
-                            chk = true;
-                        }
-                        else {
-                            chk = semver.satisfies(osVersion, item.platform_version);
-                        }
-                    }
-                    return chk;
-                });
-                if (file) {
-                    debug(`matched ${candidate.version}`);
-                    match = candidate;
-                    break;
-                }
-            }
-        }
-        if (match && file) {
-            // clone since we're mutating the file list to be only the file that matches
-            result = Object.assign({}, match);
-            result.files = [file];
-        }
-        return result;
-    });
-}
-function _getOsVersion() {
-    // TODO: add windows and other linux, arm variants
-    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
-    const plat = os.platform();
-    let version = '';
-    if (plat === 'darwin') {
-        version = cp.execSync('sw_vers -productVersion').toString();
-    }
-    else if (plat === 'linux') {
-        // lsb_release process not in some containers, readfile
-        // Run cat /etc/lsb-release
-        // DISTRIB_ID=Ubuntu
-        // DISTRIB_RELEASE=18.04
-        // DISTRIB_CODENAME=bionic
-        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
-        const lsbContents = _internal.readLinuxVersionFile();
-        if (lsbContents) {
-            const lines = lsbContents.split('\n');
-            for (const line of lines) {
-                const parts = line.split('=');
-                if (parts.length === 2 &&
-                    (parts[0].trim() === 'VERSION_ID' ||
-                        parts[0].trim() === 'DISTRIB_RELEASE')) {
-                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
-                    break;
-                }
-            }
-        }
-    }
-    return version;
-}
-// Alias for backwards compatibility
-function _readLinuxVersionFile() {
-    return _internal.readLinuxVersionFile();
-}
-//# sourceMappingURL=manifest.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
-var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-/**
- * Internal class for retries
- */
-class RetryHelper {
-    constructor(maxAttempts, minSeconds, maxSeconds) {
-        if (maxAttempts < 1) {
-            throw new Error('max attempts should be greater than or equal to 1');
-        }
-        this.maxAttempts = maxAttempts;
-        this.minSeconds = Math.floor(minSeconds);
-        this.maxSeconds = Math.floor(maxSeconds);
-        if (this.minSeconds > this.maxSeconds) {
-            throw new Error('min seconds should be less than or equal to max seconds');
-        }
-    }
-    execute(action, isRetryable) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            let attempt = 1;
-            while (attempt < this.maxAttempts) {
-                // Try
-                try {
-                    return yield action();
-                }
-                catch (err) {
-                    if (isRetryable && !isRetryable(err)) {
-                        throw err;
-                    }
-                    info(err.message);
-                }
-                // Sleep
-                const seconds = this.getSleepAmount();
-                info(`Waiting ${seconds} seconds before trying again`);
-                yield this.sleep(seconds);
-                attempt++;
-            }
-            // Last attempt
-            return yield action();
-        });
-    }
-    getSleepAmount() {
-        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
-            this.minSeconds);
-    }
-    sleep(seconds) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
-        });
-    }
-}
-//# sourceMappingURL=retry-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
-var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class HTTPError extends Error {
-    constructor(httpStatusCode) {
-        super(`Unexpected HTTP response: ${httpStatusCode}`);
-        this.httpStatusCode = httpStatusCode;
-        Object.setPrototypeOf(this, new.target.prototype);
-    }
-}
-const tool_cache_IS_WINDOWS = process.platform === 'win32';
-const IS_MAC = process.platform === 'darwin';
-const userAgent = 'actions/tool-cache';
-/**
- * Download a tool from an url and stream it into a file
- *
- * @param url       url of tool to download
- * @param dest      path to download tool
- * @param auth      authorization header
- * @param headers   other headers
- * @returns         path to downloaded tool
- */
-function downloadTool(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        dest = dest || external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
-        yield mkdirP(external_path_namespaceObject.dirname(dest));
-        core_debug(`Downloading ${url}`);
-        core_debug(`Destination ${dest}`);
-        const maxAttempts = 3;
-        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
-        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
-        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
-        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
-            return yield downloadToolAttempt(url, dest || '', auth, headers);
-        }), (err) => {
-            if (err instanceof HTTPError && err.httpStatusCode) {
-                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
-                if (err.httpStatusCode < 500 &&
-                    err.httpStatusCode !== 408 &&
-                    err.httpStatusCode !== 429) {
-                    return false;
-                }
-            }
-            // Otherwise retry
-            return true;
-        });
-    });
-}
-function downloadToolAttempt(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (external_fs_namespaceObject.existsSync(dest)) {
-            throw new Error(`Destination file path ${dest} already exists`);
-        }
-        // Get the response headers
-        const http = new HttpClient(userAgent, [], {
-            allowRetries: false
-        });
-        if (auth) {
-            core_debug('set auth');
-            if (headers === undefined) {
-                headers = {};
-            }
-            headers.authorization = auth;
-        }
-        const response = yield http.get(url, headers);
-        if (response.message.statusCode !== 200) {
-            const err = new HTTPError(response.message.statusCode);
-            core_debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
-            throw err;
-        }
-        // Download the response body
-        const pipeline = external_util_.promisify(external_stream_namespaceObject.pipeline);
-        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
-        const readStream = responseMessageFactory();
-        let succeeded = false;
-        try {
-            yield pipeline(readStream, external_fs_namespaceObject.createWriteStream(dest));
-            core_debug('download complete');
-            succeeded = true;
-            return dest;
-        }
-        finally {
-            // Error, delete dest before retry
-            if (!succeeded) {
-                core_debug('download failed');
-                try {
-                    yield rmRF(dest);
-                }
-                catch (err) {
-                    core_debug(`Failed to delete '${dest}'. ${err.message}`);
-                }
-            }
-        }
-    });
-}
-/**
- * Extract a .7z file
- *
- * @param file     path to the .7z file
- * @param dest     destination directory. Optional.
- * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
- * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
- * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
- * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
- * interface, it is smaller than the full command line interface, and it does support long paths. At the
- * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
- * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
- * to 7zr.exe can be pass to this function.
- * @returns        path to the destination directory
- */
-function extract7z(file, dest, _7zPath) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        const originalCwd = process.cwd();
-        process.chdir(dest);
-        if (_7zPath) {
-            try {
-                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
-                const args = [
-                    'x', // eXtract files with full paths
-                    logLevel, // -bb[0-3] : set output log level
-                    '-bd', // disable progress indicator
-                    '-sccUTF-8', // set charset for for console input/output
-                    file
-                ];
-                const options = {
-                    silent: true
-                };
-                yield exec(`"${_7zPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        else {
-            const escapedScript = path
-                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
-                .replace(/'/g, "''")
-                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                command
-            ];
-            const options = {
-                silent: true
-            };
-            try {
-                const powershellPath = yield io.which('powershell', true);
-                yield exec(`"${powershellPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        return dest;
-    });
-}
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        core.debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        core.debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (core.isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (tool_cache_IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec(`tar`, args);
-        return dest;
-    });
-}
-/**
- * Extract a xar compatible archive
- *
- * @param file     path to the archive
- * @param dest     destination directory. Optional.
- * @param flags    flags for the xar. Optional.
- * @returns        path to the destination directory
- */
-function extractXar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
-        ok(IS_MAC, 'extractXar() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        args.push('-x', '-C', dest, '-f', file);
-        if (core.isDebug()) {
-            args.push('-v');
-        }
-        const xarPath = yield io.which('xar', true);
-        yield exec(`"${xarPath}"`, _unique(args));
-        return dest;
-    });
-}
-/**
- * Extract a zip
- *
- * @param file     path to the zip
- * @param dest     destination directory. Optional.
- * @returns        path to the destination directory
- */
-function extractZip(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        dest = yield _createExtractFolder(dest);
-        if (tool_cache_IS_WINDOWS) {
-            yield extractZipWin(file, dest);
-        }
-        else {
-            yield extractZipNix(file, dest);
-        }
-        return dest;
-    });
-}
-function extractZipWin(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        // build the powershell command
-        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-        const pwshPath = yield io.which('pwsh', false);
-        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
-        //and the -Force flag for Expand-Archive as a fallback
-        if (pwshPath) {
-            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
-            const pwshCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
-                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
-                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                pwshCommand
-            ];
-            core.debug(`Using pwsh at path: ${pwshPath}`);
-            yield exec(`"${pwshPath}"`, args);
-        }
-        else {
-            const powershellCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
-                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
-                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                powershellCommand
-            ];
-            const powershellPath = yield io.which('powershell', true);
-            core.debug(`Using powershell at path: ${powershellPath}`);
-            yield exec(`"${powershellPath}"`, args);
-        }
-    });
-}
-function extractZipNix(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const unzipPath = yield io.which('unzip', true);
-        const args = [file];
-        if (!core.isDebug()) {
-            args.unshift('-q');
-        }
-        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
-        yield exec(`"${unzipPath}"`, args, { cwd: dest });
-    });
-}
-/**
- * Caches a directory and installs it into the tool cacheDir
- *
- * @param sourceDir    the directory to cache into tools
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheDir(sourceDir, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = semver.clean(version) || version;
-        arch = arch || os.arch();
-        core.debug(`Caching tool ${tool} ${version} ${arch}`);
-        core.debug(`source dir: ${sourceDir}`);
-        if (!fs.statSync(sourceDir).isDirectory()) {
-            throw new Error('sourceDir is not a directory');
-        }
-        // Create the tool dir
-        const destPath = yield _createToolPath(tool, version, arch);
-        // copy each child item. do not move. move can fail on Windows
-        // due to anti-virus software having an open handle on a file.
-        for (const itemName of fs.readdirSync(sourceDir)) {
-            const s = path.join(sourceDir, itemName);
-            yield io.cp(s, destPath, { recursive: true });
-        }
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destPath;
-    });
-}
-/**
- * Caches a downloaded file (GUID) and installs it
- * into the tool cache with a given targetName
- *
- * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
- * @param targetFile    the name of the file name in the tools directory
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheFile(sourceFile, targetFile, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = node_modules_semver.clean(version) || version;
-        arch = arch || external_os_namespaceObject.arch();
-        core_debug(`Caching tool ${tool} ${version} ${arch}`);
-        core_debug(`source file: ${sourceFile}`);
-        if (!external_fs_namespaceObject.statSync(sourceFile).isFile()) {
-            throw new Error('sourceFile is not a file');
-        }
-        // create the tool dir
-        const destFolder = yield _createToolPath(tool, version, arch);
-        // copy instead of move. move can fail on Windows due to
-        // anti-virus software having an open handle on a file.
-        const destPath = external_path_namespaceObject.join(destFolder, targetFile);
-        core_debug(`destination file ${destPath}`);
-        yield io_cp(sourceFile, destPath);
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destFolder;
-    });
-}
-/**
- * Finds the path to a tool version in the local installed tool cache
- *
- * @param toolName      name of the tool
- * @param versionSpec   version of the tool
- * @param arch          optional arch.  defaults to arch of computer
- */
-function find(toolName, versionSpec, arch) {
-    if (!toolName) {
-        throw new Error('toolName parameter is required');
-    }
-    if (!versionSpec) {
-        throw new Error('versionSpec parameter is required');
-    }
-    arch = arch || external_os_namespaceObject.arch();
-    // attempt to resolve an explicit version
-    if (!isExplicitVersion(versionSpec)) {
-        const localVersions = findAllVersions(toolName, arch);
-        const match = evaluateVersions(localVersions, versionSpec);
-        versionSpec = match;
-    }
-    // check for the explicit version in the cache
-    let toolPath = '';
-    if (versionSpec) {
-        versionSpec = node_modules_semver.clean(versionSpec) || '';
-        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        core_debug(`checking cache: ${cachePath}`);
-        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
-            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
-            toolPath = cachePath;
-        }
-        else {
-            core_debug('not found');
-        }
-    }
-    return toolPath;
-}
-/**
- * Finds the paths to all versions of a tool that are installed in the local tool cache
- *
- * @param toolName  name of the tool
- * @param arch      optional arch.  defaults to arch of computer
- */
-function findAllVersions(toolName, arch) {
-    const versions = [];
-    arch = arch || external_os_namespaceObject.arch();
-    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
-    if (external_fs_namespaceObject.existsSync(toolPath)) {
-        const children = external_fs_namespaceObject.readdirSync(toolPath);
-        for (const child of children) {
-            if (isExplicitVersion(child)) {
-                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
-                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
-                    versions.push(child);
-                }
-            }
-        }
-    }
-    return versions;
-}
-function getManifestFromRepo(owner_1, repo_1, auth_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
-        let releases = [];
-        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-        const http = new httpm.HttpClient('tool-cache');
-        const headers = {};
-        if (auth) {
-            core.debug('set auth');
-            headers.authorization = auth;
-        }
-        const response = yield http.getJson(treeUrl, headers);
-        if (!response.result) {
-            return releases;
-        }
-        let manifestUrl = '';
-        for (const item of response.result.tree) {
-            if (item.path === 'versions-manifest.json') {
-                manifestUrl = item.url;
-                break;
-            }
-        }
-        headers['accept'] = 'application/vnd.github.VERSION.raw';
-        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
-        if (versionsRaw) {
-            // shouldn't be needed but protects against invalid json saved with BOM
-            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
-            try {
-                releases = JSON.parse(versionsRaw);
-            }
-            catch (_a) {
-                core.debug('Invalid json');
-            }
-        }
-        return releases;
-    });
-}
-function findFromManifest(versionSpec_1, stable_1, manifest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
-        // wrap the internal impl
-        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
-        return match;
-    });
-}
-function _createExtractFolder(dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = path.join(_getTempDirectory(), crypto.randomUUID());
-        }
-        yield io.mkdirP(dest);
-        return dest;
-    });
-}
-function _createToolPath(tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-        core_debug(`destination ${folderPath}`);
-        const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
-        return folderPath;
-    });
-}
-function _completeToolPath(tool, version, arch) {
-    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-    const markerPath = `${folderPath}.complete`;
-    external_fs_namespaceObject.writeFileSync(markerPath, '');
-    core_debug('finished caching tool');
-}
-/**
- * Check if version string is explicit
- *
- * @param versionSpec      version string to check
- */
-function isExplicitVersion(versionSpec) {
-    const c = node_modules_semver.clean(versionSpec) || '';
-    core_debug(`isExplicit: ${c}`);
-    const valid = node_modules_semver.valid(c) != null;
-    core_debug(`explicit? ${valid}`);
-    return valid;
-}
-/**
- * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
- *
- * @param versions        array of versions to evaluate
- * @param versionSpec     semantic version spec to satisfy
- */
-function evaluateVersions(versions, versionSpec) {
-    let version = '';
-    core_debug(`evaluating ${versions.length} versions`);
-    versions = versions.sort((a, b) => {
-        if (node_modules_semver.gt(a, b)) {
-            return 1;
-        }
-        return -1;
-    });
-    for (let i = versions.length - 1; i >= 0; i--) {
-        const potential = versions[i];
-        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
-        if (satisfied) {
-            version = potential;
-            break;
-        }
-    }
-    if (version) {
-        core_debug(`matched: ${version}`);
-    }
-    else {
-        core_debug('match not found');
-    }
-    return version;
-}
-/**
- * Gets RUNNER_TOOL_CACHE
- */
-function _getCacheDirectory() {
-    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
-    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
-    return cacheDirectory;
-}
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
-/**
- * Gets a global variable
- */
-function _getGlobal(key, defaultValue) {
-    /* eslint-disable @typescript-eslint/no-explicit-any */
-    const value = global[key];
-    /* eslint-enable @typescript-eslint/no-explicit-any */
-    return value !== undefined ? value : defaultValue;
-}
-/**
- * Returns an array of unique values.
- * @param values Values to make unique.
- */
-function _unique(values) {
-    return Array.from(new Set(values));
-}
-//# sourceMappingURL=tool-cache.js.map
-;// CONCATENATED MODULE: ./src/image/nocloud.ts
-// cloud-init's NoCloud data source for a cloud image: a small ISO 9660 disk
-// labelled "cidata" with user-data and meta-data. It gives root this run's
-// key, and the machine a host key made for this run, so the host key is
-// pinned as with our own images (never StrictHostKeyChecking=no).
-
-
-
-
-
-const NOCLOUD_LABEL = 'cidata';
-/**
- * The #cloud-config for a run. Written as JSON, which YAML reads as it is,
- * so no value (a key, a file's content) can ever be misread as YAML syntax.
- */
-function userData(i) {
-    const config = {
-        // Root, as with our own images: cloud-init would otherwise prefix root's
-        // key with a command that only says "log in as debian".
-        disable_root: false,
-        // No default user: nobody but root logs in.
-        users: [],
-        ssh_pwauth: false,
-        ssh_authorized_keys: [i.authorizedKey.trim()],
-        // The image's own host keys go; this run's is the only one it offers.
-        ssh_deletekeys: true,
-        ssh_genkeytypes: [],
-        ssh_keys: { ed25519_private: i.hostKey.private, ed25519_public: i.hostKey.public.trim() },
-        // Generating a locale takes long under TCG and nothing here reads one.
-        locale: false,
-        write_files: i.files.map((f) => ({ path: f.path, permissions: `0${f.mode.toString(8)}`, content: f.content })),
-    };
-    return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;
-}
-function metaData(instanceId) {
-    return JSON.stringify({ 'instance-id': instanceId, 'local-hostname': 'xenhost' }, null, 2) + '\n';
-}
-/** Writes runDir/cidata.iso for this run; returns it and the host key to pin. */
-async function noCloudSeed(runDir, authorizedKey) {
-    const phase = 'prepare the VM';
-    const keyFile = external_node_path_namespaceObject.join(runDir, 'host_ed25519');
-    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xenhost', '-f', keyFile], { phase, timeoutMs: 10_000 });
-    const hostKey = { private: await external_node_fs_namespaceObject.promises.readFile(keyFile, 'utf8'), public: await external_node_fs_namespaceObject.promises.readFile(`${keyFile}.pub`, 'utf8') };
-    const dir = external_node_path_namespaceObject.join(runDir, 'cidata');
-    await external_node_fs_namespaceObject.promises.mkdir(dir, { mode: 0o700 });
-    // The same serial console settings as our own images, for GRUB, Xen and dom0 after the reboot.
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'user-data'), userData({ authorizedKey, hostKey, files: [CONSOLE_FILE] }), { mode: 0o600 });
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'meta-data'), metaData(`xc-${(0,external_node_crypto_.randomUUID)()}`));
-    const file = external_node_path_namespaceObject.join(runDir, 'cidata.iso');
-    await run(['xorriso', '-as', 'mkisofs', '-quiet', '-output', file, '-volid', NOCLOUD_LABEL, '-joliet', '-rock', dir], { phase, timeoutMs: 30_000 });
-    // The private host key lives on in the ISO only, which the run removes with its directory.
-    await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
-    await external_node_fs_namespaceObject.promises.rm(keyFile, { force: true });
-    await external_node_fs_namespaceObject.promises.rm(`${keyFile}.pub`, { force: true });
-    return { file, hostKey: hostKey.public.trim() };
-}
-
-;// CONCATENATED MODULE: ./src/image/cloud.ts
-// A base image the distro publishes for clouds, instead of one built here:
-// fetched by URL with @actions/tool-cache and kept there under its checksum
-// (a self-hosted runner downloads it once), checked against the SHA-256 the
-// user gave before anything boots, and reached through cloud-init's NoCloud
-// seed (nocloud.ts).
-
-
-
-
-
-
-
-
-
-const PHASE = 'base image';
-const TOOL = 'xen-conformance-image';
-const FILE = 'disk';
-/** tool-cache's place for a checksum: a semver version, as its find() requires. */
-function toolVersion(sha256) {
-    return `0.0.0-sha256-${sha256}`;
-}
-/**
- * Outside a runner (the CLI) tool-cache has no directories of its own: keep
- * its files next to the base images.
- */
-function ensureToolCacheDirs(cacheDir) {
-    process.env.RUNNER_TOOL_CACHE ||= external_node_path_namespaceObject.join(cacheDir, 'tool-cache');
-    process.env.RUNNER_TEMP ||= external_node_path_namespaceObject.join(cacheDir, 'tmp');
-}
-async function cloudImage(src, opts) {
-    ensureToolCacheDirs(opts.cacheDir);
-    const version = toolVersion(src.sha256);
-    let dir = find(TOOL, version);
-    let disk;
-    if (dir) {
-        opts.log(`base image: ${src.url} cached in ${dir}`);
-        disk = await inspect(external_node_path_namespaceObject.join(dir, FILE), src.url);
-    }
-    else {
-        const file = await download(src, opts);
-        try {
-            disk = await inspect(file, src.url);
-            dir = await cacheFile(file, FILE, TOOL, version);
-        }
-        finally {
-            await external_node_fs_namespaceObject.promises.rm(file, { force: true });
-        }
-        opts.log(`base image: kept in ${dir}`);
-        disk = { ...disk, file: external_node_path_namespaceObject.join(dir, FILE) };
-    }
-    return {
-        disk: disk.file,
-        format: disk.format,
-        overlayBytes: disk.virtualBytes < DISK_BYTES ? DISK_BYTES : undefined,
-        cloud: true,
-        seed: noCloudSeed,
-    };
-}
-/** Download to a private file and prove it is the image asked for; a mismatch leaves nothing behind. */
-async function download(src, opts) {
-    const dest = external_node_path_namespaceObject.join(process.env.RUNNER_TEMP, `xc-image-${(0,external_node_crypto_.randomUUID)()}`);
-    const started = Date.now();
-    opts.log(`base image: downloading ${src.url}`);
-    const fetching = fetchTo(src.url, dest);
-    try {
-        await withTimeout(fetching, opts.timeoutMs, () => {
-            // tool-cache cannot be stopped: when the abandoned download ends, remove what it wrote.
-            void fetching.then(() => external_node_fs_namespaceObject.promises.rm(dest, { force: true }), () => undefined);
-            return new InfraError(PHASE, `downloading ${src.url} did not finish in ${Math.round(opts.timeoutMs / 1000)} s (timeout-image)`);
-        });
-        const { size } = await external_node_fs_namespaceObject.promises.stat(dest);
-        const actual = await sha256Of(dest);
-        if (actual !== src.sha256) {
-            throw new InfraError(PHASE, `${src.url} has SHA-256 ${actual}, not ${src.sha256} as image-sha256 says; the download was removed and nothing was booted. ` +
-                'Pass the checksum published with this image (a URL such as .../latest/ serves a new image, with a new checksum, from time to time)');
-        }
-        opts.log(`base image: ${(size / 1024 ** 2).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s, SHA-256 as expected`);
-        return dest;
-    }
-    catch (e) {
-        await external_node_fs_namespaceObject.promises.rm(dest, { force: true });
-        throw e;
-    }
-}
-/** tool-cache's download (three attempts on a server error), its failure in our words. */
-function fetchTo(url, dest) {
-    return downloadTool(url, dest).catch((e) => {
-        throw new InfraError(PHASE, `cannot download ${url}: ${e.message}`);
-    });
-}
-
-/** Compressed files that qemu-img would take for a raw disk. */
-const ARCHIVES = [
-    ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
-    ['gzip', [0x1f, 0x8b]],
-    ['bzip2', [0x42, 0x5a, 0x68]],
-    ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
-];
-/** A disk QEMU can boot as it is: qcow2 or raw, standing alone. */
-async function inspect(file, url) {
-    const fh = await external_node_fs_namespaceObject.promises.open(file, 'r');
-    const head = Buffer.alloc(8);
-    await fh.read(head, 0, 8, 0);
-    await fh.close();
-    const archive = ARCHIVES.find(([, magic]) => magic.every((b, i) => head[i] === b));
-    if (archive) {
-        throw new InfraError(PHASE, `${url} is ${archive[0]}-compressed; pass the URL of the image's .qcow2 or .raw file`);
-    }
-    const r = await run(['qemu-img', 'info', '--output=json', file], { phase: PHASE, timeoutMs: 60_000 });
-    const info = JSON.parse(r.stdout);
-    if (info.format !== 'qcow2' && info.format !== 'raw') {
-        throw new InfraError(PHASE, `${url} is a ${info.format} image; pass the URL of a qcow2 or raw image`);
-    }
-    // Such a file would make QEMU read another file of the runner's into the VM.
-    if (info['backing-filename'] || info['format-specific']?.data?.['data-file']) {
-        throw new InfraError(PHASE, `${url} refers to another file (a backing or data file); pass a standalone qcow2 or raw image`);
-    }
-    return { file, format: info.format, virtualBytes: info['virtual-size'] };
-}
-
 ;// CONCATENATED MODULE: ./src/checks/check.ts
 const pass = (message) => ({ status: 'pass', message });
 const fail = (message, remedy) => ({ status: 'fail', message, remedy });
@@ -42491,6 +40259,15 @@ function isXenEntry(e) {
     // initramfs-tools names the image initrd.img-<release>; dracut (Fedora, CentOS) initramfs-<release>.img.
     return !!loader && modules.some((l) => /vmlinuz/.test(l)) && modules.some((l) => /initrd|initramfs/.test(l));
 }
+/** The files a Xen entry has GRUB load: the hypervisor (multiboot2) and its modules (the dom0 kernel, the initrd). */
+function xenEntryFiles(e) {
+    const path = (l) => l.split(/\s+/).slice(1).find((w) => !w.startsWith('--'));
+    const loader = e.body.find((l) => /^multiboot2?\s/.test(l));
+    return {
+        hypervisor: loader ? path(loader) : undefined,
+        modules: e.body.filter((l) => /^module2?\s/.test(l)).map(path).filter((p) => !!p),
+    };
+}
 /**
  * The entry GRUB boots with no key pressed. `default` may be an index, a
  * title, an id, or a `>`-separated path of those through submenus;
@@ -42532,10 +40309,27 @@ function failedGrubScript(partialCfg) {
     const begun = [...partialCfg.matchAll(/^### BEGIN (\S+) ###$/gm)].pop()?.[1];
     return begun && !partialCfg.includes(`### END ${begun} ###`) ? begun : undefined;
 }
+/** How many lines one text has that the other lacks (as multisets: order aside), e.g. a boot config before and after its regeneration. */
+function lineChanges(before, after) {
+    const count = new Map();
+    for (const l of before.split('\n'))
+        count.set(l, (count.get(l) ?? 0) + 1);
+    let added = 0;
+    for (const l of after.split('\n')) {
+        const n = count.get(l) ?? 0;
+        if (n > 0)
+            count.set(l, n - 1);
+        else
+            added++;
+    }
+    const removed = [...count.values()].reduce((a, b) => a + b, 0);
+    return { added, removed };
+}
 
 ;// CONCATENATED MODULE: ./src/checks/boot.ts
 // Dom0 support and the boot config: the distro's tool generates a Xen entry,
 // makes it the default, and the machine comes back in dom0 cleanly.
+
 
 
 
@@ -42554,38 +40348,105 @@ const grubXenEntry = {
         if (xen.length === 0) {
             return fail(`no entry in ${ctx.profile.boot.configPath} loads Xen with multiboot2 and the dom0 kernel and initrd as modules`, `Ship the boot loader's Xen script (GRUB's 20_linux_xen) and run ${ctx.profile.boot.regenerateCommand().join(' ')} from the hypervisor package's postinst.`);
         }
-        return pass(`${xen.length} Xen entries, first: "${[...xen[0].path, xen[0].title].join(' > ')}"`);
+        const problems = await whatGrubCannotLoad(ctx, xen);
+        if (problems.length) {
+            return fail(`${xen.length} Xen entries, but GRUB cannot boot them: ${problems.join('; ')}`, `The boot entry must load what the packages ship: check the hypervisor file in /boot (a whole, multiboot2 image) and the boot config snippet the packages add, then run ${ctx.profile.boot.regenerateCommand().join(' ')} again.`);
+        }
+        return pass(`${xen.length} Xen entries, first: "${[...xen[0].path, xen[0].title].join(' > ')}"; the config parses and GRUB can load what they name`);
     },
 };
+/**
+ * What GRUB would stumble on in these entries, checked on the host with
+ * GRUB's own tools: the config's syntax, the hypervisor as a multiboot2
+ * image (whole, when compressed: GRUB decompresses all of it), the modules
+ * present. A path in grub.cfg is relative to GRUB's root: /boot on its own
+ * partition drops the /boot prefix.
+ */
+async function whatGrubCannotLoad(ctx, entries) {
+    const { configPath, grubTools } = ctx.profile.boot;
+    const problems = [];
+    const syntax = await ctx.run([grubTools.scriptCheck, configPath]);
+    if (syntax.code !== 0)
+        problems.push(`${grubTools.scriptCheck} ${configPath} says: ${lastLines(syntax.stdout + syntax.stderr, 2).join(' | ') || `exit ${syntax.code}`}`);
+    const onHost = async (p) => {
+        for (const candidate of [p, `/boot${p}`])
+            if ((await ctx.run(['test', '-f', candidate])).code === 0)
+                return candidate;
+        return undefined;
+    };
+    const hypervisors = new Set(entries.map((e) => xenEntryFiles(e).hypervisor).filter((p) => !!p));
+    const modules = new Set(entries.flatMap((e) => xenEntryFiles(e).modules));
+    for (const h of hypervisors) {
+        const file = await onHost(h);
+        if (!file) {
+            problems.push(`the hypervisor ${h} does not exist`);
+            continue;
+        }
+        if ((await ctx.run([grubTools.file, '--is-x86-multiboot2', file])).code !== 0)
+            problems.push(`${file} is not a multiboot2 image (${grubTools.file} --is-x86-multiboot2)`);
+        if (file.endsWith('.gz')) {
+            const whole = await ctx.run(['gzip', '-t', file]);
+            if (whole.code !== 0)
+                problems.push(`${file} is not a whole gzip stream (gzip -t: ${lastLines(whole.stderr, 1).join('') || `exit ${whole.code}`}): GRUB cannot decompress it`);
+        }
+    }
+    for (const m of modules)
+        if (!(await onHost(m)))
+            problems.push(`the module ${m} does not exist`);
+    return problems;
+}
 const defaultIsXen = {
     id: 'boot.default-is-xen',
-    title: 'After installing the dom0 packages, the default boot entry is the Xen one',
+    title: 'Installing the dom0 packages makes the Xen entry the default (as the install leaves the boot config, and after regenerating it)',
     where: 'host-before-reboot',
     seed: SEED_DOM0,
     async run(ctx) {
-        const cfg = await ctx.run(['cat', ctx.profile.boot.configPath]);
+        const { configPath, savedDefaultPath } = ctx.profile.boot;
+        const cfg = await ctx.run(['cat', configPath]);
         if (cfg.code !== 0)
-            return fail(`${ctx.profile.boot.configPath} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
-        const env = await ctx.run(['cat', ctx.profile.boot.savedDefaultPath]);
-        const parsed = parseGrubCfg(cfg.stdout);
-        const entry = defaultEntry(parsed, env.code === 0 ? env.stdout : '');
-        const said = `set default="${parsed.defaultValue ?? '0'}"`;
-        if (!entry)
-            return fail(`${said} names no entry in ${ctx.profile.boot.configPath}`, 'Make GRUB_DEFAULT name an entry that exists.');
-        const name = [...entry.path, entry.title].join(' > ');
-        if (!isXenEntry(entry)) {
-            return fail(`the default entry (${said}) is "${name}", which does not boot Xen`, ctx.profile.boot.xenDefaultAdvice);
+            return fail(`${configPath} cannot be read`, 'Make sure the boot-config tool ran after installing the Xen packages.');
+        const env = await ctx.run(['cat', savedDefaultPath]);
+        const now = judgeDefault(cfg.stdout, env.code === 0 ? env.stdout : '', configPath);
+        if (!now.xen)
+            return fail(now.words, now.advice ?? ctx.profile.boot.xenDefaultAdvice);
+        // The checklist's install step updates the boot entries itself; regenerating them is a second step.
+        const installed = ctx.facts.bootConfigAfterInstall;
+        if (!installed)
+            return pass(now.words);
+        const regenerate = ctx.profile.boot.regenerateCommand().join(' ');
+        ctx.note(`${configPath} as the install left it (before ${regenerate})`, installed.config ?? '(could not be read)');
+        const then = judgeDefault(installed.config ?? '', installed.savedDefault ?? '', configPath);
+        if (!then.xen) {
+            return fail(`right after the install, ${then.words}; only ${regenerate} afterwards made the Xen entry the default`, `Installing the packages must update the boot entries (the checklist's flow): run ${regenerate} from the hypervisor package's postinst, after its boot config snippet is in place.`);
         }
-        return pass(`the default entry is "${name}"`);
+        const changed = lineChanges(installed.config ?? '', cfg.stdout);
+        const what = changed.added + changed.removed ? `${regenerate} then changed ${changed.added + changed.removed} lines` : `${regenerate} changed nothing`;
+        return pass(`${now.words}, already as the install left it; ${what}`);
     },
 };
+/** The default entry of a boot config in words, and whether it boots Xen. */
+function judgeDefault(cfgText, grubenv, configPath) {
+    const parsed = parseGrubCfg(cfgText);
+    const entry = defaultEntry(parsed, grubenv);
+    const said = `set default="${parsed.defaultValue ?? '0'}"`;
+    if (!entry)
+        return { xen: false, words: `${said} names no entry in ${configPath}`, advice: 'Make GRUB_DEFAULT name an entry that exists.' };
+    const name = [...entry.path, entry.title].join(' > ');
+    return isXenEntry(entry) ? { xen: true, words: `the default entry is "${name}"` } : { xen: false, words: `the default entry (${said}) is "${name}", which does not boot Xen` };
+}
 const reachesDom0 = {
     id: 'boot.reaches-dom0',
     title: 'The machine reboots into Xen with a working dom0, running the candidate hypervisor',
     where: 'dom0',
     seed: SEED_DOM0,
     async run(ctx) {
-        const { bootIdBeforeReboot: before, bootIdAfterReboot: after, hypervisorPackage: hv } = ctx.facts;
+        const { bootIdBeforeReboot: before, bootIdAfterReboot: after, hypervisorPackage: hv, bootFailure } = ctx.facts;
+        if (bootFailure) {
+            ctx.note('serial console since the reboot (the lines that show it)', bootFailure.lines.join('\n'));
+            return bootFailure.kind === 'grub'
+                ? fail(`GRUB could not boot the default entry: ${bootFailure.words.replace(/^GRUB: /, '')}`, `The boot entry the candidates generated loads a file GRUB cannot load: check what the Xen entry in ${ctx.profile.boot.configPath} loads (grub.cfg in the report) against the files the hypervisor package ships in /boot.`)
+                : fail(`the machine panicked while booting into Xen: ${bootFailure.words}`, 'Read the serial lines in the evidence: the candidate hypervisor, the dom0 kernel or the boot options the candidates set (their /etc/default/grub.d snippet) bring the machine down.');
+        }
         if (!before || !after || before === after)
             return fail('no new boot was seen after the reboot', 'See the serial log for why the machine did not reboot.');
         const caps = await ctx.run(['cat', '/proc/xen/capabilities']);
@@ -42903,6 +40764,146 @@ const manPages = {
 };
 const docsChecks = [manPages];
 
+;// CONCATENATED MODULE: ./src/quote.ts
+// The one way to build a command line for the remote POSIX shell (the Xen host over SSH).
+// Every word that reaches `sh -c` goes through shQuote; nothing else concatenates argv.
+/** Characters no POSIX shell treats specially, so a word made only of them may stay bare. */
+const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
+/** A bare `NAME=value` in command position is a variable assignment, not a word. */
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** Reserved words change the grammar when bare in command position (`if`, `for`, ...). */
+const RESERVED = new Set(['case', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'if', 'in', 'then', 'until', 'while']);
+/** Quote one word so the remote shell hands it to the program byte for byte. */
+function shQuote(s) {
+    // argv is NUL-terminated: no quoting can carry a NUL through, so refuse rather than truncate.
+    if (s.includes('\0'))
+        throw new TypeError('shQuote: a shell word cannot contain a NUL byte');
+    if (SAFE.test(s) && !ASSIGNMENT.test(s) && !RESERVED.has(s))
+        return s;
+    // Inside single quotes nothing is special; a quote itself ends, escapes and reopens them.
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+/** Quote each word and join them with spaces: the command line `sh -c` will split back into argv. */
+function shJoin(argv) {
+    return argv.map(shQuote).join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/guest/config.ts
+// Who the guest is: its name, addresses, volumes and files in dom0, and the
+// xl config that boots it. Constants only: every other guest module and the
+// checks name the guest through these.
+const GUEST = {
+    name: 'xc-guest',
+    mac: '00:16:3e:58:43:01',
+    ip: '10.99.0.2',
+    dom0Ip: '10.99.0.1',
+    /** Private: never a name a distro's network config uses (xenbr0 may be the user's LAN bridge). */
+    bridge: 'xcbr0',
+    vg: 'xcvg',
+    lv: 'xc-guest',
+    /** A second volume, hot-plugged by domU.disk-hotplug. */
+    extraLv: 'xc-guest-extra',
+    memoryMb: 384,
+    cfg: '/etc/xen/xc-guest.cfg',
+    key: '/root/.ssh/xc-guest',
+    knownHosts: '/root/.ssh/xc-guest-known-hosts',
+    /** What `xl console` showed, captured under script(1) (xl console wants a terminal). */
+    consoleLog: '/var/log/xc-guest-console.log',
+    /** Where dom0 sees the disks QemuHost attaches (by serial). */
+    imageDevice: '/dev/disk/by-id/virtio-xc-guest-image',
+    lvmDevice: '/dev/disk/by-id/virtio-xc-lvm',
+    /** On a host without those disks: the volume group's loop-backed file (sparse), in a directory of its own. */
+    lvmDir: '/var/lib/xen-conformance',
+    lvmFile: '/var/lib/xen-conformance/xc-lvm.img',
+    saveFile: '/var/tmp/xc-guest.save',
+};
+/** The volume group's size: the guest's disk and a small one to hot-plug, sparse. */
+const LVM_BYTES = 4 * 1024 ** 3;
+const lvPath = (lv) => `/dev/${GUEST.vg}/${lv}`;
+/** Where dom0 keeps the xl config of the guest booted as `type`. */
+const xlConfigPath = (type) => (type === 'pv' ? GUEST.cfg : `/etc/xen/${GUEST.name}-${type}.cfg`);
+/**
+ * The guest's xl config: pygrub reading the guest's own grub.cfg (PV, PVH) or
+ * the firmware booting its disk (HVM), a phy: LVM disk (blkback), a vif on the tool's bridge.
+ */
+function xlConfig(type = 'pv') {
+    return [
+        `name = "${GUEST.name}"`,
+        `type = "${type}"`,
+        ...(type === 'hvm' ? ['vnc = 0'] : ['bootloader = "pygrub"']),
+        `memory = ${GUEST.memoryMb}`,
+        `maxmem = ${GUEST.memoryMb}`,
+        'vcpus = 1',
+        'maxvcpus = 2',
+        `disk = [ "phy:${lvPath(GUEST.lv)},xvda,w" ]`,
+        `vif = [ "mac=${GUEST.mac},bridge=${GUEST.bridge}" ]`,
+        'on_reboot = "restart"',
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/guest/guest.ts
+
+
+
+
+/** The guest as dom0 reaches it. */
+class Guest {
+    host;
+    constructor(host) {
+        this.host = host;
+    }
+    /** argv dom0 runs to run argv in the guest: ssh with the run's key and the guest's pinned host key. */
+    sshArgv(argv) {
+        return ['ssh', ...this.sshOptions(), `root@${GUEST.ip}`, shJoin(argv)];
+    }
+    /** Options for ssh and scp alike. */
+    sshOptions() {
+        return [
+            '-q', '-i', GUEST.key,
+            '-o', `UserKnownHostsFile=${GUEST.knownHosts}`,
+            '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'BatchMode=yes',
+            '-o', 'ConnectTimeout=10',
+            '-o', 'ServerAliveInterval=5',
+            '-o', 'ServerAliveCountMax=6',
+        ];
+    }
+    /**
+     * Run argv in the guest. ssh's own failure (255, nothing printed: the
+     * connection, not the command) is tried again twice: on a loaded machine the
+     * guest's sshd was seen to miss the connect timeout while the guest was fine,
+     * and a check must not read a lost connection as the guest's answer.
+     */
+    async run(argv, opts) {
+        // A stream given or taken cannot be sent again.
+        const once = !!opts.output || (opts.input !== undefined && typeof opts.input !== 'string' && !Buffer.isBuffer(opts.input));
+        for (let attempt = 1;; attempt++) {
+            const r = await this.host.run(this.sshArgv(argv), opts);
+            if (once || r.code !== 255 || r.stdout !== '' || (r.bytes?.length ?? 0) > 0 || attempt === SSH_ATTEMPTS)
+                return r;
+            await sleep(2000);
+        }
+    }
+    /**
+     * Wait until the guest answers over SSH with a boot id other than `notThis`;
+     * returns the boot id, or undefined when the time ran out.
+     */
+    async waitUp(timeoutMs, phase, notThis) {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            const r = await this.run(['cat', '/proc/sys/kernel/random/boot_id'], { phase, timeoutMs: 20_000, allowFailure: true }).catch(() => undefined);
+            const id = r?.code === 0 ? r.stdout.trim() : '';
+            if (id && id !== notThis)
+                return id;
+            await sleep(2000);
+        }
+        return undefined;
+    }
+}
+/** Tries of one command when ssh itself fails (see Guest.run). */
+const SSH_ATTEMPTS = 3;
+
 ;// CONCATENATED MODULE: ./src/checks/requirements.ts
 /** A started domU (it need not be up: domU.boots judges that). */
 const A_DOMU = { what: 'a domU', missing: (f) => (f.guest ? undefined : (f.guestNotStarted ?? 'no domU was started')) };
@@ -42916,6 +40917,8 @@ const HVM_UNDER_TCG = 'not run under TCG: an HVM guest here (firmware, then GRUB
 /** A host that can run an HVM guest in time: not QEMU under TCG. */
 const HVM_IN_TIME = { what: 'an HVM guest in time (not TCG)', missing: (f) => (f.accel === 'tcg' ? HVM_UNDER_TCG : undefined) };
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/parsers/initramfs.ts
 // Lists an initramfs on the runner: its bytes come over SSH and are read here,
 // not in dom0. Under emulation dom0's own lister (lsinitramfs) took 10 s alone
@@ -43807,6 +41810,8 @@ function causeLine(output, isOwnReport) {
     return said.pop() ?? lines.pop() ?? 'no message';
 }
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/host/relay.ts
 // A byte stream from one host to another through the runner: the two hosts
 // need not reach each other, only the runner must reach both (as it already
@@ -43827,6 +41832,197 @@ async function relay(from, to, opts) {
         to.host.run(to.argv, { ...runOpts, allowFailure: true, input: ahead, output: back }),
     ]);
     return { sent, received };
+}
+
+;// CONCATENATED MODULE: ./src/disk-layout.ts
+// The layout of the disks the tool builds, shared by the image builder (which
+// writes it) and dom0 (which mounts the guest's disk by offset).
+/** Where the disk's one partition starts (a mount in dom0 needs it: the guest's disk has no partition device there). */
+const PART_OFFSET = 1024 * 1024;
+
+;// CONCATENATED MODULE: ./src/guest/dom0-scripts.ts
+// Shell scripts dom0 runs for the guest, constants only (arguments as $1...):
+// the bridge and DHCP server, the volume group, the image onto the guest's
+// volume, this run's key, the console capture, and CLEANUP_SCRIPT, which on a
+// user's machine takes away everything the run made.
+
+
+/**
+ * Shell for dom0, constants only: the bridge with dom0's address and a DHCP
+ * server that always gives the guest's MAC the guest's address.
+ */
+const NETWORK_SCRIPT = [
+    'set -e',
+    // On a user's machine the guest's subnet may be taken: refuse rather than reroute it.
+    `taken=$(ip -o -4 route show to match ${GUEST.ip} | grep -v -e '^default ' -e ' dev ${GUEST.bridge} ' || true)`,
+    `if [ -n "$taken" ]; then echo "${GUEST.ip} is already routed on this machine ($taken); the guest's network needs ${GUEST.dom0Ip}/24 free" >&2; exit 1; fi`,
+    `ip link show ${GUEST.bridge} >/dev/null 2>&1 || ip link add ${GUEST.bridge} type bridge`,
+    `ip addr replace ${GUEST.dom0Ip}/24 dev ${GUEST.bridge}`,
+    `ip link set ${GUEST.bridge} up`,
+    'systemctl stop xc-dnsmasq.service 2>/dev/null || true',
+    [
+        'systemd-run --unit xc-dnsmasq.service dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0',
+        `--bind-interfaces --interface=${GUEST.bridge} --except-interface=lo`,
+        `--dhcp-range=${GUEST.ip},${GUEST.ip},1h --dhcp-host=${GUEST.mac},${GUEST.ip}`,
+        '--dhcp-leasefile=/run/xc-dnsmasq.leases',
+    ].join(' '),
+].join('\n');
+/**
+ * The volume group on $1, the guest's volume ($2 bytes, the image's size) and
+ * a small one to hot-plug. The guest's volume is filled by FILL_SCRIPT.
+ */
+const STORAGE_SCRIPT = [
+    'set -e',
+    'pvcreate -q -y "$1"',
+    `vgcreate -q ${GUEST.vg} "$1"`,
+    `lvcreate -q -y -n ${GUEST.lv} -L $(($2 / 1048576))M ${GUEST.vg}`,
+    `lvcreate -q -y -n ${GUEST.extraLv} -L 64M ${GUEST.vg}`,
+].join('\n');
+/**
+ * The image onto the guest's volume, sparse, from $1 (the attached disk) or
+ * stdin gzipped (sent over SSH). e2image, copying only the used blocks (half
+ * of them), was slower under TCG than dd (about 65 s against 23 s, one run each).
+ */
+const FILL_SCRIPT = [
+    'set -e',
+    `if [ -n "$1" ]; then dd if="$1" of=${lvPath(GUEST.lv)} bs=4M conv=sparse status=none`,
+    `else gzip -dc | dd of=${lvPath(GUEST.lv)} bs=4M iflag=fullblock conv=sparse status=none; fi`,
+    'sync',
+].join('\n');
+/** A host without the attached disks: a sparse file on a loop device carries the volume group; prints the device. */
+const LOOP_SCRIPT = [
+    'set -e',
+    `install -d -m 700 ${GUEST.lvmDir}`,
+    `truncate -s ${LVM_BYTES} ${GUEST.lvmFile}`,
+    `losetup --find --show ${GUEST.lvmFile}`,
+].join('\n');
+/** The guest's domains here, gone: itself and a migration's half (<name>--incoming, <name>--migratedaway). */
+const DESTROY_GUEST = `for d in $(xl list 2>/dev/null | awk -v n=${GUEST.name} '$1 == n || index($1, n "--") == 1 { print $1 }'); do xl destroy "$d"; done`;
+/**
+ * Everything a run makes in dom0 for the guest, taken away: before the guest
+ * is set up (an earlier run that was killed may have left it) and after the
+ * last domU check. Each step may find nothing to do.
+ */
+const CLEANUP_SCRIPT = [
+    DESTROY_GUEST,
+    'systemctl stop xc-guest-console.service xc-dnsmasq.service 2>/dev/null',
+    `vgremove -q -f ${GUEST.vg} >/dev/null 2>&1`,
+    `for d in $(losetup -n -O NAME -j ${GUEST.lvmFile} 2>/dev/null); do pvremove -q -f "$d" >/dev/null 2>&1; losetup -d "$d"; done`,
+    `ip link del ${GUEST.bridge} 2>/dev/null`,
+    `rm -f ${GUEST.lvmFile} /etc/xen/${GUEST.name}.cfg /etc/xen/${GUEST.name}-*.cfg ${GUEST.key} ${GUEST.key}.pub ${GUEST.knownHosts} ${GUEST.saveFile} ${GUEST.consoleLog} /run/xc-dnsmasq.leases`,
+    `rmdir ${GUEST.lvmDir} 2>/dev/null`,
+    `[ ! -f /root/.ssh/authorized_keys ] || sed -i '/ xc-guest$/d' /root/.ssh/authorized_keys`,
+    'true',
+].join('\n');
+/**
+ * This run's key for dom0 -> guest (and dom0 -> dom0, which `xl migrate
+ * localhost` goes through), put into the guest's disk before it boots.
+ * $1: the guest's pinned host key ("type key").
+ */
+const KEY_SCRIPT = [
+    'set -e',
+    `rm -f ${GUEST.key} ${GUEST.key}.pub`,
+    `ssh-keygen -q -t ed25519 -N '' -C xc-guest -f ${GUEST.key}`,
+    'mnt=$(mktemp -d)',
+    `mount -o offset=${PART_OFFSET} ${lvPath(GUEST.lv)} "$mnt"`,
+    'install -d -m 700 "$mnt/root/.ssh"',
+    `install -m 600 ${GUEST.key}.pub "$mnt/root/.ssh/authorized_keys"`,
+    'umount "$mnt"; rmdir "$mnt"',
+    'install -d -m 700 /root/.ssh',
+    `cat ${GUEST.key}.pub >> /root/.ssh/authorized_keys`,
+    `printf '%s %s\\nlocalhost %s\\n' ${GUEST.ip} "$1" "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" > ${GUEST.knownHosts}`,
+].join('\n');
+/** xl console wants a terminal: script(1) gives it one, and it reattaches after every reboot, restore or migration. */
+const CONSOLE_SCRIPT = `script -qfc 'while :; do xl console ${GUEST.name} 2>/dev/null; sleep 1; done' ${GUEST.consoleLog}`;
+
+;// CONCATENATED MODULE: ./src/guest/transfer.ts
+// Moving the guest's things between hosts: its volume (only the chunks that
+// differ from the copy there), as python3 scripts dom0 runs, and the image
+// gzipped on its way from the runner.
+
+
+
+
+/** The unit a volume is compared and sent in. */
+const CHUNK_BYTES = 1 << 20;
+/**
+ * A volume's content for another host whose volume holds most of it already:
+ * each 1 MiB chunk whose md5 differs from the one stdin lists for that chunk
+ * there (one per line; past the list's end the other volume is zeros), as
+ * (offset, length) and the bytes. The guest's volume there was filled from
+ * the same image as here: only what the guest wrote since goes (a few MiB,
+ * where the whole volume's data took about 270 s at the 3 MB/s SSH moves in
+ * a dom0 under TCG). python3 is in every dom0 (pygrub is written in it).
+ * $1: the volume.
+ */
+const SPARSE_SEND = [
+    'import hashlib, struct, sys',
+    `chunk = ${CHUNK_BYTES}`,
+    'zero = bytes(chunk)',
+    'zero_md5 = hashlib.md5(zero).hexdigest()',
+    'there = sys.stdin.read().split()',
+    'out = sys.stdout.buffer',
+    'with open(sys.argv[1], "rb", buffering=0) as f:',
+    '    i = offset = 0',
+    '    while block := f.read(chunk):',
+    '        if i < len(there):',
+    '            differs = (zero_md5 if block == zero else hashlib.md5(block).hexdigest()) != there[i]',
+    '        else:',
+    '            differs = block != zero[: len(block)]',
+    '        if differs:',
+    '            out.write(struct.pack(">QQ", offset, len(block)))',
+    '            out.write(block)',
+    '        i += 1',
+    '        offset += len(block)',
+    'out.flush()',
+].join('\n');
+/** SPARSE_SEND's stream onto $1, the volume the sender was told the digests of; says how much it wrote. */
+const SPARSE_RECEIVE = [
+    'import os, struct, sys',
+    'inp = sys.stdin.buffer',
+    'fd = os.open(sys.argv[1], os.O_WRONLY)',
+    'chunks = written = 0',
+    'while head := inp.read(16):',
+    '    if len(head) != 16:',
+    '        sys.exit("the stream ended inside a header")',
+    '    offset, length = struct.unpack(">QQ", head)',
+    '    block = inp.read(length)',
+    '    if len(block) != length:',
+    '        sys.exit("the stream ended inside a chunk")',
+    '    os.pwrite(fd, block, offset)',
+    '    chunks += 1',
+    '    written += length',
+    'os.fsync(fd)',
+    'print(f"{chunks} chunks written, {written} bytes")',
+].join('\n');
+/** The md5 of each CHUNK_BYTES of $1 on a host, one per line, as SPARSE_SEND takes them (chunkDigests' on the runner). */
+const CHUNK_DIGESTS = [
+    'import hashlib, sys',
+    `chunk = ${CHUNK_BYTES}`,
+    'with open(sys.argv[1], "rb", buffering=0) as f:',
+    '    while block := f.read(chunk):',
+    '        print(hashlib.md5(block).hexdigest())',
+].join('\n');
+/** The md5 of each CHUNK_BYTES of a file on the runner, as SPARSE_SEND takes them. */
+async function chunkDigests(file) {
+    const f = await external_node_fs_namespaceObject.promises.open(file, 'r');
+    try {
+        const digests = [];
+        const buf = Buffer.alloc(CHUNK_BYTES);
+        for (let at = 0;; at += CHUNK_BYTES) {
+            const { bytesRead } = await f.read(buf, 0, CHUNK_BYTES, at);
+            if (!bytesRead)
+                return digests;
+            digests.push((0,external_node_crypto_.createHash)('md5').update(buf.subarray(0, bytesRead)).digest('hex'));
+        }
+    }
+    finally {
+        await f.close();
+    }
+}
+/** A file gzipped as a stream; an error reading it (or its consumer going away) ends both streams. */
+function gzipped(file) {
+    return (0,external_node_stream_.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(file), (0,external_node_zlib_.createGzip)({ level: 1 }), () => { });
 }
 
 ;// CONCATENATED MODULE: ./src/guest/migrate.ts
@@ -45432,11 +43628,38 @@ function chainTo(parent, target) {
 
 
 const SEED_META = 'Meta packages';
+/** The checklist's flow of an install sits in its meta package section. */
+const SEED_FLOW = 'The basic flow of Xen installation should be';
 const packaging_SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
 /** Where the xl man page is (a glob: any compression). */
 const XL_MAN_PAGE = '/usr/share/man/man1/xl.1*';
 const XENSTORE_READ = '/usr/bin/xenstore-read';
 const arrow = (chain) => chain.join(' → ');
+/**
+ * The first step of the checklist's flow: the candidates install. The
+ * install itself is provisioning's; this judges what it recorded. A set that
+ * does not install stops the run here (CandidateFault): the candidates' own
+ * failure, exit 1, never "infrastructure failed".
+ */
+const installs = {
+    id: 'packaging.installs',
+    title: "The candidates install with the distro's package manager, dependencies from the archive",
+    where: 'host-before-reboot',
+    seed: SEED_FLOW,
+    async run(ctx) {
+        const install = ctx.facts.install;
+        if (!install)
+            return fail('the candidates were not installed', 'See the log: the install never ran.');
+        ctx.note(`${install.command} (exit ${install.code})`, install.output);
+        if (install.code === 0)
+            return pass(`installed: ${install.command}`);
+        const cause = ctx.profile.packages.installFailureCause(install.output);
+        const lines = ctx.profile.packages.installFailureLines(install.output).slice(0, 4).map((l) => l.trim());
+        return fail(`${cause ?? 'the install failed'} (the install exited ${install.code}${lines.length ? `: ${lines.join(' | ')}` : ''}); nothing after the install could be judged`, cause
+            ? 'Fix the package named above (its maintainer script, its dependencies or the files it ships) so that the set installs on a clean system; install.log has the whole output.'
+            : 'Read install.log (the whole output of the install) for the first error, and make the set install on a clean system.');
+    },
+};
 const metaPackage = {
     id: 'packaging.meta-package',
     title: 'A meta package is installed whose dependencies pull in the hypervisor, the tools and the xl man pages',
@@ -45865,6 +44088,7 @@ const staticChecks = [
 
 const CATALOGUE = [
     ...staticChecks,
+    installs,
     ...bootChecks,
     ...serviceChecks,
     ...dom0Checks,
@@ -45892,6 +44116,2073 @@ function isWanted(checks, c) {
 /** Whether a run with this filter starts a domU. */
 function wantsGuest(checks) {
     return CATALOGUE.some((c) => c.where === 'domU' && isWanted(checks, c));
+}
+
+;// CONCATENATED MODULE: ./src/guest/start.ts
+// Bringing the guest up in dom0: the tools it needs, nothing left of an
+// earlier run, the bridge, the volume group and the image on its volume, this
+// run's key, xl create, then SSH. The migrate-to host is made ready to receive
+// it the same way.
+
+
+
+
+
+
+/** What dom0 needs to run the guest. */
+const TOOLS = ['lvm', 'dnsmasq', 'ip', 'script', 'ping', 'arping', 'ssh-keygen', 'xl', 'losetup', 'gzip', 'python3'];
+/** Setup steps in dom0, each recorded as the report shows it; the first that fails says why in `problem`. */
+class Steps {
+    h;
+    phase;
+    timeoutS;
+    list = [];
+    problem;
+    constructor(h, phase, timeoutS) {
+        this.h = h;
+        this.phase = phase;
+        this.timeoutS = timeoutS;
+    }
+    async step(label, argv, input, timeoutS = this.timeoutS) {
+        const t = Date.now();
+        const r = await this.h.run(argv, { phase: this.phase, timeoutMs: timeoutS * 1000, allowFailure: true, input });
+        this.list.push({ command: label, exitCode: r.code, output: (r.stdout + r.stderr).trim(), seconds: (Date.now() - t) / 1000 });
+        return r;
+    }
+    /** A setup script that must succeed; undefined (and the problem set) when it did not. */
+    async setUp(label, script, args, input, timeoutS) {
+        const r = await this.step(label, ['sh', '-c', script, 'sh', ...args], input, timeoutS);
+        if (r.code === 0)
+            return r;
+        this.problem = `setting up ${label} in dom0 failed (exit ${r.code}): ${reasonLine(r.stdout + r.stderr)}`;
+        return undefined;
+    }
+}
+/**
+ * dom0 made ready to hold the guest: the tools it needs, nothing left of an
+ * earlier run, the bridge and DHCP server, the volume group (on the attached
+ * disk, or a loop device) and empty volumes of the image's size, then the
+ * image onto the guest's volume. False when a step failed (s.problem says which).
+ */
+async function prepareDom0(s, disk, installS) {
+    const missing = await s.step('command -v ' + TOOLS.join(' '), ['sh', '-c', 'for t; do command -v "$t" >/dev/null || echo "$t"; done', 'sh', ...TOOLS]);
+    if (missing.stdout.trim()) {
+        s.problem = `dom0 lacks what the tool needs to run a domU: ${missing.stdout.trim().split('\n').join(', ')} (lvm2, dnsmasq-base, iputils-ping, iputils-arping, python3)`;
+        return false;
+    }
+    if (!(await s.setUp('what an earlier run left (removed)', CLEANUP_SCRIPT, [])))
+        return false;
+    if (!(await s.setUp('the bridge and the DHCP server', NETWORK_SCRIPT, [])))
+        return false;
+    const pv = disk.attached ? GUEST.lvmDevice : (await s.setUp(`a loop device on ${GUEST.lvmFile}`, LOOP_SCRIPT, []))?.stdout.trim();
+    if (!pv || !(await s.setUp('the volume group and the guest volume', STORAGE_SCRIPT, [pv, String((await external_node_fs_namespaceObject.promises.stat(disk.image)).size)])))
+        return false;
+    const fill = disk.attached
+        ? await s.setUp('the guest image onto its volume', FILL_SCRIPT, [GUEST.imageDevice])
+        : // Gzipped on the way: the image's free space is zeros. gzip is in every Debian.
+            await s.setUp('the guest image onto its volume (sent over SSH, gzipped)', FILL_SCRIPT, [''], gzipped(disk.image), installS);
+    return !!fill;
+}
+/**
+ * Bring the guest up in dom0. Problems of the guest itself (xl create fails, it
+ * never answers) are returned, not thrown: they are the domU checks' verdicts.
+ * A lost dom0 still throws (the host's InfraError).
+ */
+async function startGuest(h, disk, timeouts) {
+    const phase = 'start the domU';
+    const guest = new Guest(h);
+    const s = new Steps(h, phase, timeouts.check);
+    const start = { created: false, up: false, steps: s.list, guest };
+    const stop = (problem) => ({ ...start, problem: problem ?? s.problem });
+    if (!(await prepareDom0(s, disk, timeouts.install)))
+        return stop();
+    if (!(await s.setUp("this run's key into the guest", KEY_SCRIPT, [disk.hostKey])))
+        return stop();
+    await s.step(`tee ${GUEST.cfg}`, ['tee', GUEST.cfg], xlConfig());
+    const t0 = Date.now();
+    const created = await s.step(`xl create ${GUEST.cfg}`, ['xl', 'create', GUEST.cfg]);
+    if (created.code !== 0)
+        return stop(`xl create failed (exit ${created.code}): ${reasonLine(created.stderr || created.stdout)}`);
+    start.created = true;
+    await s.step('capture the guest console', ['systemd-run', '--unit', 'xc-guest-console.service', 'sh', '-c', CONSOLE_SCRIPT]);
+    const id = await guest.waitUp(timeouts.boot * 1000, phase);
+    if (!id)
+        return stop(`the guest did not answer over SSH within ${timeouts.boot} s of xl create (timeout-boot)`);
+    start.up = true;
+    start.bootSeconds = (Date.now() - t0) / 1000;
+    return start;
+}
+/**
+ * The second host made ready to receive the guest in a migration: the same
+ * bridge and volume group as the first, the guest's volume filled from the
+ * same image (a migration then sends only the chunks the guest changed: see
+ * SPARSE_SEND). Throws when a step failed.
+ */
+async function readyToReceive(h, image, timeouts, phase) {
+    const s = new Steps(h, phase, timeouts.check);
+    if (!(await prepareDom0(s, { image, attached: false }, timeouts.install)))
+        throw new InfraError(phase, `the migrate-to host: ${s.problem}`);
+    return s.list;
+}
+/** The guest's console as captured so far (for the out dir and the console check). */
+async function guestConsole(h) {
+    const r = await h.run(['cat', GUEST.consoleLog], { phase: 'collect the domU console', timeoutMs: 30_000, allowFailure: true });
+    return r.code === 0 ? r.stdout : '';
+}
+/** The last line xl said, without pygrub's Python warnings. */
+function reasonLine(s) {
+    return s.trim().split('\n').filter((l) => !/^WARNING:root:/.test(l)).pop() ?? '';
+}
+
+;// CONCATENATED MODULE: ./src/host/environment.ts
+/** The tool's drop-in (on Debian sorted before the Xen package's own xen.cfg, which still decides the default entry). */
+const ENVIRONMENT_DROPIN = 'xc-environment';
+/**
+ * The options a VM host gets on this accelerator (none under TCG). bootscrub=0
+ * was tried and measured here, host half under TCG: the reboot into Xen took
+ * 52.3 and 49.7 s with it, 50.0 s and about the same without, so it is not set.
+ */
+function environmentXenOptions(accel) {
+    return accel.xenOptions;
+}
+/** The drop-in's text: it appends to what earlier files set. */
+function environmentDropin(options) {
+    return [
+        '# xen-conformance: settings of the test environment (a VM), not of the packages under test.',
+        `GRUB_CMDLINE_XEN="$GRUB_CMDLINE_XEN ${options.join(' ')}"`,
+        '',
+    ].join('\n');
+}
+/** Put the drop-in on a VM host before the candidates are installed; returns the options it set. */
+async function setEnvironment(h, profile, accel, phase) {
+    const options = environmentXenOptions(accel);
+    const file = profile.boot.dropInPath(ENVIRONMENT_DROPIN);
+    await h.run(['tee', file], { phase, timeoutMs: 30_000, input: environmentDropin(options) });
+    return { options, file };
+}
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = /*#__PURE__*/JSON.parse('{"UU":"xen-conformance","rE":"0.1.0"}');
+;// CONCATENATED MODULE: ./src/version.ts
+// The tool's name and version, read from package.json so a release bumps one
+// place (ncc inlines the JSON into dist/).
+
+const TOOL_NAME = package_namespaceObject.UU;
+const VERSION = package_namespaceObject.rE;
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/diagnose.ts
+// Recognising what went wrong from what the machine printed, in words a
+// packager can act on. Pure functions of text, so each is unit tested.
+
+
+const PANIC = /Kernel panic - not syncing[^\n]*|Panic on CPU \d+:[\s\S]{0,200}|\*\*\*\* Panic[^\n]*|Hardware Dom0 crashed[^\n]*/;
+/** The panic line a kernel or Xen printed on the serial console, or undefined. */
+function panicIn(serial) {
+    const m = PANIC.exec(serial);
+    return m ? m[0].replace(/\(XEN\)/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : undefined;
+}
+/** The environment's part of a failed install: the Xen host's disk is full (the VM's disk size is this tool's choice). */
+function diskFull(output) {
+    if (/No space left on device|ENOSPC/.test(output)) {
+        return ("the Xen host's disk is full (No space left on device) while installing the candidates; " +
+            'the packages or their maintainer scripts write more than the disk has free: shrink them, or look for a script that fills the disk');
+    }
+    return undefined;
+}
+/**
+ * The serial lines to show with an error: the last n, reaching back (up to
+ * `reach` lines) to the first panic line when there is one, since a kernel's
+ * call trace after its panic line is longer than n.
+ */
+function errorTail(serial, n = 30, reach = 100) {
+    const lines = lastLines(serial, reach);
+    const panic = lines.findIndex((l) => PANIC.test(l));
+    const from = Math.max(0, panic >= 0 ? Math.min(panic, lines.length - n) : lines.length - n);
+    return lines.slice(from);
+}
+/**
+ * What the serial console since a reboot says stopped the boot, or undefined
+ * while nothing does. GRUB prints `error: ...` on the serial terminal when an
+ * entry cannot load (a file it cannot find or read, a kernel it cannot load);
+ * only its lines before Xen or Linux printed anything count.
+ */
+function bootFailureIn(serialSinceReboot) {
+    const text = (0,external_node_util_.stripVTControlCharacters)(serialSinceReboot).replace(/\r/g, '\n').replace(/\n{2,}/g, '\n');
+    const booted = text.search(/\(XEN\)|Linux version \d/);
+    const grubLines = (booted >= 0 ? text.slice(0, booted) : text).split('\n');
+    const at = grubLines.findIndex((l) => /^\s*error: ./.test(l));
+    if (at >= 0)
+        return { kind: 'grub', words: `GRUB: ${grubLines[at].trim().slice(0, 200)}`, lines: grubLines.slice(Math.max(0, at - 10), at + 3) };
+    const panic = panicIn(text);
+    return panic ? { kind: 'panic', words: panic, lines: errorTail(text) } : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/qemu-machine.ts
+// The QEMU machine every VM of the tool runs on (the host, and the image
+// builder's first boot), and a boot straight from a kernel until power-off.
+// Below both src/host and src/image: each imports it, neither the other.
+
+
+const MEMORY = '3G';
+const CPUS = '2';
+/**
+ * vga: 'std' for a cloud image, whose GRUB may use its graphical terminal
+ * (Debian's default), which waits forever for a video card that is not there.
+ */
+function machineArgs(accelArgs, vga = 'none') {
+    return ['-nodefaults', '-no-user-config', '-machine', 'pc', ...accelArgs, '-m', MEMORY, '-smp', CPUS, '-display', 'none', '-vga', vga];
+}
+/** Boot a kernel straight from files until the guest powers off; returns what the serial console printed. */
+async function bootOnce(o) {
+    const res = await run([
+        'qemu-system-x86_64',
+        ...machineArgs(o.accelArgs),
+        '-no-reboot',
+        '-serial', 'stdio',
+        '-monitor', 'none',
+        '-drive', `file=${o.disk},if=virtio,format=raw,cache=unsafe`,
+        '-kernel', o.kernel,
+        '-initrd', o.initrd,
+        '-append', o.append,
+    ], { phase: o.phase, timeoutMs: o.timeoutMs, allowFailure: true });
+    if (res.code !== 0)
+        throw new InfraError(o.phase, `QEMU exited ${res.code}: ${lastLines(res.stderr, 3).join(' | ')}`, lastLines(res.stdout, 20));
+    return res.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/transport/ssh.ts
+// One persistent SSH connection to the Xen host (OpenSSH's connection
+// sharing: a master process, then one cheap channel per command). We drive
+// the system's OpenSSH client rather than a JavaScript one: it is what the
+// runner and the user already trust, it pins host keys through known_hosts,
+// and it needs no native addon in the bundle.
+
+
+
+
+
+/** Why a connection could not be made, in words a user can act on. */
+function classifySshFailure(stderr) {
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr)) {
+        return 'the host key does not match the pinned known_hosts entry (refusing to connect)';
+    }
+    if (/Permission denied/i.test(stderr))
+        return 'the host refused the key (Permission denied)';
+    if (/Connection refused/i.test(stderr))
+        return 'connection refused (no SSH server listening on that port)';
+    if (/timed out|No route to host|Network is unreachable|Could not resolve/i.test(stderr)) {
+        return `host unreachable (${lastLine(stderr)})`;
+    }
+    if (/Connection (closed|reset)|kex_exchange_identification|banner exchange/i.test(stderr)) {
+        return 'the connection was closed before login (SSH server not ready)';
+    }
+    return stderr.trim().split('\n').slice(-2).join(' | ') || 'ssh failed without a message';
+}
+/** Names the connected master process in the control directory, for the action's post step after a crash. */
+const MASTER_PIDFILE = 'ssh-master.pid';
+/** The run directory's subdirectory for the migrate-to host's connection (its own master and pidfile). */
+const MIGRATE_TO_DIR = 'migrate-to';
+class SshConnection {
+    target;
+    master;
+    socket;
+    pidfile;
+    constructor(target, controlDir) {
+        this.target = target;
+        this.socket = external_node_path_namespaceObject.join(controlDir, 'ssh.sock');
+        this.pidfile = external_node_path_namespaceObject.join(controlDir, MASTER_PIDFILE);
+    }
+    /** Options shared by the master and every channel; no user config is read. */
+    baseArgs(connectTimeoutS = 10) {
+        const t = this.target;
+        return [
+            '-F', '/dev/null',
+            '-p', String(t.port),
+            '-i', t.keyFile,
+            '-o', 'IdentitiesOnly=yes',
+            '-o', `UserKnownHostsFile=${t.knownHostsFile}`,
+            '-o', 'GlobalKnownHostsFile=/dev/null',
+            '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'BatchMode=yes',
+            '-o', `ConnectTimeout=${connectTimeoutS}`,
+            // A host that stops answering for a minute is gone; a guest under TCG on a
+            // busy runner was seen to stall past 20 s and lose a live connection.
+            // (A host that goes away closes the connection: that is seen at once.)
+            '-o', 'ServerAliveInterval=10',
+            '-o', 'ServerAliveCountMax=6',
+            '-o', 'LogLevel=ERROR',
+            '-l', t.user,
+        ];
+    }
+    /** Open the shared connection, once; throws an InfraError naming why it failed. */
+    async connect(phase, timeoutMs, connectTimeoutS = 10) {
+        await this.disconnect();
+        await external_node_fs_namespaceObject.promises.rm(this.socket, { force: true });
+        const master = (0,external_node_child_process_namespaceObject.spawn)('ssh', [...this.baseArgs(connectTimeoutS), '-M', '-N', '-S', this.socket, '-o', 'ControlPersist=no', this.target.host], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+        children.add(master);
+        let stderr = '';
+        master.stderr.on('data', (d) => (stderr += d.toString()));
+        const exited = new Promise((r) => master.on('close', () => r()));
+        master.on('close', () => children.delete(master));
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            if (master.exitCode !== null || master.signalCode !== null) {
+                await exited;
+                throw new InfraError(phase, classifySshFailure(stderr));
+            }
+            const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], {
+                phase,
+                timeoutMs: 5000,
+                allowFailure: true,
+            });
+            if (check.code === 0) {
+                this.master = master;
+                await external_node_fs_namespaceObject.promises.writeFile(this.pidfile, `${master.pid}\n`);
+                return;
+            }
+            await settlesWithin(exited, 200);
+        }
+        killGroup(master);
+        throw new InfraError(phase, `no SSH login within ${Math.round(timeoutMs / 1000)} s`);
+    }
+    /** Keep trying to connect until the deadline: for a host that is still booting. */
+    /** `bound` names the wait in the error when it is longer than timeoutMs (e.g. counted from a reboot). */
+    async waitUp(phase, timeoutMs, stillBooting, bound = `${Math.round(timeoutMs / 1000)} s`) {
+        const deadline = Date.now() + timeoutMs;
+        let last = 'no attempt made';
+        while (Date.now() < deadline) {
+            const dead = await stillBooting();
+            if (dead)
+                throw new InfraError(phase, dead);
+            try {
+                // While the host boots, a forwarded port accepts and then stays
+                // silent: a short handshake timeout notices sshd within seconds.
+                await this.connect(phase, Math.min(20_000, Math.max(1000, deadline - Date.now())), 3);
+                return;
+            }
+            catch (e) {
+                const why = e instanceof InfraError ? e.message.replace(`${phase}: `, '') : String(e);
+                // An attempt cut short by the deadline says nothing new about why the earlier ones failed.
+                if (!(/^no SSH login within/.test(why) && last !== 'no attempt made'))
+                    last = why;
+                if (process.env.XC_DEBUG)
+                    process.stderr.write(`[debug ${new Date().toISOString()}] ssh attempt: ${last}\n`);
+                // A wrong host key or a refused key will not mend itself by waiting.
+                if (/host key does not match|refused the key/.test(last))
+                    throw e;
+            }
+            await sleep(500);
+        }
+        throw new InfraError(phase, `no SSH after ${bound} (last attempt: ${last})`);
+    }
+    /** Run a command line (already quoted with shJoin) over the shared connection. */
+    async exec(commandLine, opts) {
+        if (!this.master)
+            throw new InfraError(opts.phase, 'not connected to the host');
+        const res = await run(['ssh', ...this.baseArgs(), '-S', this.socket, '-o', 'ControlMaster=no', this.target.host, commandLine], { phase: opts.phase, timeoutMs: opts.timeoutMs, input: opts.input, allowFailure: true, binary: opts.binary, output: opts.output });
+        // 255 is ssh's own failure (the connection, not the command), unless the
+        // command itself exited 255: ask the master whether the connection lives.
+        if (res.code === 255 && !(await this.alive(opts.phase))) {
+            throw new InfraError(opts.phase, `the SSH connection to the host was lost (${lastLine(res.stderr) || 'ssh exit 255, no message'})`);
+        }
+        if (res.code !== 0 && !opts.allowFailure) {
+            throw new InfraError(opts.phase, `remote command failed (exit ${res.code}): ${commandLine}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+        }
+        return res;
+    }
+    /** Wait until the shared connection ends (the host went away): true, or false when timeoutMs passed first. */
+    async closed(timeoutMs) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return true;
+        let timer;
+        const gone = new Promise((r) => m.once('close', () => r(true)));
+        const late = new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+        try {
+            return await Promise.race([gone, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+    /** Whether the shared connection still answers; a master that just lost its peer is given a moment to notice. */
+    async alive(phase) {
+        const m = this.master;
+        if (!m || m.exitCode !== null || m.signalCode !== null)
+            return false;
+        const check = await run(['ssh', '-S', this.socket, '-O', 'check', this.target.host], { phase, timeoutMs: 5000, allowFailure: true });
+        return check.code === 0 && m.exitCode === null && m.signalCode === null;
+    }
+    get connected() {
+        return !!this.master && this.master.exitCode === null;
+    }
+    async disconnect() {
+        const m = this.master;
+        this.master = undefined;
+        await external_node_fs_namespaceObject.promises.rm(this.pidfile, { force: true });
+        if (m && m.exitCode === null) {
+            const closed = new Promise((r) => m.on('close', r));
+            killGroup(m, 1000);
+            await settlesWithin(closed, 3000);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/ssh-backed.ts
+// What every host reached over SSH shares, the VM on the runner and a user's
+// own machine alike: commands, file copies and the boot id go over one
+// SshConnection. A subclass adds how it reboots, what its console record is,
+// and what it knows about why a command failed.
+
+
+
+class SshBackedHost {
+    ssh;
+    constructor(ssh) {
+        this.ssh = ssh;
+    }
+    /** A failure of a command, with whatever the host knows about why (default: as it is). */
+    async explain(_phase, e) {
+        return e;
+    }
+    async run(argv, opts) {
+        try {
+            return await this.ssh.exec(shJoin(argv), opts);
+        }
+        catch (e) {
+            throw e instanceof InfraError ? await this.explain(opts.phase, e) : e;
+        }
+    }
+    async put(localPath, remotePath, opts) {
+        // Streamed: a package or an image need not fit in memory.
+        await this.run(['sh', '-c', 'cat > "$1"', 'sh', remotePath], { ...opts, input: (0,external_node_fs_namespaceObject.createReadStream)(localPath) });
+    }
+    async bootId(opts) {
+        return (await this.run(['cat', '/proc/sys/kernel/random/boot_id'], opts)).stdout.trim();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/qemu.ts
+// The embedded default Xen host: a VM on the runner. It boots from its own
+// disk through SeaBIOS and the GRUB the distro installed, reading the disk's
+// own grub.cfg, so the boot config the candidate packages generate is what
+// boots. The serial console goes to a file; SSH is forwarded on 127.0.0.1 only.
+
+
+
+
+
+
+
+
+
+
+
+async function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = external_node_net_.createServer();
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** Sparse: the domU's volume group holds its disk and a small one to hot-plug. */
+const LVM_DISK_BYTES = 4 * 1024 ** 3;
+class QemuHost extends SshBackedHost {
+    o;
+    port;
+    target;
+    proc;
+    exited;
+    exitNote;
+    qemuStderr = '';
+    closing = false;
+    serialPath;
+    seedFile = '';
+    constructor(o, port) {
+        super(new SshConnection({
+            host: '127.0.0.1',
+            port,
+            user: 'root',
+            keyFile: external_node_path_namespaceObject.join(o.runDir, 'id_ed25519'),
+            knownHostsFile: external_node_path_namespaceObject.join(o.runDir, 'known_hosts'),
+        }, o.runDir));
+        this.o = o;
+        this.port = port;
+        this.target = `qemu (${o.accel.kind})`;
+        this.serialPath = external_node_path_namespaceObject.join(o.runDir, 'serial.log');
+    }
+    /** Start the VM and wait until SSH answers with the pinned host key. */
+    static async start(o) {
+        const port = await freePort();
+        const host = new QemuHost(o, port);
+        await host.prepare();
+        host.spawnQemu();
+        await host.ssh.waitUp('boot the base image', o.bootTimeoutMs, () => host.deadReason(), `${Math.round(o.bootTimeoutMs / 1000)} s (timeout-boot)`);
+        return host;
+    }
+    /** An ephemeral key for this run, handed over on the image's seed disk; the host key it names pinned. */
+    async prepare() {
+        const dir = this.o.runDir;
+        const { image } = this.o;
+        const phase = 'prepare the VM';
+        await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xen-conformance-run', '-f', external_node_path_namespaceObject.join(dir, 'id_ed25519')], {
+            phase,
+            timeoutMs: 10_000,
+        });
+        const seed = await image.seed(dir, await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'id_ed25519.pub'), 'utf8'));
+        this.seedFile = seed.file;
+        const [type, key] = seed.hostKey.split(/\s+/);
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'known_hosts'), `[127.0.0.1]:${this.port} ${type} ${key}\n`);
+        const size = image.overlayBytes ? [String(image.overlayBytes)] : [];
+        await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, external_node_path_namespaceObject.join(dir, 'disk.qcow2'), ...size], {
+            phase,
+            timeoutMs: 10_000,
+        });
+        if (this.o.guestDisk) {
+            await run(['qemu-img', 'create', '-q', '-f', 'qcow2', external_node_path_namespaceObject.join(dir, 'lvm.qcow2'), String(LVM_DISK_BYTES)], { phase, timeoutMs: 10_000 });
+        }
+    }
+    /** The domU's disks, when there is a domU: named by serial, so dom0 finds them under /dev/disk/by-id. */
+    guestDiskArgs() {
+        if (!this.o.guestDisk)
+            return [];
+        return [
+            '-drive', `file=${this.o.guestDisk},if=none,id=guest,format=raw,readonly=on`,
+            '-device', 'virtio-blk-pci,drive=guest,serial=xc-guest-image',
+            '-drive', `file=${external_node_path_namespaceObject.join(this.o.runDir, 'lvm.qcow2')},if=none,id=lvm,format=qcow2,cache=unsafe`,
+            '-device', 'virtio-blk-pci,drive=lvm,serial=xc-lvm',
+        ];
+    }
+    spawnQemu() {
+        const dir = this.o.runDir;
+        this.exitNote = undefined;
+        this.qemuStderr = '';
+        const args = [
+            ...machineArgs(this.o.accel.qemuArgs, this.o.image.cloud ? 'std' : 'none'),
+            // A reboot ends this QEMU and reboot() starts a fresh one (see there).
+            '-no-reboot',
+            '-chardev', `file,id=serial0,path=${this.serialPath},append=on`,
+            '-serial', 'chardev:serial0',
+            '-monitor', 'none',
+            '-pidfile', external_node_path_namespaceObject.join(dir, 'qemu.pid'),
+            // bootindex: SeaBIOS would otherwise try the first disk on the PCI bus, which may be another.
+            '-drive', `file=${external_node_path_namespaceObject.join(dir, 'disk.qcow2')},if=none,id=root,format=qcow2,cache=unsafe`,
+            '-device', 'virtio-blk-pci,drive=root,bootindex=0',
+            '-drive', `file=${this.seedFile},if=virtio,format=raw,readonly=on`,
+            ...this.guestDiskArgs(),
+            // Forwarded on loopback only: nothing else on the runner's network reaches the VM.
+            '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${this.port}-:22`,
+            '-device', 'virtio-net-pci,netdev=net0',
+        ];
+        this.o.log(`qemu: ${this.target}, SSH on 127.0.0.1:${this.port}, serial log ${this.serialPath}`);
+        const p = (0,external_node_child_process_namespaceObject.spawn)('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+        children.add(p);
+        p.stderr.on('data', (d) => (this.qemuStderr += d.toString()));
+        const exited = new Promise((r) => p.on('close', () => r()));
+        this.exited = exited;
+        p.on('close', (code, signal) => {
+            children.delete(p);
+            const how = code === 0 ? 'the machine reset or powered off' : `QEMU exited (${signal ?? `code ${code}`})`;
+            this.exitNote = `${how}${this.qemuStderr ? `: ${lastLines(this.qemuStderr, 2).join(' | ')}` : ''}`;
+            if (code === 0 && this.o.powerCycleOnReset && !this.closing) {
+                this.o.log('qemu: the guest reset; powering it on again from the same disk');
+                this.spawnQemu();
+            }
+        });
+        p.on('error', (e) => (this.exitNote = `QEMU could not start: ${e.message}`));
+        this.proc = p;
+    }
+    /** Why the VM can no longer come up, or undefined while it may still. */
+    async deadReason() {
+        const panic = panicIn((await this.serialTail(100)).join('\n'));
+        if (panic)
+            return `the machine panicked: ${panic}`;
+        return this.exitNote;
+    }
+    /** A failed command on a VM that died or panicked says so, with the last serial lines. */
+    async explain(phase, e) {
+        if (e.serialTail.length > 0)
+            return e;
+        // A killed QEMU drops the connection at once; give its exit a moment to be seen, so the error says why.
+        if (/connection to the host was lost/.test(e.message))
+            await settlesWithin(this.exited, 2000);
+        const why = await this.deadReason();
+        const message = e.message.replace(`${phase}: `, '');
+        return new InfraError(phase, why ? `${message}; ${why}` : message, await this.errorTail());
+    }
+    /**
+     * Reboot as a power cycle: the guest's reset ends QEMU (-no-reboot) and a
+     * fresh QEMU boots the same disk. Under TCG a warm reset inside one QEMU
+     * left GRUB taking minutes to load Xen (measured: 2.3 min for "Loading
+     * Xen" after the reset, 0.3 s from a fresh start); the boot config and
+     * the disk the machine comes back with are the same either way.
+     */
+    async reboot(opts) {
+        const before = await this.bootId(opts);
+        const deadline = Date.now() + opts.timeoutMs;
+        // The connection drops while the command runs: that is the point.
+        await this.ssh.exec(shJoin(['systemctl', 'reboot']), { ...opts, allowFailure: true }).catch(() => undefined);
+        await this.ssh.disconnect();
+        const down = await settlesWithin(this.exited, Math.max(1000, deadline - Date.now()));
+        if (!down)
+            throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
+        this.o.log('qemu: the guest reset; starting it again from the same disk');
+        const from = (await this.serialLog()).length;
+        this.spawnQemu();
+        const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
+        // GRUB's error or a panic on the console ends the wait at once, in the console's words.
+        const stillBooting = async () => {
+            const since = (await this.serialLog()).slice(from);
+            const failure = bootFailureIn(since);
+            if (failure)
+                throw new BootFault(opts.phase, failure, errorTail(since), since);
+            return this.deadReason();
+        };
+        await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), stillBooting, bound).catch(async (e) => {
+            if (e instanceof BootFault)
+                throw e;
+            throw new InfraError(opts.phase, e.message.replace(`${opts.phase}: `, ''), await this.errorTail());
+        });
+        const after = await this.bootId(opts);
+        if (after === before)
+            throw new InfraError(opts.phase, 'the boot id did not change: the machine did not reboot', await this.errorTail());
+    }
+    /** Power off from inside; down means QEMU ended (Xen or Linux turned the machine off). */
+    async shutdown(opts) {
+        await this.ssh.exec(shJoin(['systemctl', 'poweroff']), { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
+        await this.ssh.disconnect();
+        const down = await settlesWithin(this.exited, opts.timeoutMs);
+        return { down, command: 'systemctl poweroff' };
+    }
+    async serialLog() {
+        return external_node_fs_namespaceObject.promises.readFile(this.serialPath, 'utf8').catch(() => '');
+    }
+    /** The serial lines an error carries (back to a panic line, if one is near the end). */
+    async errorTail() {
+        return errorTail(await this.serialLog());
+    }
+    async serialTail(n) {
+        return lastLines(await this.serialLog(), n);
+    }
+    async close() {
+        this.closing = true;
+        await this.ssh.disconnect();
+        const p = this.proc;
+        if (p && p.exitCode === null && p.signalCode === null) {
+            const closed = new Promise((r) => p.on('close', r));
+            killGroup(p, 3000);
+            await settlesWithin(closed, 5000);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/ssh-files.ts
+// The SSH target's key and known_hosts arrive as text (an action secret, or a
+// file the CLI read). ssh reads files: they are written 0600 into a private
+// directory, and checked with OpenSSH's own tools before anything starts.
+
+
+
+
+
+/** Write the key and known_hosts into dir (which must be private to this run), readable by the owner only. */
+async function writeSshFiles(dir, t) {
+    const keyFile = external_node_path_namespaceObject.join(dir, 'ssh-key');
+    const knownHostsFile = external_node_path_namespaceObject.join(dir, 'known_hosts');
+    await external_node_fs_namespaceObject.promises.writeFile(keyFile, t.key, { mode: 0o600, flag: 'wx' });
+    await external_node_fs_namespaceObject.promises.writeFile(knownHostsFile, t.knownHosts, { mode: 0o600, flag: 'wx' });
+    return { keyFile, knownHostsFile };
+}
+/** How known_hosts names a host on a port (ssh's own convention). */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/**
+ * Bad SSH input as one line, before anything starts: a key that is no
+ * private key or needs a passphrase, a known_hosts with no line for a host.
+ * Nothing is connected to; the files are removed again.
+ */
+async function checkSshInput(t) {
+    const dir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'xc-key-'));
+    try {
+        const files = await writeSshFiles(dir, t);
+        // -P '' answers a passphrase prompt with nothing: an encrypted key fails at once, never waits on a tty.
+        const key = await run(['ssh-keygen', '-y', '-P', '', '-f', files.keyFile], { phase: 'check ssh-key', timeoutMs: 10_000, allowFailure: true });
+        if (key.code !== 0) {
+            // ssh-keygen's reason names our copy's path, never the key's text.
+            const why = lastLine(key.stderr.replace(/Load key "[^"]*": /, '')) || `exit ${key.code}`;
+            if (/passphrase/i.test(why)) {
+                throw new errors_InputError('ssh-key: the key is protected by a passphrase, which an unattended run cannot type; pass a key without one (e.g. a key made for this purpose only)');
+            }
+            throw new errors_InputError(`ssh-key: not a private key OpenSSH can read (ssh-keygen: ${why}); pass the private key's text (the file that begins "-----BEGIN"), not the .pub file or a path`);
+        }
+        const hosts = [{ name: 'ssh-host', host: t.host, port: t.port }, ...(t.migrateTo ? [{ name: 'migrate-to', ...t.migrateTo }] : [])];
+        for (const h of hosts) {
+            const entry = knownHostsName(h.host, h.port);
+            const found = await run(['ssh-keygen', '-F', entry, '-f', files.knownHostsFile], { phase: 'check ssh-known-hosts', timeoutMs: 10_000, allowFailure: true });
+            if (found.code !== 0) {
+                throw new errors_InputError(`ssh-known-hosts: no line for ${entry} (the ${h.name}); add the host's key as ssh-keyscan -p ${h.port} ${h.host} prints it, checked against the machine's own key`);
+            }
+        }
+    }
+    finally {
+        await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/host/ssh-host.ts
+// A Xen machine the user owns, reached over SSH with a pinned host key. The
+// same pipeline as the VM: install, regenerate the boot config, reboot, wait
+// (bounded) for a new boot id, check. What it cannot have is a serial console:
+// after the reboot its console record is what the machine logged itself.
+
+
+
+
+
+
+const CONNECT_PHASE = 'connect to the host';
+/**
+ * What stands in for the serial console after the reboot: the kernel's
+ * messages and systemd's own (PID 1: "Failed to start ...") of the current
+ * boot, then Xen's console ring. Together they are what a serial console
+ * shows from the boot on, as far as the machine recorded it.
+ */
+const CONSOLE_RECORD = [
+    {
+        title: 'kernel and systemd messages of this boot (journalctl -b 0 _TRANSPORT=kernel + _PID=1)',
+        argv: ['journalctl', '-b', '0', '--no-pager', '-o', 'short-monotonic', '_TRANSPORT=kernel', '+', '_PID=1'],
+    },
+    { title: "Xen's console ring (xl dmesg)", argv: ['xl', 'dmesg'] },
+];
+class SshHost extends SshBackedHost {
+    o;
+    target;
+    /** Empty until the reboot: nothing from before it is a console record of the boot under test. */
+    console = '';
+    constructor(ssh, o) {
+        super(ssh);
+        this.o = o;
+        this.target = `ssh (${sshTargetName(o.target)})`;
+    }
+    /** Log in once (no waiting for a machine that is down: it should be up), as root. */
+    static async connect(o) {
+        const files = await writeSshFiles(o.runDir, o.target);
+        const t = o.target;
+        const ssh = new SshConnection({ host: t.host, port: t.port, user: t.user, ...files }, o.runDir);
+        o.log(`ssh: ${sshTargetName(t)}, host key pinned from ssh-known-hosts`);
+        await ssh.connect(CONNECT_PHASE, o.connectTimeoutMs).catch((e) => {
+            throw new InfraError(CONNECT_PHASE, `${sshTargetName(t)}: ${e.message.replace(`${CONNECT_PHASE}: `, '')}`);
+        });
+        const host = new SshHost(ssh, o);
+        const uid = await host.run(['id', '-u'], { phase: CONNECT_PHASE, timeoutMs: 30_000 }).catch(async (e) => {
+            await host.close();
+            throw e;
+        });
+        if (uid.stdout.trim() !== '0') {
+            await host.close();
+            throw new InfraError(CONNECT_PHASE, `${t.user} is not root on ${t.host}; the suite installs packages and reboots: log in as root (ssh-user: root)`);
+        }
+        return host;
+    }
+    /**
+     * `systemctl reboot`; wait for the machine to drop the connection; then log
+     * in again until the boot id differs. Nothing logs in while the machine
+     * goes down: a new session would only be one more thing for its shutdown
+     * to stop.
+     */
+    async reboot(opts) {
+        const { phase } = opts;
+        const seconds = Math.round(opts.timeoutMs / 1000);
+        const before = await this.bootId({ ...opts, timeoutMs: 30_000 });
+        const deadline = Date.now() + opts.timeoutMs;
+        const left = () => Math.max(1000, deadline - Date.now());
+        // The connection drops while the command runs: that is the point.
+        await this.run(['systemctl', 'reboot'], { phase, timeoutMs: 30_000, allowFailure: true }).catch(() => undefined);
+        const down = await this.ssh.closed(left());
+        await this.ssh.disconnect();
+        if (!down)
+            throw new InfraError(phase, `the machine did not go down within ${seconds} s of systemctl reboot (the SSH connection stayed up)`);
+        this.o.log('ssh: the machine went down; waiting for it to come back');
+        let last = 'no attempt made';
+        while (Date.now() < deadline) {
+            await sleep(Math.min(5000, left()));
+            try {
+                await this.ssh.connect(phase, Math.min(20_000, left()), 5);
+            }
+            catch (e) {
+                last = e.message.replace(`${phase}: `, '');
+                // A host key or a key that changed with the reboot will not mend itself by waiting.
+                if (/host key does not match|refused the key/.test(last))
+                    throw new InfraError(phase, `after the reboot: ${last}`);
+                continue;
+            }
+            const now = await this.bootId({ phase, timeoutMs: 30_000 }).catch(() => before);
+            if (now !== before) {
+                this.console = await this.consoleRecord(phase);
+                return;
+            }
+            // Still the old system: its sshd outlived our session. Not back yet.
+            await this.ssh.disconnect();
+        }
+        throw new InfraError(phase, `the machine went down but did not answer SSH with a new boot within ${seconds} s (last attempt: ${last}); an SSH target has no serial console here: see the machine's own console (BMC, IPMI serial-over-LAN) for why`);
+    }
+    /**
+     * The user's machine must come back, so it reboots; down means it closed
+     * the connection within the bound (its console is not ours to watch).
+     */
+    async shutdown(opts) {
+        await this.run(['systemctl', 'reboot'], { ...opts, timeoutMs: Math.min(opts.timeoutMs, 30_000), allowFailure: true }).catch(() => undefined);
+        const down = await this.ssh.closed(opts.timeoutMs);
+        await this.ssh.disconnect();
+        return { down, command: 'systemctl reboot' };
+    }
+    /** The console record of the current boot; a part that cannot be read says why in its place. */
+    async consoleRecord(phase) {
+        const parts = [];
+        for (const { title, argv } of CONSOLE_RECORD) {
+            const r = await this.run(argv, { phase, timeoutMs: 60_000, allowFailure: true }).catch((e) => ({ code: -1, stdout: '', stderr: e.message }));
+            parts.push(`==== ${title}`, r.code === 0 ? r.stdout.trimEnd() : `(could not be read: exit ${r.code}: ${lastLines(r.stderr, 2).join(' | ')})`);
+        }
+        return parts.join('\n') + '\n';
+    }
+    async serialLog() {
+        return this.console;
+    }
+    async serialTail(n) {
+        return lastLines(this.console, n);
+    }
+    async close() {
+        await this.ssh.disconnect();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/dirs.ts
+// mkdir -p for paths a user gives (the out dir, the cache dir). Node's own
+// recursive mkdir loops forever where a parent exists but refuses children
+// (a pseudo-filesystem such as /proc answers ENOENT): this one answers.
+
+
+async function makeDirs(dir) {
+    const parent = external_node_path_namespaceObject.dirname(dir);
+    if (parent !== dir && !(await external_node_fs_namespaceObject.promises.stat(parent).catch(() => undefined)))
+        await makeDirs(parent);
+    try {
+        await external_node_fs_namespaceObject.promises.mkdir(dir);
+    }
+    catch (err) {
+        // Something already there is fine if it is a directory (a file stays the caller's EEXIST).
+        if (err.code !== 'EEXIST' || !(await external_node_fs_namespaceObject.promises.stat(dir)).isDirectory())
+            throw err;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/privilege.ts
+// Root on the runner, for the few things that need it: building an image
+// (mmdebstrap --mode=root, and mke2fs reading the root-owned tree), the host
+// tools a runner lacks (apt-get), and the udev rule that opens /dev/kvm. As
+// root (a container, a root self-hosted runner) they run as they are; as a
+// user with passwordless sudo (GitHub's ubuntu-latest: user runner) through
+// `sudo -n --`, argv and all, never a shell string.
+
+
+/** How this process can run a command as root: it is root, passwordless sudo works, or neither (and why). */
+async function probePrivilege() {
+    if (process.getuid?.() === 0)
+        return { kind: 'root' };
+    const r = await run(['sudo', '-n', 'true'], { phase: 'prepare', timeoutMs: 15_000, allowFailure: true }).catch((e) => ({ code: 127, stdout: '', stderr: e.message }));
+    if (r.code === 0)
+        return { kind: 'sudo' };
+    const said = r.stderr.trim().split('\n').pop() ?? '';
+    return { kind: 'none', why: r.code === 127 || /ENOENT|not found/.test(said) ? 'sudo is not installed' : `sudo -n refuses (${said || `exit ${r.code}`})` };
+}
+/** argv run as root: unchanged for root, through sudo for a user who has it. */
+function asRoot(argv, p) {
+    if (p.kind === 'root')
+        return [...argv];
+    if (p.kind === 'sudo')
+        return ['sudo', '-n', '--', ...argv];
+    throw new errors_InputError(needsRootMessage(p.why, argv[0]));
+}
+/** The one line for a runner that cannot run anything as root. */
+function needsRootMessage(why, forWhat) {
+    return `${forWhat} needs root on the runner, and this user (uid ${process.getuid?.()}) is not root and ${why}: run as root (a container or a root runner) or give this user passwordless sudo`;
+}
+
+;// CONCATENATED MODULE: ./src/image/build.ts
+// Base images: a plain install of the distro (stock kernel, SSH server, GRUB in
+// the boot sector, no Xen), built once with the distro's builder (mmdebstrap) and kept on disk, keyed
+// by distro and recipe, so later runs only add a copy-on-write overlay.
+
+
+
+
+
+
+
+
+
+
+/** Bump when the way images are assembled changes, to rebuild every cached image. */
+const FORMAT = 1;
+const DISK_BYTES = 6 * 1024 ** 3;
+/**
+ * A cached image is rebuilt after this long: it holds the archive's package
+ * lists and Xen packages of the day it was built, and a baseline run should
+ * test what the archive has now (security updates land every few weeks).
+ */
+const MAX_AGE_DAYS = 7;
+
+const hasImageBuilder = (profile) => profile.image !== undefined;
+/** Our own base image: a plain install, a serial console, the seed service. */
+function hostRecipe(profile) {
+    return profile.image.base;
+}
+/** The domU's image: the same release, small, booted by pygrub inside the Xen host. */
+function guestRecipe(profile) {
+    return profile.image.guest;
+}
+function recipeKey(profile, recipe = hostRecipe(profile)) {
+    // Field names and order as they always were, so cached images keep their keys.
+    const key = {
+        FORMAT,
+        DISK_BYTES: recipe.diskBytes ?? DISK_BYTES,
+        id: recipe.name,
+        sources: profile.image.sources(),
+        packages: recipe.packages,
+        overlayFiles: recipe.files,
+        customize: recipe.customize,
+    };
+    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+/** Whether the cache holds this image, young enough to use (else a run builds it). */
+async function isCached(profile, cacheDir, recipe = hostRecipe(profile)) {
+    const cached = await readMeta(external_node_path_namespaceObject.join(cacheDir, `${recipe.name}-${recipeKey(profile, recipe)}`));
+    return !!cached && (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 <= MAX_AGE_DAYS;
+}
+/** Remove a build's tree: the builder made it as root, so a user removes it through sudo. */
+async function removeTree(dir, p) {
+    if (p.kind === 'root')
+        return external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    await run(asRoot(['rm', '-rf', '--', dir], p), { phase: 'build base image', timeoutMs: 120_000, allowFailure: true });
+}
+/** The cached image for this profile, building it first when there is none. */
+async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
+    const key = recipeKey(profile, recipe);
+    const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${recipe.name}-${key}`);
+    const cached = await readMeta(dir);
+    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
+    if (cached && ageDays > MAX_AGE_DAYS) {
+        opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
+    }
+    else if (cached) {
+        opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
+        return { ...cached, fresh: false };
+    }
+    opts.log(`base image: building ${profile.title} with ${profile.image.builder} into ${dir}`);
+    await makeDirs(opts.cacheDir);
+    const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
+    try {
+        const deadline = Date.now() + opts.timeoutMs;
+        const left = () => Math.max(1000, deadline - Date.now());
+        const root = external_node_path_namespaceObject.join(work, 'root');
+        const step = async (name, fn) => {
+            const t = Date.now();
+            const out = await fn();
+            opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+            return out;
+        };
+        await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left(), opts.privilege));
+        const hostKey = (await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
+        const { kernel, initrd } = await copyBootFiles(profile, root, work);
+        const disk = external_node_path_namespaceObject.join(work, 'disk.raw');
+        await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left(), opts.privilege));
+        await removeTree(root, opts.privilege);
+        // First boot: the distro's own boot loader tools make the disk bootable.
+        const serial = await step(`first boot (${profile.image.firstBoot})`, () => bootOnce({
+            disk,
+            kernel,
+            initrd,
+            append: `root=LABEL=${ROOT_LABEL} ro console=ttyS0,115200 xc.install-bootloader`,
+            accelArgs: opts.accelArgs,
+            timeoutMs: left(),
+            phase: 'build base image: install the boot loader',
+        }));
+        if (!serial.includes(BOOTLOADER_DONE)) {
+            throw new InfraError('build base image', 'the first boot did not install GRUB', serial.split('\n').slice(-20));
+        }
+        await external_node_fs_namespaceObject.promises.rm(kernel);
+        await external_node_fs_namespaceObject.promises.rm(initrd);
+        const meta = { distro: profile.id, key, hostKey, builtAt: new Date().toISOString() };
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(work, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+        if (cached)
+            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+        await external_node_fs_namespaceObject.promises.rename(work, dir).catch(async (e) => {
+            // Another run finished the same image first: use theirs.
+            if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST')
+                throw e;
+            await external_node_fs_namespaceObject.promises.rm(work, { recursive: true, force: true });
+        });
+        return { ...meta, disk: external_node_path_namespaceObject.join(dir, 'disk.raw'), fresh: true };
+    }
+    catch (e) {
+        await removeTree(work, opts.privilege);
+        throw e;
+    }
+}
+async function readMeta(dir) {
+    try {
+        const meta = JSON.parse(await external_node_fs_namespaceObject.promises.readFile(external_node_path_namespaceObject.join(dir, 'meta.json'), 'utf8'));
+        const disk = external_node_path_namespaceObject.join(dir, 'disk.raw');
+        await external_node_fs_namespaceObject.promises.access(disk);
+        return { ...meta, disk };
+    }
+    catch {
+        return undefined;
+    }
+}
+/** What QEMU boots from a built image: the run's key arrives on a small ext2 disk its xc-seed service reads. */
+function builtHostImage(image) {
+    return {
+        disk: image.disk,
+        format: 'raw',
+        cloud: false,
+        async seed(runDir, authorizedKey) {
+            const dir = external_node_path_namespaceObject.join(runDir, 'seed');
+            await external_node_fs_namespaceObject.promises.mkdir(dir);
+            await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'authorized_keys'), authorizedKey);
+            const file = external_node_path_namespaceObject.join(runDir, 'seed.img');
+            await run(['mke2fs', '-q', '-F', '-t', 'ext2', '-L', SEED_LABEL, '-d', dir, file, '1M'], { phase: 'prepare the VM', timeoutMs: 10_000 });
+            return { file, hostKey: image.hostKey };
+        },
+    };
+}
+async function bootstrap(profile, recipe, work, root, timeoutMs, p) {
+    // The builder runs an executable hook directly with the root as $1; the
+    // script holds no path of ours, only constants, so nothing from the runner
+    // is ever read by a shell.
+    const overlay = external_node_path_namespaceObject.join(work, 'overlay');
+    for (const f of recipe.files) {
+        const p = external_node_path_namespaceObject.join(overlay, f.path);
+        await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.dirname(p), { recursive: true });
+        await external_node_fs_namespaceObject.promises.writeFile(p, f.content, { mode: f.mode });
+    }
+    const hook = external_node_path_namespaceObject.join(work, 'customize');
+    const script = [
+        '#!/bin/sh',
+        'set -e',
+        'cp -a "$(dirname "$0")/overlay/." "$1/"',
+        ...recipe.customize,
+        '',
+    ].join('\n');
+    await external_node_fs_namespaceObject.promises.writeFile(hook, script, { mode: 0o755 });
+    await run(asRoot(profile.image.bootstrapCommand(recipe, hook, root), p), { phase: `build base image: ${profile.image.builder}`, timeoutMs, cwd: work });
+}
+async function copyBootFiles(profile, root, work) {
+    const boot = await external_node_fs_namespaceObject.promises.readdir(external_node_path_namespaceObject.join(root, 'boot'));
+    const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
+    // The initramfs of that kernel, named as the distro's generator names it.
+    const initrd = vmlinuz && boot.find((f) => f === external_node_path_namespaceObject.basename(profile.initramfs.image(vmlinuz.slice('vmlinuz-'.length))));
+    if (!vmlinuz || !initrd)
+        throw new InfraError('build base image', `no kernel or initrd in /boot (${boot.join(' ')})`);
+    const out = { kernel: external_node_path_namespaceObject.join(work, 'vmlinuz'), initrd: external_node_path_namespaceObject.join(work, 'initrd') };
+    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', vmlinuz), out.kernel);
+    await external_node_fs_namespaceObject.promises.copyFile(external_node_path_namespaceObject.join(root, 'boot', initrd), out.initrd);
+    return out;
+}
+/** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
+async function makeDisk(root, disk, bytes, timeoutMs, p) {
+    const phase = 'build base image: make the disk';
+    const fh = await external_node_fs_namespaceObject.promises.open(disk, 'w');
+    await fh.truncate(bytes);
+    await fh.close();
+    await run(['sfdisk', '--no-reread', '--no-tell-kernel', '--quiet', disk], {
+        phase,
+        timeoutMs,
+        input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
+    });
+    const blocks = (bytes - PART_OFFSET) / 4096;
+    // As root: the tree is root's, some of it readable by root only (/etc/shadow). The disk file stays the user's.
+    await run(asRoot(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], p), { phase, timeoutMs });
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+// Internal object for testability (allows mocking in ESM)
+const _internal = {
+    readLinuxVersionFile() {
+        const lsbReleaseFile = '/etc/lsb-release';
+        const osReleaseFile = '/etc/os-release';
+        let contents = '';
+        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
+        }
+        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+    }
+};
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+    return manifest_awaiter(this, void 0, void 0, function* () {
+        const platFilter = os.platform();
+        let result;
+        let match;
+        let file;
+        for (const candidate of candidates) {
+            const version = candidate.version;
+            debug(`check ${version} satisfies ${versionSpec}`);
+            if (semver.satisfies(version, versionSpec) &&
+                (!stable || candidate.stable === stable)) {
+                file = candidate.files.find(item => {
+                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+                    let chk = item.arch === archFilter && item.platform === platFilter;
+                    if (chk && item.platform_version) {
+                        const osVersion = _getOsVersion();
+                        if (osVersion === item.platform_version) {
+                            chk = true;
+                        }
+                        else {
+                            chk = semver.satisfies(osVersion, item.platform_version);
+                        }
+                    }
+                    return chk;
+                });
+                if (file) {
+                    debug(`matched ${candidate.version}`);
+                    match = candidate;
+                    break;
+                }
+            }
+        }
+        if (match && file) {
+            // clone since we're mutating the file list to be only the file that matches
+            result = Object.assign({}, match);
+            result.files = [file];
+        }
+        return result;
+    });
+}
+function _getOsVersion() {
+    // TODO: add windows and other linux, arm variants
+    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
+    const plat = os.platform();
+    let version = '';
+    if (plat === 'darwin') {
+        version = cp.execSync('sw_vers -productVersion').toString();
+    }
+    else if (plat === 'linux') {
+        // lsb_release process not in some containers, readfile
+        // Run cat /etc/lsb-release
+        // DISTRIB_ID=Ubuntu
+        // DISTRIB_RELEASE=18.04
+        // DISTRIB_CODENAME=bionic
+        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
+        const lsbContents = _internal.readLinuxVersionFile();
+        if (lsbContents) {
+            const lines = lsbContents.split('\n');
+            for (const line of lines) {
+                const parts = line.split('=');
+                if (parts.length === 2 &&
+                    (parts[0].trim() === 'VERSION_ID' ||
+                        parts[0].trim() === 'DISTRIB_RELEASE')) {
+                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
+                    break;
+                }
+            }
+        }
+    }
+    return version;
+}
+// Alias for backwards compatibility
+function _readLinuxVersionFile() {
+    return _internal.readLinuxVersionFile();
+}
+//# sourceMappingURL=manifest.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+/**
+ * Internal class for retries
+ */
+class RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    info(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                info(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
+    }
+}
+//# sourceMappingURL=retry-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
+}
+const tool_cache_IS_WINDOWS = process.platform === 'win32';
+const IS_MAC = process.platform === 'darwin';
+const userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        dest = dest || external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
+        yield mkdirP(external_path_namespaceObject.dirname(dest));
+        core_debug(`Downloading ${url}`);
+        core_debug(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (external_fs_namespaceObject.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new HttpClient(userAgent, [], {
+            allowRetries: false
+        });
+        if (auth) {
+            core_debug('set auth');
+            if (headers === undefined) {
+                headers = {};
+            }
+            headers.authorization = auth;
+        }
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            core_debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = external_util_.promisify(external_stream_namespaceObject.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, external_fs_namespaceObject.createWriteStream(dest));
+            core_debug('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                core_debug('download failed');
+                try {
+                    yield rmRF(dest);
+                }
+                catch (err) {
+                    core_debug(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
+}
+/**
+ * Extract a .7z file
+ *
+ * @param file     path to the .7z file
+ * @param dest     destination directory. Optional.
+ * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
+ * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
+ * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
+ * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
+ * interface, it is smaller than the full command line interface, and it does support long paths. At the
+ * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
+ * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
+ * to 7zr.exe can be pass to this function.
+ * @returns        path to the destination directory
+ */
+function extract7z(file, dest, _7zPath) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        const originalCwd = process.cwd();
+        process.chdir(dest);
+        if (_7zPath) {
+            try {
+                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
+                const args = [
+                    'x', // eXtract files with full paths
+                    logLevel, // -bb[0-3] : set output log level
+                    '-bd', // disable progress indicator
+                    '-sccUTF-8', // set charset for for console input/output
+                    file
+                ];
+                const options = {
+                    silent: true
+                };
+                yield exec(`"${_7zPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        else {
+            const escapedScript = path
+                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
+                .replace(/'/g, "''")
+                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                command
+            ];
+            const options = {
+                silent: true
+            };
+            try {
+                const powershellPath = yield io.which('powershell', true);
+                yield exec(`"${powershellPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        return dest;
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        core.debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        core.debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (core.isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (tool_cache_IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Extract a xar compatible archive
+ *
+ * @param file     path to the archive
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the xar. Optional.
+ * @returns        path to the destination directory
+ */
+function extractXar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
+        ok(IS_MAC, 'extractXar() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        args.push('-x', '-C', dest, '-f', file);
+        if (core.isDebug()) {
+            args.push('-v');
+        }
+        const xarPath = yield io.which('xar', true);
+        yield exec(`"${xarPath}"`, _unique(args));
+        return dest;
+    });
+}
+/**
+ * Extract a zip
+ *
+ * @param file     path to the zip
+ * @param dest     destination directory. Optional.
+ * @returns        path to the destination directory
+ */
+function extractZip(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        dest = yield _createExtractFolder(dest);
+        if (tool_cache_IS_WINDOWS) {
+            yield extractZipWin(file, dest);
+        }
+        else {
+            yield extractZipNix(file, dest);
+        }
+        return dest;
+    });
+}
+function extractZipWin(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        // build the powershell command
+        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+        const pwshPath = yield io.which('pwsh', false);
+        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
+        //and the -Force flag for Expand-Archive as a fallback
+        if (pwshPath) {
+            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
+            const pwshCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                pwshCommand
+            ];
+            core.debug(`Using pwsh at path: ${pwshPath}`);
+            yield exec(`"${pwshPath}"`, args);
+        }
+        else {
+            const powershellCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                powershellCommand
+            ];
+            const powershellPath = yield io.which('powershell', true);
+            core.debug(`Using powershell at path: ${powershellPath}`);
+            yield exec(`"${powershellPath}"`, args);
+        }
+    });
+}
+function extractZipNix(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const unzipPath = yield io.which('unzip', true);
+        const args = [file];
+        if (!core.isDebug()) {
+            args.unshift('-q');
+        }
+        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
+        yield exec(`"${unzipPath}"`, args, { cwd: dest });
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || os.arch();
+        core.debug(`Caching tool ${tool} ${version} ${arch}`);
+        core.debug(`source dir: ${sourceDir}`);
+        if (!fs.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of fs.readdirSync(sourceDir)) {
+            const s = path.join(sourceDir, itemName);
+            yield io.cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = node_modules_semver.clean(version) || version;
+        arch = arch || external_os_namespaceObject.arch();
+        core_debug(`Caching tool ${tool} ${version} ${arch}`);
+        core_debug(`source file: ${sourceFile}`);
+        if (!external_fs_namespaceObject.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = external_path_namespaceObject.join(destFolder, targetFile);
+        core_debug(`destination file ${destPath}`);
+        yield io_cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || external_os_namespaceObject.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = node_modules_semver.clean(versionSpec) || '';
+        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        core_debug(`checking cache: ${cachePath}`);
+        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
+            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            core_debug('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || external_os_namespaceObject.arch();
+    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
+    if (external_fs_namespaceObject.existsSync(toolPath)) {
+        const children = external_fs_namespaceObject.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
+                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
+        let releases = [];
+        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+        const http = new httpm.HttpClient('tool-cache');
+        const headers = {};
+        if (auth) {
+            core.debug('set auth');
+            headers.authorization = auth;
+        }
+        const response = yield http.getJson(treeUrl, headers);
+        if (!response.result) {
+            return releases;
+        }
+        let manifestUrl = '';
+        for (const item of response.result.tree) {
+            if (item.path === 'versions-manifest.json') {
+                manifestUrl = item.url;
+                break;
+            }
+        }
+        headers['accept'] = 'application/vnd.github.VERSION.raw';
+        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
+        if (versionsRaw) {
+            // shouldn't be needed but protects against invalid json saved with BOM
+            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
+            try {
+                releases = JSON.parse(versionsRaw);
+            }
+            catch (_a) {
+                core.debug('Invalid json');
+            }
+        }
+        return releases;
+    });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
+        // wrap the internal impl
+        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
+        return match;
+    });
+}
+function _createExtractFolder(dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = path.join(_getTempDirectory(), crypto.randomUUID());
+        }
+        yield io.mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+        core_debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    external_fs_namespaceObject.writeFileSync(markerPath, '');
+    core_debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = node_modules_semver.clean(versionSpec) || '';
+    core_debug(`isExplicit: ${c}`);
+    const valid = node_modules_semver.valid(c) != null;
+    core_debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    core_debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (node_modules_semver.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        core_debug(`matched: ${version}`);
+    }
+    else {
+        core_debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+/**
+ * Returns an array of unique values.
+ * @param values Values to make unique.
+ */
+function _unique(values) {
+    return Array.from(new Set(values));
+}
+//# sourceMappingURL=tool-cache.js.map
+;// CONCATENATED MODULE: ./src/image/nocloud.ts
+// cloud-init's NoCloud data source for a cloud image: a small ISO 9660 disk
+// labelled "cidata" with user-data and meta-data. It gives root this run's
+// key, and the machine a host key made for this run, so the host key is
+// pinned as with our own images (never StrictHostKeyChecking=no).
+
+
+
+
+
+const NOCLOUD_LABEL = 'cidata';
+/**
+ * The #cloud-config for a run. Written as JSON, which YAML reads as it is,
+ * so no value (a key, a file's content) can ever be misread as YAML syntax.
+ */
+function userData(i) {
+    const config = {
+        // Root, as with our own images: cloud-init would otherwise prefix root's
+        // key with a command that only says "log in as debian".
+        disable_root: false,
+        // No default user: nobody but root logs in.
+        users: [],
+        ssh_pwauth: false,
+        ssh_authorized_keys: [i.authorizedKey.trim()],
+        // The image's own host keys go; this run's is the only one it offers.
+        ssh_deletekeys: true,
+        ssh_genkeytypes: [],
+        ssh_keys: { ed25519_private: i.hostKey.private, ed25519_public: i.hostKey.public.trim() },
+        // Generating a locale takes long under TCG and nothing here reads one.
+        locale: false,
+        write_files: i.files.map((f) => ({ path: f.path, permissions: `0${f.mode.toString(8)}`, content: f.content })),
+    };
+    return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;
+}
+function metaData(instanceId) {
+    return JSON.stringify({ 'instance-id': instanceId, 'local-hostname': 'xenhost' }, null, 2) + '\n';
+}
+/** Writes runDir/cidata.iso for this run; returns it and the host key to pin. */
+async function noCloudSeed(runDir, authorizedKey) {
+    const phase = 'prepare the VM';
+    const keyFile = external_node_path_namespaceObject.join(runDir, 'host_ed25519');
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'xenhost', '-f', keyFile], { phase, timeoutMs: 10_000 });
+    const hostKey = { private: await external_node_fs_namespaceObject.promises.readFile(keyFile, 'utf8'), public: await external_node_fs_namespaceObject.promises.readFile(`${keyFile}.pub`, 'utf8') };
+    const dir = external_node_path_namespaceObject.join(runDir, 'cidata');
+    await external_node_fs_namespaceObject.promises.mkdir(dir, { mode: 0o700 });
+    // The same serial console settings as our own images, for GRUB, Xen and dom0 after the reboot.
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'user-data'), userData({ authorizedKey, hostKey, files: [CONSOLE_FILE] }), { mode: 0o600 });
+    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(dir, 'meta-data'), metaData(`xc-${(0,external_node_crypto_.randomUUID)()}`));
+    const file = external_node_path_namespaceObject.join(runDir, 'cidata.iso');
+    await run(['xorriso', '-as', 'mkisofs', '-quiet', '-output', file, '-volid', NOCLOUD_LABEL, '-joliet', '-rock', dir], { phase, timeoutMs: 30_000 });
+    // The private host key lives on in the ISO only, which the run removes with its directory.
+    await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    await external_node_fs_namespaceObject.promises.rm(keyFile, { force: true });
+    await external_node_fs_namespaceObject.promises.rm(`${keyFile}.pub`, { force: true });
+    return { file, hostKey: hostKey.public.trim() };
+}
+
+;// CONCATENATED MODULE: ./src/image/cloud.ts
+// A base image the distro publishes for clouds, instead of one built here:
+// fetched by URL with @actions/tool-cache and kept there under its checksum
+// (a self-hosted runner downloads it once), checked against the SHA-256 the
+// user gave before anything boots, and reached through cloud-init's NoCloud
+// seed (nocloud.ts).
+
+
+
+
+
+
+
+
+
+const PHASE = 'base image';
+const TOOL = 'xen-conformance-image';
+const FILE = 'disk';
+/** tool-cache's place for a checksum: a semver version, as its find() requires. */
+function toolVersion(sha256) {
+    return `0.0.0-sha256-${sha256}`;
+}
+/**
+ * Outside a runner (the CLI) tool-cache has no directories of its own: keep
+ * its files next to the base images.
+ */
+function ensureToolCacheDirs(cacheDir) {
+    process.env.RUNNER_TOOL_CACHE ||= external_node_path_namespaceObject.join(cacheDir, 'tool-cache');
+    process.env.RUNNER_TEMP ||= external_node_path_namespaceObject.join(cacheDir, 'tmp');
+}
+async function cloudImage(src, opts) {
+    ensureToolCacheDirs(opts.cacheDir);
+    const version = toolVersion(src.sha256);
+    let dir = find(TOOL, version);
+    let disk;
+    if (dir) {
+        opts.log(`base image: ${src.url} cached in ${dir}`);
+        disk = await inspect(external_node_path_namespaceObject.join(dir, FILE), src.url);
+    }
+    else {
+        const file = await download(src, opts);
+        try {
+            disk = await inspect(file, src.url);
+            dir = await cacheFile(file, FILE, TOOL, version);
+        }
+        finally {
+            await external_node_fs_namespaceObject.promises.rm(file, { force: true });
+        }
+        opts.log(`base image: kept in ${dir}`);
+        disk = { ...disk, file: external_node_path_namespaceObject.join(dir, FILE) };
+    }
+    return {
+        disk: disk.file,
+        format: disk.format,
+        overlayBytes: disk.virtualBytes < DISK_BYTES ? DISK_BYTES : undefined,
+        cloud: true,
+        seed: noCloudSeed,
+    };
+}
+/** Download to a private file and prove it is the image asked for; a mismatch leaves nothing behind. */
+async function download(src, opts) {
+    const dest = external_node_path_namespaceObject.join(process.env.RUNNER_TEMP, `xc-image-${(0,external_node_crypto_.randomUUID)()}`);
+    const started = Date.now();
+    opts.log(`base image: downloading ${src.url}`);
+    const fetching = fetchTo(src.url, dest);
+    try {
+        await withTimeout(fetching, opts.timeoutMs, () => {
+            // tool-cache cannot be stopped: when the abandoned download ends, remove what it wrote.
+            void fetching.then(() => external_node_fs_namespaceObject.promises.rm(dest, { force: true }), () => undefined);
+            return new InfraError(PHASE, `downloading ${src.url} did not finish in ${Math.round(opts.timeoutMs / 1000)} s (timeout-image)`);
+        });
+        const { size } = await external_node_fs_namespaceObject.promises.stat(dest);
+        const actual = await sha256Of(dest);
+        if (actual !== src.sha256) {
+            throw new InfraError(PHASE, `${src.url} has SHA-256 ${actual}, not ${src.sha256} as image-sha256 says; the download was removed and nothing was booted. ` +
+                'Pass the checksum published with this image (a URL such as .../latest/ serves a new image, with a new checksum, from time to time)');
+        }
+        opts.log(`base image: ${(size / 1024 ** 2).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s, SHA-256 as expected`);
+        return dest;
+    }
+    catch (e) {
+        await external_node_fs_namespaceObject.promises.rm(dest, { force: true });
+        throw e;
+    }
+}
+/** tool-cache's download (three attempts on a server error), its failure in our words. */
+function fetchTo(url, dest) {
+    return downloadTool(url, dest).catch((e) => {
+        throw new InfraError(PHASE, `cannot download ${url}: ${e.message}`);
+    });
+}
+
+/** Compressed files that qemu-img would take for a raw disk. */
+const ARCHIVES = [
+    ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+    ['gzip', [0x1f, 0x8b]],
+    ['bzip2', [0x42, 0x5a, 0x68]],
+    ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+];
+/** A disk QEMU can boot as it is: qcow2 or raw, standing alone. */
+async function inspect(file, url) {
+    const fh = await external_node_fs_namespaceObject.promises.open(file, 'r');
+    const head = Buffer.alloc(8);
+    await fh.read(head, 0, 8, 0);
+    await fh.close();
+    const archive = ARCHIVES.find(([, magic]) => magic.every((b, i) => head[i] === b));
+    if (archive) {
+        throw new InfraError(PHASE, `${url} is ${archive[0]}-compressed; pass the URL of the image's .qcow2 or .raw file`);
+    }
+    const r = await run(['qemu-img', 'info', '--output=json', file], { phase: PHASE, timeoutMs: 60_000 });
+    const info = JSON.parse(r.stdout);
+    if (info.format !== 'qcow2' && info.format !== 'raw') {
+        throw new InfraError(PHASE, `${url} is a ${info.format} image; pass the URL of a qcow2 or raw image`);
+    }
+    // Such a file would make QEMU read another file of the runner's into the VM.
+    if (info['backing-filename'] || info['format-specific']?.data?.['data-file']) {
+        throw new InfraError(PHASE, `${url} refers to another file (a backing or data file); pass a standalone qcow2 or raw image`);
+    }
+    return { file, format: info.format, virtualBytes: info['virtual-size'] };
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
@@ -45947,28 +46238,43 @@ function planRun(filter) {
 async function provisionHost(h, p, role) {
     const { config } = p;
     const { install, regenerate, reboot } = role.phases;
-    await role.step(install, () => installCandidates(h, p, external_node_path_namespaceObject.join(config.outDir, role.logs.install), install));
-    await role.installed?.();
+    await role.step(install, async () => {
+        const outcome = await installCandidates(h, p, external_node_path_namespaceObject.join(config.outDir, role.logs.install), install);
+        await role.installed?.(outcome);
+        if (outcome.code !== 0)
+            throw role.installFailed?.(outcome) ?? new InfraError(install, installFailure(outcome, profileFor(config.distro), role.logs.install));
+    });
     await role.step(regenerate, () => regenerateBootConfig(h, profileFor(config.distro), role, config));
     if (role.beforeReboot && !(await role.beforeReboot()))
         return false;
     await role.reboot?.before?.();
-    await role.step(reboot, () => h.reboot({ phase: reboot, timeoutMs: config.timeouts.reboot * 1000 }));
+    await role.step(reboot, () => h.reboot({ phase: reboot, timeoutMs: config.timeouts.reboot * 1000 }).catch((e) => {
+        throw e instanceof BootFault && role.bootFailed ? role.bootFailed(e) : e;
+    }));
     await role.reboot?.after();
     return true;
 }
 async function regenerateBootConfig(h, profile, role, config) {
     const phase = role.phases.regenerate;
     const opts = { phase, timeoutMs: config.timeouts.install * 1000 };
+    const read = async (file) => {
+        const r = await h.run(['cat', file], { ...opts, allowFailure: true });
+        return r.code === 0 ? r.stdout : undefined;
+    };
+    // The config as the install left it: the checklist's install step updates the boot entries itself.
+    const afterInstall = role.bootConfigs ? { config: await read(profile.boot.configPath), savedDefault: await read(profile.boot.savedDefaultPath) } : undefined;
     const r = await h.run(profile.boot.regenerateCommand(), { ...opts, ...(role.bootConfigFailure ? { allowFailure: true } : {}) });
     await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, role.logs.bootConfig), r.stdout + r.stderr);
     if (r.code !== 0 && role.bootConfigFailure)
         throw new InfraError(phase, role.bootConfigFailure(r));
-    if (!role.logs.grubCfg)
+    if (!role.logs.grubCfg && !afterInstall)
         return;
+    const regenerated = await read(profile.boot.configPath);
+    if (afterInstall)
+        role.bootConfigs?.(afterInstall, regenerated);
     // The generated config itself, for the packager to read next to the verdicts.
-    const cfg = await h.run(['cat', profile.boot.configPath], { ...opts, allowFailure: true });
-    await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, role.logs.grubCfg), cfg.stdout);
+    if (role.logs.grubCfg)
+        await external_node_fs_namespaceObject.promises.writeFile(external_node_path_namespaceObject.join(config.outDir, role.logs.grubCfg), regenerated ?? '');
 }
 /**
  * A cloud image is ready once cloud-init is done (it may still be writing
@@ -45991,7 +46297,16 @@ const CANDIDATE_DIR = '/root/xc-candidates';
 function remotePath(profile, c) {
     return `${CANDIDATE_DIR}/${profile.packages.fileName(c)}`;
 }
-/** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
+/** A failed install in words, for a host whose failed install is not judged by a check (the migrate-to host). */
+function installFailure(o, profile, logName) {
+    const cause = profile.packages.installFailureCause(o.output);
+    return `${cause ? `${cause}. ` : ''}${o.command.split(' ').slice(0, 5).join(' ')} failed (exit ${o.code}): ${lastLines(o.output, 4).join(' | ')}; the whole output is in ${logName}`;
+}
+/**
+ * Copy the candidates in and install them with the distro's package manager,
+ * dependencies from the archive. A full disk is the environment's (the VM's
+ * disk is this tool's choice); any other failure is returned, for the caller to judge.
+ */
 async function installCandidates(h, p, logFile, phase = 'install candidates') {
     const profile = profileFor(p.config.distro);
     const timeoutMs = p.config.timeouts.install * 1000;
@@ -46006,11 +46321,12 @@ async function installCandidates(h, p, logFile, phase = 'install candidates') {
     const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
     await external_node_fs_namespaceObject.promises.writeFile(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
     if (r.code !== 0) {
-        // apt explains unmet dependencies on stdout and only concludes on stderr.
-        const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
-        const cause = installFailureCause(r.stdout + r.stderr);
-        throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in ${external_node_path_namespaceObject.basename(logFile)}`);
+        const full = diskFull(r.stdout + r.stderr);
+        if (full)
+            throw new InfraError(phase, `${full}; the whole output is in ${external_node_path_namespaceObject.basename(logFile)}`);
     }
+    // apt explains unmet dependencies on stdout and only concludes on stderr.
+    return { command: argv.join(' '), code: r.code, output: r.stdout + (r.stderr ? `\n${r.stderr}` : '') };
 }
 const SECOND_CONNECT_PHASE = 'connect to the migrate-to host';
 const SECOND_PHASE = 'prepare the migrate-to host';
@@ -46335,6 +46651,10 @@ function render(report, x, opts) {
             out.push(`Last ${infra.serialTail.length} serial lines:`, '', fenced(clean(infra.serialTail.join('\n'))), '');
         }
     }
+    const stop = report.stoppedBy;
+    if (stop) {
+        out.push(`### ⛔ The run stopped at \`${stop.check}\` (phase ${stop.phase})`, '', `${clean(stop.message)}: a failure of the candidates, not of the environment; nothing after it could be judged.`, '');
+    }
     const { open, closed } = attention(report);
     if (open.length || closed.length || v?.nowPassing.length) {
         out.push('### Needs attention', '');
@@ -46602,11 +46922,94 @@ async function runOne(check, o, known) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/host-tools.ts
+// The programs a run needs on the runner, and the Debian/Ubuntu packages
+// that ship them. GitHub's ubuntu-latest has neither QEMU nor mmdebstrap: a
+// run installs what it lacks with apt-get (through sudo when it is not root),
+// saying so in one line, unless told not to (install-host-tools: false).
+
+
+
+
+
+function toolsFor(u) {
+    return [
+        { tool: 'ssh', pkg: 'openssh-client' },
+        { tool: 'ssh-keygen', pkg: 'openssh-client' },
+        ...(u.qemu ? [{ tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86' }, { tool: 'qemu-img', pkg: 'qemu-utils' }] : []),
+        ...(u.buildsImage
+            ? [
+                { tool: 'mmdebstrap', pkg: 'mmdebstrap' },
+                // Ubuntu's apt needs Debian's keys to check Debian's archive.
+                { tool: '/usr/share/keyrings/debian-archive-keyring.gpg', pkg: 'debian-archive-keyring' },
+                { tool: 'mke2fs', pkg: 'e2fsprogs' },
+                { tool: 'sfdisk', pkg: 'fdisk' },
+            ]
+            : []),
+        ...(u.cloudImage ? [{ tool: 'xorriso', pkg: 'xorriso' }] : []),
+        ...(u.debs ? [{ tool: 'dpkg-deb', pkg: 'dpkg' }] : []),
+        ...(u.rpms ? [{ tool: 'rpm', pkg: 'rpm' }] : []),
+    ];
+}
+/** Where a command is looked for: PATH, then the sbin directories a user's PATH may lack. */
+function searchPath() {
+    const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+    return [...new Set([...dirs, '/usr/local/sbin', '/usr/sbin', '/sbin'])];
+}
+const executable = (file) => external_node_fs_namespaceObject.promises.access(file, external_node_fs_namespaceObject.constants.X_OK).then(() => true, () => false);
+/** The tools that are not there. */
+async function missingTools(tools) {
+    const missing = [];
+    for (const t of tools) {
+        const found = t.tool.startsWith('/')
+            ? await external_node_fs_namespaceObject.promises.access(t.tool).then(() => true, () => false)
+            : (await Promise.all(searchPath().map((d) => executable(external_node_path_namespaceObject.join(d, t.tool))))).some(Boolean);
+        if (!found)
+            missing.push(t);
+    }
+    return missing;
+}
+const packagesOf = (tools) => [...new Set(tools.map((t) => t.pkg))];
+/**
+ * Before anything starts: a run that lacks tools and may not install them
+ * (install-host-tools: false, or no root and no sudo) stops here with one line.
+ */
+function hostToolsProblem(missing, install, p) {
+    if (!missing.length)
+        return undefined;
+    const what = `the runner lacks ${missing.map((t) => t.tool).join(', ')} (Debian/Ubuntu packages: ${packagesOf(missing).join(' ')})`;
+    if (!install)
+        return `${what}; install them (apt-get install ${packagesOf(missing).join(' ')}), or set install-host-tools: true to let the run install them`;
+    if (p.kind === 'none')
+        return needsRootMessage(p.why, `installing what ${what.replace(/^the runner lacks/, 'the runner lacks,')}`);
+    return undefined;
+}
+/** argv lists that install the packages of the missing tools, as root. */
+function installArgv(missing, p) {
+    const apt = (args) => asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], p);
+    return [apt(['update', '-q']), apt(['install', '-y', '-q', '--no-install-recommends', ...packagesOf(missing)])];
+}
+/** Install what is missing, saying what and why in one line first. */
+async function installHostTools(missing, p, timeoutMs, log) {
+    if (!missing.length)
+        return;
+    const cmds = installArgv(missing, p);
+    log(`host tools: this run needs ${missing.map((t) => t.tool).join(', ')}, which the runner lacks; installing: ${cmds[1].join(' ')} (install-host-tools: false turns this off)`);
+    for (const argv of cmds)
+        await run(argv, { phase: 'host tools', timeoutMs });
+    const still = await missingTools(missing);
+    if (still.length)
+        throw new InfraError('host tools', `${still.map((t) => t.tool).join(', ')} still missing after installing ${packagesOf(still).join(' ')}; install them by hand`);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 // The flow, in one direction: settings -> base image (and the domU's) -> boot
 // -> install the candidates -> regenerate the boot config -> checks before the
 // reboot -> reboot into Xen -> dom0 checks -> start the domU -> domU checks ->
 // domU lifecycle -> shut dom0 down -> report -> teardown. Nothing else.
+
+
+
 
 
 
@@ -46666,7 +47069,11 @@ async function runConformance(p, hooks) {
     await makeDirs(config.outDir);
     const serialOut = external_node_path_namespaceObject.join(config.outDir, 'serial.log');
     const run = { p, profile, plan, out, facts: { accel: hostAccel?.kind }, runDir, hooks };
+    for (const note of p.notes)
+        out.log(note);
     try {
+        if (p.missingTools.length)
+            await out.phase('host tools', () => installHostTools(p.missingTools, p.privilege, config.timeouts.install * 1000, (l) => out.log(l)));
         await staticPhase(run);
         if (plan.needsHost) {
             const h = await bringUpHosts(run);
@@ -46687,7 +47094,10 @@ async function runConformance(p, hooks) {
         }
     }
     catch (e) {
-        await out.failed(e, cancelled, async () => (await run.host?.serialTail(30)) ?? []);
+        if (e instanceof CandidateFault && !cancelled)
+            await stopAtFault(run, e);
+        else
+            await out.failed(e, cancelled, async () => (await run.host?.serialTail(30)) ?? []);
     }
     finally {
         await external_node_fs_namespaceObject.promises.writeFile(serialOut, (await run.host?.serialLog()) ?? '');
@@ -46700,6 +47110,24 @@ async function runConformance(p, hooks) {
     const { report, exitCode } = out.finish();
     const files = await writeReportFiles(report, config.outDir);
     return { report, files: { ...files, serial: serialOut }, exitCode };
+}
+/**
+ * The candidates stopped the run: the check the fault names judges it (from
+ * what the run recorded: the install's output, the console since the
+ * reboot), whether or not the filter wanted it, and the report says that
+ * nothing after it could be judged.
+ */
+async function stopAtFault(run, fault) {
+    const { out, facts, profile, p, hooks } = run;
+    const check = CATALOGUE.find((c) => c.id === fault.checkId);
+    facts.fault = fault;
+    const done = out.results.find((r) => r.id === check.id);
+    if (done)
+        out.results.splice(out.results.indexOf(done), 1);
+    const [result] = await runChecks([check], { host: run.host ?? NO_HOST, profile, facts, timeoutMs: p.config.timeouts.check * 1000, timeouts: p.config.timeouts, earlier: out.results, onResult: hooks.onResult });
+    out.results.push(result);
+    out.report.stoppedBy = { check: check.id, phase: fault.phase, message: result.message };
+    out.log(`${check.id} ${result.status}: ${result.message}; the run stops here, nothing after it could be judged`);
 }
 /** Static checks reach no host: one that tried would end in error, saying so. */
 const NO_HOST = new Proxy({}, {
@@ -46740,7 +47168,7 @@ async function bringUpHosts(run) {
     const { p, profile, out, plan, runDir } = run;
     const { config, accel } = p;
     const log = (line) => out.log(line);
-    const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [] };
+    const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [], privilege: p.privilege };
     /** The domU's image, built on the runner for either target (its first boot needs QEMU here). */
     const buildGuestImage = async () => {
         if (!plan.startsGuest)
@@ -46795,9 +47223,22 @@ function firstHostRole(run, h) {
         step: (name, fn) => out.phase(name, fn),
         phases: { install: 'install candidates', regenerate: 'regenerate boot config', reboot: 'reboot into Xen' },
         logs: { install: 'install.log', bootConfig: 'boot-config.log', grubCfg: 'grub.cfg' },
-        async installed() {
+        async installed(outcome) {
+            facts.install = outcome;
             facts.hypervisorPackage = await installedHypervisor(h, profile);
             out.report.candidateXenVersion = facts.hypervisorPackage?.version;
+        },
+        bootConfigs(afterInstall, regenerated) {
+            facts.bootConfigAfterInstall = afterInstall;
+            const changed = lineChanges(afterInstall.config ?? '', regenerated ?? '');
+            out.log(`${profile.boot.regenerateCommand().join(' ')} ${changed.added + changed.removed ? `changed ${profile.boot.configPath}: ${changed.added} lines added, ${changed.removed} removed` : `left ${profile.boot.configPath} as the install wrote it`}`);
+        },
+        installFailed: () => new CandidateFault('install candidates', 'packaging.installs', 'the candidates do not install'),
+        bootFailed(e) {
+            facts.bootIdAfterReboot = undefined;
+            facts.serialSinceReboot = e.serial;
+            facts.bootFailure = e.failure;
+            return new CandidateFault('reboot into Xen', 'boot.reaches-dom0', e.failure.words);
         },
         async beforeReboot() {
             await checkPhase(run, PHASES.beforeReboot);
@@ -46879,6 +47320,8 @@ function imageInputProblem(profile, input) {
 // is unit-tested on recorded texts; only probe() touches the machine.
 
 
+
+
 async function probe() {
     const exists = await external_node_fs_namespaceObject.promises.access('/dev/kvm').then(() => true, () => false);
     const writable = exists && (await external_node_fs_namespaceObject.promises.access('/dev/kvm', external_node_fs_namespaceObject.constants.R_OK | external_node_fs_namespaceObject.constants.W_OK).then(() => true, () => false));
@@ -46930,6 +47373,30 @@ function decideAccel(wanted, kvm) {
 }
 async function chooseAccel(wanted) {
     return decideAccel(wanted, kvmVerdict(await probe()));
+}
+/** The udev rule GitHub documents for its Linux runners: /dev/kvm open to every user. */
+const KVM_UDEV_RULE = { file: '/etc/udev/rules.d/99-kvm4all.rules', text: 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n' };
+/** The argv lists that install that rule and apply it to /dev/kvm, as root; the rule's text goes on stdin. */
+function kvmRuleArgv(p) {
+    return [
+        { argv: asRoot(['tee', KVM_UDEV_RULE.file], p), input: KVM_UDEV_RULE.text },
+        { argv: asRoot(['udevadm', 'control', '--reload-rules'], p) },
+        { argv: asRoot(['udevadm', 'trigger', '--name-match=kvm'], p) },
+    ];
+}
+/**
+ * A /dev/kvm this user cannot open, on a runner where it may use sudo: open
+ * it as GitHub's docs do, then wait for udev (a few seconds at most). Returns
+ * what it did, for the log; undefined when there was nothing to do.
+ */
+async function openKvm(p) {
+    const before = await probe();
+    if (p.kind !== 'sudo' || !before.exists || before.writable)
+        return undefined;
+    for (const step of kvmRuleArgv(p))
+        await run(step.argv, { phase: 'prepare', timeoutMs: 30_000, input: step.input, allowFailure: true });
+    const open = await until(5, async () => ((await probe()).writable ? true : undefined));
+    return `/dev/kvm was not open to this user: added the udev rule GitHub documents (${KVM_UDEV_RULE.file}) through sudo; ${open ? 'it is open now' : 'it is still not open'}`;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -56641,6 +57108,7 @@ const SETTING_NAMES = [
     'image-sha256',
     'expected-failures',
     'baseline',
+    'install-host-tools',
 ];
 const ACCELS = ['auto', 'kvm', 'tcg'];
 const TARGETS = ['qemu', 'ssh'];
@@ -56718,6 +57186,12 @@ function schema(ctx) {
         'image-sha256': field((v, fail) => (v === undefined ? undefined : parseSha256(v, fail))),
         'expected-failures': field((v, fail) => (v === undefined ? [] : parseExpectedFailures(v, ctx, fail))),
         baseline: field((v, fail) => (v === undefined ? undefined : readReportFile('baseline', external_node_path_default().resolve(ctx.cwd, expandHome(v)), fail))),
+        'install-host-tools': field((v, fail) => {
+            const b = (v ?? 'true').toLowerCase();
+            if (b !== 'true' && b !== 'false')
+                return fail(`install-host-tools: "${v}" is not true or false; leave it out to let the run install what the runner lacks`);
+            return b === 'true';
+        }),
     })
         .superRefine((s, zctx) => {
         // One without the other is a mistake, never a request for something.
@@ -56748,6 +57222,7 @@ function schema(ctx) {
                 target,
                 image: settings_cloudImage(s['image-url'], s['image-sha256']),
                 expectedFailures: s['expected-failures'],
+                installHostTools: s['install-host-tools'],
                 ...(s.baseline ? { baseline: s.baseline } : {}),
             },
             packagePatterns: s.packages,
@@ -56917,6 +57392,9 @@ function throwInput(message) {
 
 
 
+
+
+
 function defaultCacheDir() {
     const base = process.env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(external_node_os_namespaceObject.homedir(), '.cache');
     return external_node_path_namespaceObject.join(base, 'xen-conformance');
@@ -56940,10 +57418,42 @@ async function prepare(raw, cwd = process.cwd()) {
     if (config.target.kind === 'ssh')
         await checkSshInput(config.target);
     // QEMU runs the VM (target qemu) or only builds the guest's image (target ssh, when there is a guest).
-    const accel = config.target.kind === 'qemu' || wantsGuest(config.checks) ? await chooseAccel(config.accel) : undefined;
+    const usesQemu = config.target.kind === 'qemu' || wantsGuest(config.checks);
+    const privilege = await probePrivilege();
+    const builds = await imagesToBuild(profile, config, usesQemu);
+    const missing = await missingTools(toolsFor({
+        qemu: usesQemu,
+        buildsImage: builds.length > 0,
+        cloudImage: config.image !== undefined,
+        debs: candidates.some((c) => c.path.endsWith('.deb')),
+        rpms: candidates.some((c) => c.path.endsWith('.rpm')),
+    }));
+    const toolsProblem = hostToolsProblem(missing, config.installHostTools, privilege);
+    if (toolsProblem)
+        throw new errors_InputError(toolsProblem);
+    if (builds.length && privilege.kind === 'none')
+        throw new errors_InputError(needsRootMessage(privilege.why, `building ${builds.join(' and ')} with ${profile.image?.builder}`));
+    const notes = [];
+    if (usesQemu && config.accel !== 'tcg') {
+        const opened = await openKvm(privilege);
+        if (opened)
+            notes.push(opened);
+    }
+    const accel = usesQemu ? await chooseAccel(config.accel) : undefined;
     // Last: it creates the directory, which must not be left behind by a later bad input.
     await checkOutDirWritable(config.outDir);
-    return { config, candidates, accel };
+    return { config, candidates, accel, privilege, missingTools: missing, notes };
+}
+/** The images this run will build (not in the cache): the host's (target qemu, no cloud image) and the guest's. */
+async function imagesToBuild(profile, config, usesQemu) {
+    if (!usesQemu || !hasImageBuilder(profile))
+        return [];
+    const wanted = [
+        ...(config.target.kind === 'qemu' && !config.image ? [{ what: `the ${profile.title} host image`, recipe: hostRecipe(profile) }] : []),
+        ...(wantsGuest(config.checks) ? [{ what: `the ${profile.title} guest image`, recipe: guestRecipe(profile) }] : []),
+    ];
+    const missing = await Promise.all(wanted.map(async (w) => ((await isCached(profile, config.cacheDir, w.recipe)) ? undefined : w.what)));
+    return missing.filter((w) => w !== undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/report/annotations.ts

@@ -31578,6 +31578,39 @@ class errors_InfraError extends Error {
         this.name = 'InfraError';
     }
 }
+/**
+ * The candidates stopped the run (they do not install; the machine cannot
+ * boot what they generated): not the environment's failure but the named
+ * check's, which fails with this evidence; nothing after it can be judged.
+ * Exit 1, like any failed check.
+ */
+class CandidateFault extends Error {
+    phase;
+    checkId;
+    finding;
+    constructor(phase, checkId, 
+    /** What happened, in the words of the tool or the machine that said it (the evidence is in the run's facts). */
+    finding) {
+        super(`${phase}: ${finding}`);
+        this.phase = phase;
+        this.checkId = checkId;
+        this.finding = finding;
+        this.name = 'CandidateFault';
+    }
+}
+/** A host that did not come back from its reboot, and its console says why (GRUB's error, a panic). */
+class BootFault extends errors_InfraError {
+    failure;
+    serial;
+    constructor(phase, failure, serialTail, 
+    /** The console from the reboot on. */
+    serial) {
+        super(phase, `the machine did not boot: ${failure.words}`, serialTail);
+        this.failure = failure;
+        this.serial = serial;
+        this.name = 'BootFault';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/proc.ts
 // Runs programs on the runner: always an argv array, never a shell string,

@@ -41,6 +41,8 @@ export interface RunConfig {
   expectedFailures: ExpectedFailure[];
   /** An earlier run's report: with it, only regressions fail the job. */
   baseline?: Baseline;
+  /** Install the host tools the runner lacks (apt-get, through sudo when not root). */
+  installHostTools: boolean;
 }
 
 export interface ExpectedFailure {

@@ -21,3 +21,35 @@ export class InfraError extends Error {
     this.name = 'InfraError';
   }
 }
+
+/**
+ * The candidates stopped the run (they do not install; the machine cannot
+ * boot what they generated): not the environment's failure but the named
+ * check's, which fails with this evidence; nothing after it can be judged.
+ * Exit 1, like any failed check.
+ */
+export class CandidateFault extends Error {
+  constructor(
+    readonly phase: string,
+    readonly checkId: string,
+    /** What happened, in the words of the tool or the machine that said it (the evidence is in the run's facts). */
+    readonly finding: string,
+  ) {
+    super(`${phase}: ${finding}`);
+    this.name = 'CandidateFault';
+  }
+}
+
+/** A host that did not come back from its reboot, and its console says why (GRUB's error, a panic). */
+export class BootFault extends InfraError {
+  constructor(
+    phase: string,
+    readonly failure: import('./diagnose.js').BootFailure,
+    serialTail: string[],
+    /** The console from the reboot on. */
+    readonly serial: string,
+  ) {
+    super(phase, `the machine did not boot: ${failure.words}`, serialTail);
+    this.name = 'BootFault';
+  }
+}

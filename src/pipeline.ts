@@ -9,7 +9,9 @@ import type { MigrateToHost, RunFacts } from './checks/check.js';
 import { type RunConfig, sshTargetName } from './config.js';
 import { profileFor } from './distro/index.js';
 import type { DistroProfile } from './distro/profile.js';
-import { InfraError } from './errors.js';
+import { CandidateFault, InfraError } from './errors.js';
+import { CATALOGUE } from './checks/index.js';
+import { lineChanges } from './parsers/grubcfg.js';
 import { CLEANUP_SCRIPT } from './guest/dom0-scripts.js';
 import { guestConsole, startGuest } from './guest/start.js';
 import type { AccelChoice } from './host/accel.js';
@@ -28,9 +30,11 @@ import { type HostRole, SECOND_CONNECT_PHASE, SECOND_PHASE, describeHost, instal
 import type { CheckResult, Report } from './report/types.js';
 import { writeReportFiles } from './report/write.js';
 import { RunReport } from './run-report.js';
-import { runPhase } from './suite.js';
+import { runChecks, runPhase } from './suite.js';
 import { MIGRATE_TO_DIR } from './transport/ssh.js';
 import { makeDirs } from './dirs.js';
+import { type HostTool, installHostTools } from './host-tools.js';
+import type { Privilege } from './privilege.js';
 
 export { SECOND_CONNECT_PHASE };
 export const TOOL = { name: TOOL_NAME, version: VERSION };
@@ -40,6 +44,12 @@ export interface Prepared {
   candidates: Candidate[];
   /** The VM's accelerator; for target ssh, the one that builds the guest's image (none without a guest). */
   accel?: AccelChoice;
+  /** How the runner runs a command as root (building images, installing host tools). */
+  privilege: Privilege;
+  /** Host tools the runner lacks, installed first (prepare stopped a run that may not). */
+  missingTools: HostTool[];
+  /** What preparing did to the runner (the udev rule that opens /dev/kvm), for the log. */
+  notes: string[];
 }
 
 export interface PipelineHooks {
@@ -107,7 +117,9 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   await makeDirs(config.outDir);
   const serialOut = path.join(config.outDir, 'serial.log');
   const run: Run = { p, profile, plan, out, facts: { accel: hostAccel?.kind }, runDir, hooks };
+  for (const note of p.notes) out.log(note);
   try {
+    if (p.missingTools.length) await out.phase('host tools', () => installHostTools(p.missingTools, p.privilege, config.timeouts.install * 1000, (l) => out.log(l)));
     await staticPhase(run);
     if (plan.needsHost) {
       const h = await bringUpHosts(run);
@@ -125,7 +137,8 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
       }
     }
   } catch (e) {
-    await out.failed(e, cancelled, async () => (await run.host?.serialTail(30)) ?? []);
+    if (e instanceof CandidateFault && !cancelled) await stopAtFault(run, e);
+    else await out.failed(e, cancelled, async () => (await run.host?.serialTail(30)) ?? []);
   } finally {
     await fs.writeFile(serialOut, (await run.host?.serialLog()) ?? '');
     await run.host?.close();
@@ -137,6 +150,24 @@ export async function runConformance(p: Prepared, hooks: PipelineHooks): Promise
   const { report, exitCode } = out.finish();
   const files = await writeReportFiles(report, config.outDir);
   return { report, files: { ...files, serial: serialOut }, exitCode };
+}
+
+/**
+ * The candidates stopped the run: the check the fault names judges it (from
+ * what the run recorded: the install's output, the console since the
+ * reboot), whether or not the filter wanted it, and the report says that
+ * nothing after it could be judged.
+ */
+async function stopAtFault(run: Run, fault: CandidateFault): Promise<void> {
+  const { out, facts, profile, p, hooks } = run;
+  const check = CATALOGUE.find((c) => c.id === fault.checkId)!;
+  facts.fault = fault;
+  const done = out.results.find((r) => r.id === check.id);
+  if (done) out.results.splice(out.results.indexOf(done), 1);
+  const [result] = await runChecks([check], { host: run.host ?? NO_HOST, profile, facts, timeoutMs: p.config.timeouts.check * 1000, timeouts: p.config.timeouts, earlier: out.results, onResult: hooks.onResult });
+  out.results.push(result);
+  out.report.stoppedBy = { check: check.id, phase: fault.phase, message: result.message };
+  out.log(`${check.id} ${result.status}: ${result.message}; the run stops here, nothing after it could be judged`);
 }
 
 /** Static checks reach no host: one that tried would end in error, saying so. */
@@ -178,7 +209,7 @@ async function bringUpHosts(run: Run): Promise<Host> {
   const { p, profile, out, plan, runDir } = run;
   const { config, accel } = p;
   const log = (line: string) => out.log(line);
-  const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [] };
+  const imageOpts = { cacheDir: config.cacheDir, timeoutMs: config.timeouts.image * 1000, log, accelArgs: accel?.qemuArgs ?? [], privilege: p.privilege };
   /** The domU's image, built on the runner for either target (its first boot needs QEMU here). */
   const buildGuestImage = async () => {
     if (!plan.startsGuest) return;
@@ -227,9 +258,22 @@ function firstHostRole(run: Run, h: Host): HostRole {
     step: (name, fn) => out.phase(name, fn),
     phases: { install: 'install candidates', regenerate: 'regenerate boot config', reboot: 'reboot into Xen' },
     logs: { install: 'install.log', bootConfig: 'boot-config.log', grubCfg: 'grub.cfg' },
-    async installed() {
+    async installed(outcome) {
+      facts.install = outcome;
       facts.hypervisorPackage = await installedHypervisor(h, profile);
       out.report.candidateXenVersion = facts.hypervisorPackage?.version;
+    },
+    bootConfigs(afterInstall, regenerated) {
+      facts.bootConfigAfterInstall = afterInstall;
+      const changed = lineChanges(afterInstall.config ?? '', regenerated ?? '');
+      out.log(`${profile.boot.regenerateCommand().join(' ')} ${changed.added + changed.removed ? `changed ${profile.boot.configPath}: ${changed.added} lines added, ${changed.removed} removed` : `left ${profile.boot.configPath} as the install wrote it`}`);
+    },
+    installFailed: () => new CandidateFault('install candidates', 'packaging.installs', 'the candidates do not install'),
+    bootFailed(e) {
+      facts.bootIdAfterReboot = undefined;
+      facts.serialSinceReboot = e.serial;
+      facts.bootFailure = e.failure;
+      return new CandidateFault('reboot into Xen', 'boot.reaches-dom0', e.failure.words);
     },
     async beforeReboot() {
       await checkPhase(run, PHASES.beforeReboot);

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import type { MigrateToHost } from './checks/check.js';
 import { parseXlInfo } from './checks/dom0facts.js';
 import type { RunConfig } from './config.js';
-import { installFailureCause } from './diagnose.js';
+import { diskFull } from './diagnose.js';
 import { profileFor } from './distro/index.js';
 import type { DistroProfile } from './distro/profile.js';
-import { InfraError } from './errors.js';
+import { BootFault, InfraError } from './errors.js';
 import { readyToReceive } from './guest/start.js';
 import { chunkDigests } from './guest/transfer.js';
 import type { Host } from './host/host.js';
@@ -29,8 +29,14 @@ export interface HostRole {
   logs: { install: string; bootConfig: string; grubCfg?: string };
   /** A failed regeneration in words (the log is written first); without it the command's own error stops the run. */
   bootConfigFailure?(r: RunResult): string;
-  /** After the install (the first host reads which hypervisor package it has). */
-  installed?(): Promise<void>;
+  /** After the install, whatever its outcome (the first host records it, and reads which hypervisor package it has). */
+  installed?(outcome: InstallOutcome): Promise<void>;
+  /** What a failed install stops the run with (default: an infrastructure error naming the cause). */
+  installFailed?(outcome: InstallOutcome): Error;
+  /** The reboot did not come back and the console says why (default: that error stops the run). */
+  bootFailed?(e: BootFault): Error;
+  /** The boot config as the install left it, and as the regeneration wrote it (undefined: unreadable). */
+  bootConfigs?(afterInstall: { config?: string; savedDefault?: string }, regenerated: string | undefined): void;
   /** After the boot config: false when the run needs no reboot (the first host's checks before the reboot run here). */
   beforeReboot?(): Promise<boolean>;
   /** Just before the reboot, and after it: how the boot into Xen is recorded or proven. */
@@ -41,12 +47,19 @@ export interface HostRole {
 export async function provisionHost(h: Host, p: Prepared, role: HostRole): Promise<boolean> {
   const { config } = p;
   const { install, regenerate, reboot } = role.phases;
-  await role.step(install, () => installCandidates(h, p, path.join(config.outDir, role.logs.install), install));
-  await role.installed?.();
+  await role.step(install, async () => {
+    const outcome = await installCandidates(h, p, path.join(config.outDir, role.logs.install), install);
+    await role.installed?.(outcome);
+    if (outcome.code !== 0) throw role.installFailed?.(outcome) ?? new InfraError(install, installFailure(outcome, profileFor(config.distro), role.logs.install));
+  });
   await role.step(regenerate, () => regenerateBootConfig(h, profileFor(config.distro), role, config));
   if (role.beforeReboot && !(await role.beforeReboot())) return false;
   await role.reboot?.before?.();
-  await role.step(reboot, () => h.reboot({ phase: reboot, timeoutMs: config.timeouts.reboot * 1000 }));
+  await role.step(reboot, () =>
+    h.reboot({ phase: reboot, timeoutMs: config.timeouts.reboot * 1000 }).catch((e) => {
+      throw e instanceof BootFault && role.bootFailed ? role.bootFailed(e) : e;
+    }),
+  );
   await role.reboot?.after();
   return true;
 }
@@ -54,13 +67,20 @@ export async function provisionHost(h: Host, p: Prepared, role: HostRole): Promi
 async function regenerateBootConfig(h: Host, profile: DistroProfile, role: HostRole, config: Prepared['config']): Promise<void> {
   const phase = role.phases.regenerate;
   const opts = { phase, timeoutMs: config.timeouts.install * 1000 };
+  const read = async (file: string) => {
+    const r = await h.run(['cat', file], { ...opts, allowFailure: true });
+    return r.code === 0 ? r.stdout : undefined;
+  };
+  // The config as the install left it: the checklist's install step updates the boot entries itself.
+  const afterInstall = role.bootConfigs ? { config: await read(profile.boot.configPath), savedDefault: await read(profile.boot.savedDefaultPath) } : undefined;
   const r = await h.run(profile.boot.regenerateCommand(), { ...opts, ...(role.bootConfigFailure ? { allowFailure: true } : {}) });
   await fs.writeFile(path.join(config.outDir, role.logs.bootConfig), r.stdout + r.stderr);
   if (r.code !== 0 && role.bootConfigFailure) throw new InfraError(phase, role.bootConfigFailure(r));
-  if (!role.logs.grubCfg) return;
+  if (!role.logs.grubCfg && !afterInstall) return;
+  const regenerated = await read(profile.boot.configPath);
+  if (afterInstall) role.bootConfigs?.(afterInstall, regenerated);
   // The generated config itself, for the packager to read next to the verdicts.
-  const cfg = await h.run(['cat', profile.boot.configPath], { ...opts, allowFailure: true });
-  await fs.writeFile(path.join(config.outDir, role.logs.grubCfg), cfg.stdout);
+  if (role.logs.grubCfg) await fs.writeFile(path.join(config.outDir, role.logs.grubCfg), regenerated ?? '');
 }
 
 /**
@@ -85,8 +105,25 @@ export function remotePath(profile: DistroProfile, c: Candidate): string {
   return `${CANDIDATE_DIR}/${profile.packages.fileName(c)}`;
 }
 
-/** Copy the candidates in and install them with the distro's package manager, dependencies from the archive. */
-async function installCandidates(h: Host, p: Prepared, logFile: string, phase = 'install candidates'): Promise<void> {
+/** An install as it ran: the command, its exit, its whole output. */
+export interface InstallOutcome {
+  command: string;
+  code: number;
+  output: string;
+}
+
+/** A failed install in words, for a host whose failed install is not judged by a check (the migrate-to host). */
+function installFailure(o: InstallOutcome, profile: DistroProfile, logName: string): string {
+  const cause = profile.packages.installFailureCause(o.output);
+  return `${cause ? `${cause}. ` : ''}${o.command.split(' ').slice(0, 5).join(' ')} failed (exit ${o.code}): ${lastLines(o.output, 4).join(' | ')}; the whole output is in ${logName}`;
+}
+
+/**
+ * Copy the candidates in and install them with the distro's package manager,
+ * dependencies from the archive. A full disk is the environment's (the VM's
+ * disk is this tool's choice); any other failure is returned, for the caller to judge.
+ */
+async function installCandidates(h: Host, p: Prepared, logFile: string, phase = 'install candidates'): Promise<InstallOutcome> {
   const profile = profileFor(p.config.distro);
   const timeoutMs = p.config.timeouts.install * 1000;
   await h.run(['mkdir', '-p', CANDIDATE_DIR], { phase, timeoutMs: 30_000 });
@@ -100,11 +137,11 @@ async function installCandidates(h: Host, p: Prepared, logFile: string, phase = 
   const r = await h.run(argv, { phase, timeoutMs, allowFailure: true });
   await fs.writeFile(logFile, `$ ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
   if (r.code !== 0) {
-    // apt explains unmet dependencies on stdout and only concludes on stderr.
-    const why = [...lastLines(r.stdout, 4), ...lastLines(r.stderr, 2)].join(' | ');
-    const cause = installFailureCause(r.stdout + r.stderr);
-    throw new InfraError(phase, `${cause ? `${cause}. ` : ''}${argv.slice(0, 5).join(' ')} failed (exit ${r.code}): ${why}; the whole output is in ${path.basename(logFile)}`);
+    const full = diskFull(r.stdout + r.stderr);
+    if (full) throw new InfraError(phase, `${full}; the whole output is in ${path.basename(logFile)}`);
   }
+  // apt explains unmet dependencies on stdout and only concludes on stderr.
+  return { command: argv.join(' '), code: r.code, output: r.stdout + (r.stderr ? `\n${r.stderr}` : '') };
 }
 
 export const SECOND_CONNECT_PHASE = 'connect to the migrate-to host';

@@ -40,6 +40,8 @@ export interface RawSettings {
   'expected-failures'?: string;
   /** Path of an earlier run's report.json. */
   baseline?: string;
+  /** true (default): install the host tools the runner lacks with apt-get; false: stop and say which. */
+  'install-host-tools'?: string;
 }
 
 export interface SettingsContext {
@@ -87,6 +89,7 @@ export const SETTING_NAMES = [
   'image-sha256',
   'expected-failures',
   'baseline',
+  'install-host-tools',
 ] as const satisfies readonly (keyof RawSettings)[];
 export const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
 export const TARGETS = ['qemu', 'ssh'] as const;
@@ -172,6 +175,11 @@ function schema(ctx: SettingsContext) {
       'image-sha256': field((v, fail) => (v === undefined ? undefined : parseSha256(v, fail))),
       'expected-failures': field((v, fail) => (v === undefined ? [] : parseExpectedFailures(v, ctx, fail))),
       baseline: field((v, fail) => (v === undefined ? undefined : readReportFile('baseline', path.resolve(ctx.cwd, expandHome(v)), fail))),
+      'install-host-tools': field((v, fail) => {
+        const b = (v ?? 'true').toLowerCase();
+        if (b !== 'true' && b !== 'false') return fail(`install-host-tools: "${v}" is not true or false; leave it out to let the run install what the runner lacks`);
+        return b === 'true';
+      }),
     })
     .superRefine((s, zctx) => {
       // One without the other is a mistake, never a request for something.
@@ -201,6 +209,7 @@ function schema(ctx: SettingsContext) {
           target,
           image: cloudImage(s['image-url'], s['image-sha256']),
           expectedFailures: s['expected-failures'],
+          installHostTools: s['install-host-tools'],
           ...(s.baseline ? { baseline: s.baseline } : {}),
         },
         packagePatterns: s.packages,

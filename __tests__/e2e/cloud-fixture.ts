@@ -55,7 +55,7 @@ export interface TestCloudImage {
 export async function testCloudImage(log: (line: string) => void = () => undefined): Promise<TestCloudImage> {
   const { profile, recipe } = cloudRecipe();
   const accel = await chooseAccel('auto');
-  const raw = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 20 * 60_000, accelArgs: accel.qemuArgs, log }, recipe);
+  const raw = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 20 * 60_000, accelArgs: accel.qemuArgs, log, privilege: { kind: 'root' } }, recipe);
   const dir = path.dirname(raw.disk);
   const file = path.join(dir, 'cloud.qcow2');
   const sumFile = `${file}.sha256`;

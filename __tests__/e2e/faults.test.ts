@@ -1,8 +1,11 @@
 // Faults injected for real, each on the embedded default (a Debian 12 VM under
-// QEMU): the run must end with a classified error naming the phase, within its
-// bound, with the partial report written and nothing left running. Each run is
-// kept cheap: a small candidate that brings the fault about itself, and a
-// --checks filter that stops the run as soon as the fault has shown.
+// QEMU). The environment's (QEMU killed, a cancel, SSH lost, a full disk) end
+// the run with a classified error naming the phase, within its bound, with
+// the partial report written and nothing left running. The candidates' (a set
+// that does not install, a boot entry GRUB cannot load, a boot option that
+// panics dom0) fail the check concerned, exit 1, and stop the run there.
+// Each run is kept cheap: a small candidate that brings the fault about
+// itself, and a --checks filter that stops the run as soon as it has shown.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -20,11 +23,12 @@ beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'xc-faults-'));
   canary = path.join(os.tmpdir(), `xc-pwned-${path.basename(work)}`);
   await fs.mkdir(path.join(work, 'archive'));
-  debs = await archiveDebs(['xen-hypervisor-4.17-amd64', 'xen-hypervisor-common'], path.join(work, 'archive'));
+  debs = await archiveDebs(['xen-hypervisor-4.17-amd64', 'xen-hypervisor-common', 'xen-utils-common'], path.join(work, 'archive'));
 }, 5 * MINUTES);
 
 afterAll(async () => {
-  await fs.rm(work, { recursive: true, force: true });
+  // XC_KEEP=1 keeps the candidate sets and each run's out dir to read.
+  if (!process.env.XC_KEEP) await fs.rm(work, { recursive: true, force: true });
   await fs.rm(canary, { force: true });
 });
 
@@ -215,7 +219,7 @@ describe('faults under QEMU (Debian 12)', () => {
   );
 
   test(
-    'the dom0 kernel panics during the reboot into Xen (a boot option in xen.cfg): exit 3, the panic named, serial lines in report and job summary',
+    'the dom0 kernel panics during the reboot into Xen (a boot option in xen.cfg): boot.reaches-dom0 fails naming the panic, exit 1, serial lines in report and job summary',
     async () => {
       // The hypervisor packages alone (without the Recommends on the tools, so the install
       // stays small), their GRUB snippet passing dom0 an init that exits: the kernel panics.
@@ -236,18 +240,84 @@ describe('faults under QEMU (Debian 12)', () => {
       });
       const r = await runNode('dist/index.js', [], env);
       const exited = Date.now();
-      const { report, md, error } = await infraError(out, r, 'reboot into Xen');
+      const report = await readReport(out);
+      // The candidates' boot option brought dom0 down: their failure, not the environment's.
+      expect({ code: r.code, infra: report.infraError }).toEqual({ code: 1, infra: undefined });
       // The action's process ends with its run: no timer of the reboot's bound keeps it alive.
       expect(exited - Date.parse(report.finishedAt)).toBeLessThan(15_000);
-      expect(error.message).toMatch(/the machine panicked: Kernel panic - not syncing: Attempted to kill init/);
+      expect(statuses(report)).toEqual({ 'boot.reaches-dom0': 'fail' });
+      const check = report.checks[0];
+      expect(check.message).toMatch(/^the machine panicked while booting into Xen: Kernel panic - not syncing: Attempted to kill init/);
+      expect(check.evidence[0].output).toMatch(/Kernel panic/);
+      expect(report.stoppedBy).toEqual({ check: 'boot.reaches-dom0', phase: 'reboot into Xen', message: check.message });
+      // Recognised on the console, not at the reboot's bound.
       expect(seconds(report, 'reboot into Xen')).toBeLessThan(300);
-      expect(error.serialTail.join('\n')).toMatch(/Kernel panic/);
-      expect(md).toMatch(/Last \d+ serial lines/);
-      expect(md).toMatch(/Kernel panic/);
       const summary = await fs.readFile(env.GITHUB_STEP_SUMMARY!, 'utf8');
-      expect(summary).toMatch(/Last \d+ serial lines[\s\S]*Kernel panic/);
-      expect(r.stdout).toMatch(/^::error::infrastructure failed in phase "reboot into Xen": .*the machine panicked: Kernel panic/m);
+      expect(summary).toMatch(/The run stopped at `boot\.reaches-dom0`/);
+      expect(summary).toMatch(/Kernel panic/);
+      expect(r.stdout).toMatch(/^::error title=[^:]*boot\.reaches-dom0.*Kernel panic/m);
       await expectNothingLeft(r.stdout);
+    },
+    15 * MINUTES,
+  );
+});
+
+describe('the candidates stop the run: their failure, exit 1, never "infrastructure failed"', () => {
+  test(
+    'a postinst that fails (it gives /var/log/xen to a group nothing creates): packaging.installs fails naming the package and its script; nothing after it runs',
+    async () => {
+      const dir = path.join(work, 'postinst-fails');
+      await fs.mkdir(dir);
+      await repack(debs['xen-utils-common'], dir, async (root) => {
+        const postinst = path.join(root, 'DEBIAN/postinst');
+        const script = await fs.readFile(postinst, 'utf8');
+        expect(script).toContain('install -d -m 2750 -g adm /var/log/xen');
+        await fs.writeFile(postinst, script.replace('-g adm /var/log/xen', '-g xenlog /var/log/xen'));
+      });
+      const out = path.join(work, 'out-postinst-fails');
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'packaging.installs,boot.grub-xen-entry', '--out', out]);
+      const report = await readReport(out);
+      expect({ code: r.code, infra: report.infraError }).toEqual({ code: 1, infra: undefined });
+      expect(statuses(report)).toEqual({ 'packaging.installs': 'fail' });
+      const check = report.checks[0];
+      expect(check.message).toMatch(/^the postinst \(maintainer script\) of xen-utils-common exited 1 \(the install exited 100: E: Sub-process /);
+      expect(check.message).toMatch(/nothing after the install could be judged$/);
+      expect(check.evidence[0].output).toMatch(/install: invalid group .xenlog./);
+      expect(report.stoppedBy).toMatchObject({ check: 'packaging.installs', phase: 'install candidates' });
+      expect(report.phases.map((p) => p.phase)).not.toContain('regenerate boot config');
+      expect(await fs.readFile(path.join(out, 'install.log'), 'utf8')).toMatch(/invalid group/);
+      expect(await fs.readFile(path.join(out, 'summary.md'), 'utf8')).toMatch(/The run stopped at `packaging\.installs`/);
+      await expectNothingLeft(r.stderr);
+    },
+    15 * MINUTES,
+  );
+
+  test(
+    'a hypervisor cut short in packaging: boot.grub-xen-entry fails before the reboot (GRUB cannot decompress it), and boot.reaches-dom0 fails within seconds of GRUB saying so',
+    async () => {
+      // The header survives (grub-file and 20_linux_xen still take it for multiboot2); the rest does not.
+      const dir = path.join(work, 'truncated-xen');
+      await fs.mkdir(dir);
+      await repack(debs['xen-hypervisor-4.17-amd64'], dir, async (root) => {
+        await editControl(root, 'Recommends', () => 'xen-hypervisor-common');
+        const xen = path.join(root, 'boot/xen-4.17-amd64.gz');
+        const whole = await fs.readFile(xen);
+        await fs.writeFile(xen, whole.subarray(0, Math.floor(whole.length * 0.6)));
+      });
+      await fs.copyFile(debs['xen-hypervisor-common'], path.join(dir, path.basename(debs['xen-hypervisor-common'])));
+      const out = path.join(work, 'out-truncated-xen');
+      const r = await runNode('dist/cli.js', ['run', '--packages', `${dir}/*.deb`, '--checks', 'boot.grub-xen-entry,boot.reaches-dom0', '--out', out]);
+      const report = await readReport(out);
+      expect({ code: r.code, infra: report.infraError }).toEqual({ code: 1, infra: undefined });
+      expect(statuses(report)).toEqual({ 'boot.grub-xen-entry': 'fail', 'boot.reaches-dom0': 'fail' });
+      const [entry, dom0] = report.checks;
+      expect(entry.message).toMatch(/\/boot\/xen-4\.17-amd64\.gz is not a whole gzip stream/);
+      expect(dom0.message).toMatch(/^GRUB could not boot the default entry: error: /);
+      expect(dom0.evidence[0].output).toMatch(/error: /);
+      // GRUB's words end the wait, not the reboot's 300 s bound.
+      expect(seconds(report, 'reboot into Xen')).toBeLessThan(120);
+      expect(report.stoppedBy?.check).toBe('boot.reaches-dom0');
+      await expectNothingLeft(r.stderr);
     },
     15 * MINUTES,
   );

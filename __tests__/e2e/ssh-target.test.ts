@@ -61,7 +61,7 @@ beforeAll(async () => {
   const profile = profileFor(DISTRO) as DebianProfile;
   const accel = await chooseAccel('auto');
   const log = (line: string) => machineLog.push(`${new Date().toISOString()} ${line}`);
-  const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log });
+  const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log, privilege: { kind: 'root' } });
   // Both machines from the one cached image, booted at once.
   const start = async (name: string, tag: string) => {
     const runDir = path.join(work, name);

@@ -2,6 +2,8 @@
 // looks, which checklist section it enforces, which checks it builds on (a
 // check whose foundation failed is skipped with that reason, never passed),
 // and what it requires of the run (judged by the suite: see requirements.ts).
+import type { CandidateFault } from '../errors.js';
+import type { BootFailure } from '../diagnose.js';
 import type { Timeouts } from '../config.js';
 import type { DistroProfile } from '../distro/profile.js';
 import type { UnpackedPackage } from '../distro/parts.js';
@@ -14,10 +16,18 @@ import type { Evidence, Status, Where } from '../report/types.js';
 export interface RunFacts {
   /** The candidate package files unpacked on the runner, for the static checks (undefined: the family has no static reader). */
   candidateFiles?: UnpackedPackage[];
+  /** The candidates' install as it ran (undefined: not installed yet, or the run needs no host). */
+  install?: { command: string; code: number; output: string };
+  /** The candidates stopped the run here: the named check fails with this, and nothing after it runs. */
+  fault?: CandidateFault;
+  /** The boot config (and its saved default) as the install left it, before this tool regenerated it; undefined: not read. */
+  bootConfigAfterInstall?: { config?: string; savedDefault?: string };
   bootIdBeforeReboot?: string;
   bootIdAfterReboot?: string;
   /** The hypervisor package installed from the candidates, e.g. xen-hypervisor-4.17-amd64 4.17.7+13-... */
   hypervisorPackage?: { name: string; version: string };
+  /** The reboot into Xen did not come back, and the console says why (GRUB's error, a panic). */
+  bootFailure?: BootFailure;
   /** The serial console from the reboot into Xen on. */
   serialSinceReboot?: string;
   /** How bringing up the domU went (undefined: it was not started; see guestNotStarted). */

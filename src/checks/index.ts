@@ -9,7 +9,7 @@ import { lifecycleChecks } from './lifecycle.js';
 import { dom0Checks } from './dom0.js';
 import { hotplugChecks } from './hotplug.js';
 import { memoryChecks } from './memory.js';
-import { packagingChecks } from './packaging.js';
+import { installs, packagingChecks } from './packaging.js';
 import { powerChecks } from './power.js';
 import { serviceChecks } from './services.js';
 import { shutdownChecks } from './shutdown.js';
@@ -17,6 +17,7 @@ import { staticChecks } from './static.js';
 
 export const CATALOGUE: Check[] = [
   ...staticChecks,
+  installs,
   ...bootChecks,
   ...serviceChecks,
   ...dom0Checks,

@@ -5,6 +5,8 @@ import { type Check, fail, pass } from './check.js';
 import { chainTo, dependencyClosure, providers } from '../parsers/package-relations.js';
 
 const SEED_META = 'Meta packages';
+/** The checklist's flow of an install sits in its meta package section. */
+const SEED_FLOW = 'The basic flow of Xen installation should be';
 const SEED_XENSTORE = 'The xenstore is a way for userland applications to exchange data between dom0 and domU';
 
 /** Where the xl man page is (a glob: any compression). */
@@ -12,6 +14,33 @@ export const XL_MAN_PAGE = '/usr/share/man/man1/xl.1*';
 export const XENSTORE_READ = '/usr/bin/xenstore-read';
 
 const arrow = (chain: string[]) => chain.join(' → ');
+
+/**
+ * The first step of the checklist's flow: the candidates install. The
+ * install itself is provisioning's; this judges what it recorded. A set that
+ * does not install stops the run here (CandidateFault): the candidates' own
+ * failure, exit 1, never "infrastructure failed".
+ */
+export const installs: Check = {
+  id: 'packaging.installs',
+  title: "The candidates install with the distro's package manager, dependencies from the archive",
+  where: 'host-before-reboot',
+  seed: SEED_FLOW,
+  async run(ctx) {
+    const install = ctx.facts.install;
+    if (!install) return fail('the candidates were not installed', 'See the log: the install never ran.');
+    ctx.note(`${install.command} (exit ${install.code})`, install.output);
+    if (install.code === 0) return pass(`installed: ${install.command}`);
+    const cause = ctx.profile.packages.installFailureCause(install.output);
+    const lines = ctx.profile.packages.installFailureLines(install.output).slice(0, 4).map((l) => l.trim());
+    return fail(
+      `${cause ?? 'the install failed'} (the install exited ${install.code}${lines.length ? `: ${lines.join(' | ')}` : ''}); nothing after the install could be judged`,
+      cause
+        ? 'Fix the package named above (its maintainer script, its dependencies or the files it ships) so that the set installs on a clean system; install.log has the whole output.'
+        : 'Read install.log (the whole output of the install) for the first error, and make the set install on a clean system.',
+    );
+  },
+};
 
 export const metaPackage: Check = {
   id: 'packaging.meta-package',

@@ -36,6 +36,7 @@ export const OPTION_HELP: Record<(typeof SETTING_NAMES)[number] | 'out' | 'json'
   'image-sha256': 'the SHA-256 the image at --image-url must have',
   'expected-failures': 'a file of "check-id: reason" lines: those failures are reported as expected and do not fail the run',
   baseline: 'an earlier run\'s report.json: only regressions (was pass or warn, now fail or error) fail the run',
+  'install-host-tools': 'true (default): install the host tools the runner lacks (QEMU, mmdebstrap, ...) with apt-get, through sudo when not root; false: stop and name them',
   report: 'judge: the report.json to judge again (its files are rewritten in --out, default its own directory)',
   json: 'print report.json on stdout instead of the Markdown summary',
   help: 'this help',

@@ -11,6 +11,8 @@ export function grub2Boot(xenDefaultAdvice: string): BootConfig {
     configPath: GRUB2_CFG,
     savedDefaultPath: '/boot/grub2/grubenv',
     regenerateCommand: () => ['grub2-mkconfig', '-o', GRUB2_CFG],
+    // Fedora's grub2-tools-minimal ships grub2-script-check, grub2-tools grub2-file (grub2.spec's file lists).
+    grubTools: { scriptCheck: 'grub2-script-check', file: 'grub2-file' },
     // grub2-mkconfig here reads one settings file, no .d directory: ours are lines in it.
     dropInPath: () => '/etc/default/grub',
     xenDefaultAdvice,

@@ -62,6 +62,8 @@ export interface PackageManager {
   isOwnReport(line: string): boolean;
   /** The lines of a failed install's output that say why. */
   installFailureLines(output: string): string[];
+  /** A failed install's cause naming the package, the maintainer script or the conflicting file; undefined when the output says none. */
+  installFailureCause(output: string): string | undefined;
   /** argv that configures a kernel release's package again, as its (re)install does (every kernel hook). */
   kernelReconfigureCommand(release: string): string[];
   /** Advice words: how a packager finds the package that ships a file. */
@@ -77,6 +79,8 @@ export interface BootConfig {
   configPath: string;
   /** Where the boot loader keeps a saved default (read with the config; may be absent). */
   savedDefaultPath: string;
+  /** GRUB's own checkers as this family names them: the config's syntax (grub-script-check), a kernel's loadability (grub-file). */
+  grubTools: { scriptCheck: string; file: string };
   /** argv that regenerates the boot config with the distro's own tool. */
   regenerateCommand(): string[];
   /** A settings file of ours for the boot config generator (name: a word, no path). */

@@ -4,6 +4,8 @@
 import { constants, promises as fs } from 'node:fs';
 import type { Accel } from '../config.js';
 import { InputError } from '../errors.js';
+import { asRoot, type Privilege } from '../privilege.js';
+import { run, until } from '../proc.js';
 
 export interface AccelChoice {
   kind: 'kvm' | 'tcg';
@@ -83,4 +85,29 @@ export function decideAccel(wanted: Accel, kvm: { ok: boolean; why: string }): A
 
 export async function chooseAccel(wanted: Accel): Promise<AccelChoice> {
   return decideAccel(wanted, kvmVerdict(await probe()));
+}
+
+/** The udev rule GitHub documents for its Linux runners: /dev/kvm open to every user. */
+export const KVM_UDEV_RULE = { file: '/etc/udev/rules.d/99-kvm4all.rules', text: 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"\n' };
+
+/** The argv lists that install that rule and apply it to /dev/kvm, as root; the rule's text goes on stdin. */
+export function kvmRuleArgv(p: Privilege): { argv: string[]; input?: string }[] {
+  return [
+    { argv: asRoot(['tee', KVM_UDEV_RULE.file], p), input: KVM_UDEV_RULE.text },
+    { argv: asRoot(['udevadm', 'control', '--reload-rules'], p) },
+    { argv: asRoot(['udevadm', 'trigger', '--name-match=kvm'], p) },
+  ];
+}
+
+/**
+ * A /dev/kvm this user cannot open, on a runner where it may use sudo: open
+ * it as GitHub's docs do, then wait for udev (a few seconds at most). Returns
+ * what it did, for the log; undefined when there was nothing to do.
+ */
+export async function openKvm(p: Privilege): Promise<string | undefined> {
+  const before = await probe();
+  if (p.kind !== 'sudo' || !before.exists || before.writable) return undefined;
+  for (const step of kvmRuleArgv(p)) await run(step.argv, { phase: 'prepare', timeoutMs: 30_000, input: step.input, allowFailure: true });
+  const open = await until(5, async () => ((await probe()).writable ? true : undefined));
+  return `/dev/kvm was not open to this user: added the udev rule GitHub documents (${KVM_UDEV_RULE.file}) through sudo; ${open ? 'it is open now' : 'it is still not open'}`;
 }

@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { errorTail, panicIn } from '../diagnose.js';
-import { InfraError } from '../errors.js';
+import { bootFailureIn, errorTail, panicIn } from '../diagnose.js';
+import { BootFault, InfraError } from '../errors.js';
 import { children, killGroup, lastLines, run, settlesWithin } from '../proc.js';
 import { machineArgs } from '../qemu-machine.js';
 import { shJoin } from '../quote.js';
@@ -198,9 +198,18 @@ export class QemuHost extends SshBackedHost {
     const down = await settlesWithin(this.exited!, Math.max(1000, deadline - Date.now()));
     if (!down) throw new InfraError(opts.phase, `the machine did not go down within ${Math.round(opts.timeoutMs / 1000)} s of systemctl reboot`, await this.errorTail());
     this.o.log('qemu: the guest reset; starting it again from the same disk');
+    const from = (await this.serialLog()).length;
     this.spawnQemu();
     const bound = `${Math.round(opts.timeoutMs / 1000)} s (timeout-reboot, counted from systemctl reboot)`;
-    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), () => this.deadReason(), bound).catch(async (e) => {
+    // GRUB's error or a panic on the console ends the wait at once, in the console's words.
+    const stillBooting = async () => {
+      const since = (await this.serialLog()).slice(from);
+      const failure = bootFailureIn(since);
+      if (failure) throw new BootFault(opts.phase, failure, errorTail(since), since);
+      return this.deadReason();
+    };
+    await this.ssh.waitUp(opts.phase, Math.max(1000, deadline - Date.now()), stillBooting, bound).catch(async (e) => {
+      if (e instanceof BootFault) throw e;
       throw new InfraError(opts.phase, (e as Error).message.replace(`${opts.phase}: `, ''), await this.errorTail());
     });
     const after = await this.bootId(opts);

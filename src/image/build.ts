@@ -13,6 +13,7 @@ import { PART_OFFSET } from '../disk-layout.js';
 import { bootOnce } from '../qemu-machine.js';
 import type { HostImage } from './image.js';
 import { makeDirs } from '../dirs.js';
+import { asRoot, type Privilege } from '../privilege.js';
 
 /** Bump when the way images are assembled changes, to rebuild every cached image. */
 const FORMAT = 1;
@@ -70,9 +71,23 @@ export function recipeKey(profile: ImageProfile, recipe: Recipe = hostRecipe(pro
 
 export interface ImageOptions {
   cacheDir: string;
+  /** How the builder runs as root (mmdebstrap --mode=root; mke2fs reading its tree). */
+  privilege: Privilege;
   timeoutMs: number;
   accelArgs: string[];
   log: (line: string) => void;
+}
+
+/** Whether the cache holds this image, young enough to use (else a run builds it). */
+export async function isCached(profile: ImageProfile, cacheDir: string, recipe: Recipe = hostRecipe(profile)): Promise<boolean> {
+  const cached = await readMeta(path.join(cacheDir, `${recipe.name}-${recipeKey(profile, recipe)}`));
+  return !!cached && (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 <= MAX_AGE_DAYS;
+}
+
+/** Remove a build's tree: the builder made it as root, so a user removes it through sudo. */
+async function removeTree(dir: string, p: Privilege): Promise<void> {
+  if (p.kind === 'root') return fs.rm(dir, { recursive: true, force: true });
+  await run(asRoot(['rm', '-rf', '--', dir], p), { phase: 'build base image', timeoutMs: 120_000, allowFailure: true });
 }
 
 /** The cached image for this profile, building it first when there is none. */
@@ -100,12 +115,12 @@ export async function baseImage(profile: ImageProfile, opts: ImageOptions, recip
       opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
       return out;
     };
-    await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left()));
+    await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left(), opts.privilege));
     const hostKey = (await fs.readFile(path.join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).trim();
     const { kernel, initrd } = await copyBootFiles(profile, root, work);
     const disk = path.join(work, 'disk.raw');
-    await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left()));
-    await fs.rm(root, { recursive: true, force: true });
+    await step('making the disk', () => makeDisk(root, disk, recipe.diskBytes ?? DISK_BYTES, left(), opts.privilege));
+    await removeTree(root, opts.privilege);
     // First boot: the distro's own boot loader tools make the disk bootable.
     const serial = await step(`first boot (${profile.image.firstBoot})`, () => bootOnce({
       disk,
@@ -131,7 +146,7 @@ export async function baseImage(profile: ImageProfile, opts: ImageOptions, recip
     });
     return { ...meta, disk: path.join(dir, 'disk.raw'), fresh: true };
   } catch (e) {
-    await fs.rm(work, { recursive: true, force: true });
+    await removeTree(work, opts.privilege);
     throw e;
   }
 }
@@ -164,7 +179,7 @@ export function builtHostImage(image: BaseImage): HostImage {
   };
 }
 
-async function bootstrap(profile: ImageProfile, recipe: Recipe, work: string, root: string, timeoutMs: number): Promise<void> {
+async function bootstrap(profile: ImageProfile, recipe: Recipe, work: string, root: string, timeoutMs: number, p: Privilege): Promise<void> {
   // The builder runs an executable hook directly with the root as $1; the
   // script holds no path of ours, only constants, so nothing from the runner
   // is ever read by a shell.
@@ -184,7 +199,7 @@ async function bootstrap(profile: ImageProfile, recipe: Recipe, work: string, ro
   ].join('\n');
   await fs.writeFile(hook, script, { mode: 0o755 });
   await run(
-    profile.image.bootstrapCommand(recipe, hook, root),
+    asRoot(profile.image.bootstrapCommand(recipe, hook, root), p),
     { phase: `build base image: ${profile.image.builder}`, timeoutMs, cwd: work },
   );
 }
@@ -202,7 +217,7 @@ async function copyBootFiles(profile: ImageProfile, root: string, work: string):
 }
 
 /** An MBR disk with one ext4 partition filled from the root tree; no loop device, no mount. */
-async function makeDisk(root: string, disk: string, bytes: number, timeoutMs: number): Promise<void> {
+async function makeDisk(root: string, disk: string, bytes: number, timeoutMs: number, p: Privilege): Promise<void> {
   const phase = 'build base image: make the disk';
   const fh = await fs.open(disk, 'w');
   await fh.truncate(bytes);
@@ -213,8 +228,9 @@ async function makeDisk(root: string, disk: string, bytes: number, timeoutMs: nu
     input: `label: dos\nstart=${PART_OFFSET / 512}, type=83, bootable\n`,
   });
   const blocks = (bytes - PART_OFFSET) / 4096;
+  // As root: the tree is root's, some of it readable by root only (/etc/shadow). The disk file stays the user's.
   await run(
-    ['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)],
+    asRoot(['mke2fs', '-q', '-F', '-t', 'ext4', '-b', '4096', '-L', ROOT_LABEL, '-d', root, '-E', `offset=${PART_OFFSET}`, disk, String(blocks)], p),
     { phase, timeoutMs },
   );
 }

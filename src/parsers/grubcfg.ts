@@ -74,6 +74,16 @@ export function isXenEntry(e: GrubEntry): boolean {
   return !!loader && modules.some((l) => /vmlinuz/.test(l)) && modules.some((l) => /initrd|initramfs/.test(l));
 }
 
+/** The files a Xen entry has GRUB load: the hypervisor (multiboot2) and its modules (the dom0 kernel, the initrd). */
+export function xenEntryFiles(e: GrubEntry): { hypervisor?: string; modules: string[] } {
+  const path = (l: string) => l.split(/\s+/).slice(1).find((w) => !w.startsWith('--'));
+  const loader = e.body.find((l) => /^multiboot2?\s/.test(l));
+  return {
+    hypervisor: loader ? path(loader) : undefined,
+    modules: e.body.filter((l) => /^module2?\s/.test(l)).map(path).filter((p): p is string => !!p),
+  };
+}
+
 /**
  * The entry GRUB boots with no key pressed. `default` may be an index, a
  * title, an id, or a `>`-separated path of those through submenus;
@@ -112,4 +122,18 @@ export function defaultEntry(cfg: GrubConfig, grubenv = ''): GrubEntry | undefin
 export function failedGrubScript(partialCfg: string): string | undefined {
   const begun = [...partialCfg.matchAll(/^### BEGIN (\S+) ###$/gm)].pop()?.[1];
   return begun && !partialCfg.includes(`### END ${begun} ###`) ? begun : undefined;
+}
+
+/** How many lines one text has that the other lacks (as multisets: order aside), e.g. a boot config before and after its regeneration. */
+export function lineChanges(before: string, after: string): { added: number; removed: number } {
+  const count = new Map<string, number>();
+  for (const l of before.split('\n')) count.set(l, (count.get(l) ?? 0) + 1);
+  let added = 0;
+  for (const l of after.split('\n')) {
+    const n = count.get(l) ?? 0;
+    if (n > 0) count.set(l, n - 1);
+    else added++;
+  }
+  const removed = [...count.values()].reduce((a, b) => a + b, 0);
+  return { added, removed };
 }

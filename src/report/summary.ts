@@ -163,6 +163,11 @@ function render(report: Report, x: Excerpt, opts: SummaryOptions): string {
     }
   }
 
+  const stop = report.stoppedBy;
+  if (stop) {
+    out.push(`### ⛔ The run stopped at \`${stop.check}\` (phase ${stop.phase})`, '', `${clean(stop.message)}: a failure of the candidates, not of the environment; nothing after it could be judged.`, '');
+  }
+
   const { open, closed } = attention(report);
   if (open.length || closed.length || v?.nowPassing.length) {
     out.push('### Needs attention', '');

@@ -80,6 +80,8 @@ export interface Report {
   checks: CheckResult[];
   totals: Totals;
   infraError?: InfraError;
+  /** The candidates stopped the run at this check (they do not install, the machine cannot boot them): nothing after it could be judged. */
+  stoppedBy?: { check: string; phase: string; message: string };
   /** Settings of the test environment this tool chose (a VM host's), not the candidates': the report says so. */
   environment?: { xenOptions: string[] };
   /** The distro profile has not run end to end on this project's machines (built from its packaging and docs only). */

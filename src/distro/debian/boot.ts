@@ -6,6 +6,8 @@ export const debianGrub: BootConfig = {
   configPath: '/boot/grub/grub.cfg',
   savedDefaultPath: '/boot/grub/grubenv',
   regenerateCommand: () => ['update-grub'],
+  // Both in grub-common.
+  grubTools: { scriptCheck: 'grub-script-check', file: 'grub-file' },
   // A command line that runs update-grub (Debian's hypervisor postinst: `update-grub || :`), not a comment.
   regeneratedByScript: (script) =>
     script

@@ -7,6 +7,7 @@ import { reason, show } from '../../packages.js';
 import type { PackageFileFields, PackageManager, Run } from '../parts.js';
 import { DPKG_INSTALLED, dpkgOwner, parseInstalled, parseOwners } from './dpkg-parse.js';
 import { unpackDeb } from './unpack.js';
+import { aptFailureCause } from './apt-failure.js';
 
 const execFileP = promisify(execFile);
 
@@ -71,6 +72,7 @@ export const debianPackages: PackageManager = {
   isOwnReport: (line) => /^(dpkg:|dpkg-reconfigure:|debconf:|Errors were encountered)/.test(line),
   // apt explains unmet dependencies on stdout.
   installFailureLines: (output) => output.split('\n').filter((l) => /Depends:|unmet|E: /.test(l)),
+  installFailureCause: aptFailureCause,
   /**
    * linux-image-<release>'s postinst, as a reinstall runs it after unpacking:
    * depmod, the /boot symlinks, then every /etc/kernel/postinst.d hook

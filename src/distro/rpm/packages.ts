@@ -1,6 +1,7 @@
 // The RPM families' package manager: dnf (Fedora, CentOS Stream) or zypper
 // (openSUSE) installs, rpm answers what is installed and who owns a file,
 // rpm -qp reads a candidate .rpm.
+import { rpmFailureCause } from './rpm-failure.js';
 import type { PackageManager, Run } from '../parts.js';
 import { readRpm } from './read-rpm.js';
 import { parseQaLines, parseRpmInstalled, parseRpmOwners, RPM_INSTALLED, rpmOwner } from './rpm-parse.js';
@@ -65,6 +66,7 @@ export function rpmPackages(installer: Installer): PackageManager {
     // rpm's own closing words after a scriptlet failed (the cause is the scriptlet's line before them).
     isOwnReport: (line) => /^(error: %\S+\(|warning: %\S+\(|Error in (PREIN|POSTIN|PREUN|POSTUN) scriptlet|Non-fatal POSTIN scriptlet failure)/.test(line),
     installFailureLines: (output) => output.split('\n').filter((l) => installer.failure.test(l)),
+    installFailureCause: rpmFailureCause,
     kernelReconfigureCommand: installer.kernelReconfigure,
     ownerQueryHint: 'rpm -qf',
     sharedLibDependsHint: "rpmbuild's automatic library Requires (find-requires)",
