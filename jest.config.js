@@ -11,4 +11,6 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
+  // Unit tests first, then the e2e files in the order that shares their images (see there).
+  testSequencer: '<rootDir>/scripts/test-sequencer.cjs',
 };

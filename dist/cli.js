@@ -45039,7 +45039,7 @@ async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
         opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
         return { ...cached, fresh: false };
     }
-    opts.log(`base image: building ${profile.title} with ${profile.image.builder} into ${dir}`);
+    opts.log(`base image: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
     await makeDirs(opts.cacheDir);
     const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
     try {
@@ -47348,8 +47348,9 @@ async function openKvm(p) {
     const before = await probe();
     if (p.kind !== 'sudo' || !before.exists || before.writable)
         return undefined;
+    // A runner without udev (a container) keeps /dev/kvm as it is: the message says it is still closed.
     for (const step of kvmRuleArgv(p))
-        await run(step.argv, { phase: 'prepare', timeoutMs: 30_000, input: step.input, allowFailure: true });
+        await run(step.argv, { phase: 'prepare', timeoutMs: 30_000, input: step.input, allowFailure: true }).catch(() => undefined);
     const open = await until(5, async () => ((await probe()).writable ? true : undefined));
     return `/dev/kvm was not open to this user: added the udev rule GitHub documents (${KVM_UDEV_RULE.file}) through sudo; ${open ? 'it is open now' : 'it is still not open'}`;
 }

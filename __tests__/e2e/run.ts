@@ -133,3 +133,12 @@ export async function closedPort(): Promise<number> {
   await new Promise((r) => srv.close(r));
   return port;
 }
+
+/** The action's inputs at their action.yml defaults, as INPUT_* variables (GitHub sets every input). */
+export async function actionDefaults(): Promise<Record<string, string>> {
+  const yml = await fs.readFile(path.join(ROOT, 'action.yml'), 'utf8');
+  const inputs = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'));
+  const env: Record<string, string> = {};
+  for (const m of inputs.matchAll(/^ {2}([a-z-]+):\n(?: {4}.*\n)*? {4}default: '?([^'\n]*)'?$/gm)) env[`INPUT_${m[1].toUpperCase()}`] = m[2];
+  return env;
+}

@@ -26,7 +26,7 @@ import { defaultCacheDir } from '../../src/prepare.js';
 import { shJoin } from '../../src/quote.js';
 import { GUEST } from '../../src/guest/guest.js';
 import { DOM0_BASELINE, DOMU_BASELINE } from './baseline.js';
-import { ROOT, closedPort, printTimings, readReport, runNode, statuses } from './run.js';
+import { ROOT, actionDefaults, closedPort, printTimings, readReport, runNode, statuses } from './run.js';
 
 const MINUTES = 60_000;
 const BOOT_CHECKS = ['boot.grub-xen-entry', 'boot.default-is-xen', 'boot.reaches-dom0', 'boot.serial-clean'];
@@ -124,13 +124,6 @@ async function onMachine(argv: string[], withinMs: number, which: 1 | 2 = 1, inp
 }
 
 /** The inputs action.yml declares, with their defaults, as GitHub hands them to the action (INPUT_<NAME>). */
-async function actionDefaults(): Promise<Record<string, string>> {
-  const yml = await fs.readFile(path.join(ROOT, 'action.yml'), 'utf8');
-  const inputs = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'));
-  const env: Record<string, string> = {};
-  for (const m of inputs.matchAll(/^ {2}([a-z-]+):\n(?: {4}.*\n)*? {4}default: '?([^'\n]*)'?$/gm)) env[`INPUT_${m[1].toUpperCase()}`] = m[2];
-  return env;
-}
 
 /** Every file under dir, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {

@@ -102,7 +102,7 @@ export async function baseImage(profile: ImageProfile, opts: ImageOptions, recip
     opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
     return { ...cached, fresh: false };
   }
-  opts.log(`base image: building ${profile.title} with ${profile.image.builder} into ${dir}`);
+  opts.log(`base image: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
   await makeDirs(opts.cacheDir);
   const work = await fs.mkdtemp(path.join(opts.cacheDir, `.build-${profile.id}-`));
   try {
