@@ -39516,12 +39516,17 @@ const debianPackages = {
 };
 
 ;// CONCATENATED MODULE: ./src/distro/debian/profile.ts
+// Debian's releases: the profile puts Debian's parts together (apt and dpkg,
+// GRUB's update-grub, initramfs-tools, systemd with SysV scripts, mmdebstrap).
+
 
 
 
 
 
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+/** mmdebstrap's hook directory that runs dpkg under eatmydata (mmdebstrap 1.x ships it). */
+const EATMYDATA_HOOKS = '/usr/share/mmdebstrap/hooks/eatmydata';
 const DEBIAN_SECURITY = 'http://deb.debian.org/debian-security';
 /** A plain install, for the Xen host and the domU alike: stock kernel, SSH server, the boot loader. */
 const PLAIN_INSTALL = ['linux-image-amd64', 'grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
@@ -39593,6 +39598,9 @@ class DebianProfile {
             'mmdebstrap',
             '--variant=apt',
             '--mode=root',
+            // dpkg inside eatmydata while the image is built (mmdebstrap's own hook, removed again
+            // before it ends): the image is the same, its packages' fsyncs are skipped.
+            ...((0,external_node_fs_namespaceObject.existsSync)(EATMYDATA_HOOKS) ? [`--hook-dir=${EATMYDATA_HOOKS}`] : []),
             // Keep apt's lists and the downloaded Xen packages: the VM installs offline.
             '--skip=cleanup/apt/lists',
             '--skip=cleanup/apt/cache',
