@@ -110,8 +110,9 @@ describe('faults under QEMU (Debian 12)', () => {
   test(
     'sshd killed in the guest (all of it) while a check runs: that check is error, "connection lost", never pass; no hang',
     async () => {
-      // The candidate shadows cat so that reading grubenv over SSH (only boot.default-is-xen
-      // does) kills every sshd and keeps it down, then stays busy: the check is mid-command.
+      // The candidate shadows cat so that reading grubenv over SSH once the boot config has
+      // been regenerated (only boot.default-is-xen does then; provisioning reads it before)
+      // kills every sshd and keeps it down, then stays busy: the check is mid-command.
       const dir = path.join(work, 'sshd-dies');
       await fs.mkdir(dir);
       await buildDeb(path.join(dir, 'xc-fault-sshd-dies_1.0_all.deb'), {
@@ -121,7 +122,7 @@ describe('faults under QEMU (Debian 12)', () => {
             mode: 0o755,
             content: [
               '#!/bin/sh',
-              'if [ "$1" = /boot/grub/grubenv ] && [ -n "$SSH_CONNECTION" ]; then',
+              'if [ "$1" = /boot/grub/grubenv ] && [ -n "$SSH_CONNECTION" ] && [ /boot/grub/grub.cfg -nt /var/lib/dpkg/info/xc-fault-sshd-dies.list ]; then',
               '  systemctl mask --runtime ssh.service >/dev/null 2>&1',
               '  pkill -KILL -x sshd',
               '  sleep 60',
