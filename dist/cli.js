@@ -36153,6 +36153,16 @@ const MASK_TIMERS = 'systemctl mask apt-daily.timer apt-daily-upgrade.timer man-
  * not the index.
  */
 const NO_MANDB_INDEX = `echo 'man-db man-db/auto-update boolean false' | chroot "$1" debconf-set-selections && rm -f "$1"/var/lib/man-db/auto-update`;
+/**
+ * The stock kernel goes in last, in the customize hook: its postinst builds
+ * the initramfs once, with every package that adds to it (udev, lvm2)
+ * already configured. Installed with the rest, the initramfs-tools trigger
+ * those packages set off built it a second time: about 70 s of each image's
+ * build here (mkinitramfs forks thousands of times). The initramfs is the same.
+ */
+const KERNEL = 'linux-image-amd64';
+// Without its Recommends, as mmdebstrap installs its --include list: the same packages as before.
+const INSTALL_KERNEL = `chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${KERNEL}`;
 /** The first boot of a freshly built image puts GRUB in place with the distro's own tools. */
 const BOOTLOADER_FILES = [
     {
@@ -36253,6 +36263,7 @@ function customizeScript(metaPackage, enable = ['systemd-networkd', 'xc-seed.ser
         `${inRoot} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(cat "$1"/tmp/xc-preinstall)`,
         `${inRoot} apt-mark auto $(cat "$1"/tmp/xc-preinstall) > /dev/null`,
         `rm -f "$1"/tmp/xc-depends "$1"/tmp/xc-recommends "$1"/tmp/xc-preinstall`,
+        INSTALL_KERNEL,
         `${inRoot} apt-get clean`,
         // Downloads belong on the host, at native speed: the archive's Xen packages
         // and their dependencies wait in apt's cache; the install runs in the VM.
@@ -36283,6 +36294,7 @@ function guestCustomizeScript(xenstoreUtils) {
     return [
         `${inRoot} systemctl enable systemd-networkd xc-install-bootloader.service`,
         `${inRoot} ${MASK_TIMERS}`,
+        INSTALL_KERNEL,
         `${inRoot} apt-get install --download-only -y -q ${xenstoreUtils}`,
     ];
 }
@@ -43412,8 +43424,12 @@ const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 /** mmdebstrap's hook directory that runs dpkg under eatmydata (mmdebstrap 1.x ships it). */
 const EATMYDATA_HOOKS = '/usr/share/mmdebstrap/hooks/eatmydata';
 const DEBIAN_SECURITY = 'http://deb.debian.org/debian-security';
-/** A plain install, for the Xen host and the domU alike: stock kernel, SSH server, the boot loader. */
-const PLAIN_INSTALL = ['linux-image-amd64', 'grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
+/**
+ * A plain install, for the Xen host and the domU alike: SSH server, the boot
+ * loader, and the stock kernel (KERNEL), which the customize hook installs
+ * last (see image-recipe.ts).
+ */
+const PLAIN_INSTALL = ['grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
 class DebianProfile {
     family = 'debian';
     arch = 'amd64';
@@ -45038,16 +45054,18 @@ async function removeTree(dir, p) {
 async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
     const key = recipeKey(profile, recipe);
     const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${recipe.name}-${key}`);
+    // The host's and the guest's images may be built at once: each line says whose it is.
+    const which = recipe === hostRecipe(profile) ? 'base image' : 'guest image';
     const cached = await readMeta(dir);
     const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
     if (cached && ageDays > MAX_AGE_DAYS) {
-        opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
+        opts.log(`${which}: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
     }
     else if (cached) {
-        opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
+        opts.log(`${which}: cached ${dir} (built ${cached.builtAt})`);
         return { ...cached, fresh: false };
     }
-    opts.log(`base image: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
+    opts.log(`${which}: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
     await makeDirs(opts.cacheDir);
     const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
     try {
@@ -45057,7 +45075,7 @@ async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
         const step = async (name, fn) => {
             const t = Date.now();
             const out = await fn();
-            opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+            opts.log(`${which}: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
             return out;
         };
         await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left(), opts.privilege));
@@ -47158,15 +47176,19 @@ async function bringUpHosts(run) {
     else {
         if (!accel)
             throw new InfraError('boot the base image', 'no accelerator was chosen');
-        const image = await out.phase('base image', async () => {
-            if (config.image)
-                return cloudImage(config.image, imageOpts);
-            // A cloud image needs no builder (prepare stops a run that needs one and has none).
-            if (!hasImageBuilder(profile))
-                throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-            return builtHostImage(await baseImage(profile, imageOpts));
-        });
-        await buildGuestImage();
+        // Both images at once: on a cold cache each build leaves a core idle much of the
+        // time (dpkg and mkinitramfs run one process at a time). Each is a phase of its own.
+        const [image] = await allSettled([
+            out.phase('base image', async () => {
+                if (config.image)
+                    return cloudImage(config.image, imageOpts);
+                // A cloud image needs no builder (prepare stops a run that needs one and has none).
+                if (!hasImageBuilder(profile))
+                    throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+                return builtHostImage(await baseImage(profile, imageOpts));
+            }),
+            buildGuestImage(),
+        ]);
         const guestDisk = run.guestImage?.disk;
         run.host = await out.phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
     }
@@ -47177,6 +47199,14 @@ async function bringUpHosts(run) {
         run.secondReady.catch(() => { }); // awaited before the domU; a failure meanwhile must not go unhandled
     }
     return run.host;
+}
+/** Every promise settled (none left running behind the run's back), then the first failure thrown, or the values. */
+async function allSettled(ps) {
+    const results = await Promise.allSettled(ps);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    return results.map((r) => r.value);
 }
 /** The first host's provisioning: each step a phase of its own, the checks before the reboot before it, the boot recorded. */
 function firstHostRole(run, h) {

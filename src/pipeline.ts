@@ -231,13 +231,17 @@ async function bringUpHosts(run: Run): Promise<Host> {
     await buildGuestImage();
   } else {
     if (!accel) throw new InfraError('boot the base image', 'no accelerator was chosen');
-    const image: HostImage = await out.phase('base image', async () => {
-      if (config.image) return cloudImage(config.image, imageOpts);
-      // A cloud image needs no builder (prepare stops a run that needs one and has none).
-      if (!hasImageBuilder(profile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-      return builtHostImage(await baseImage(profile, imageOpts));
-    });
-    await buildGuestImage();
+    // Both images at once: on a cold cache each build leaves a core idle much of the
+    // time (dpkg and mkinitramfs run one process at a time). Each is a phase of its own.
+    const [image] = await allSettled([
+      out.phase('base image', async (): Promise<HostImage> => {
+        if (config.image) return cloudImage(config.image, imageOpts);
+        // A cloud image needs no builder (prepare stops a run that needs one and has none).
+        if (!hasImageBuilder(profile)) throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+        return builtHostImage(await baseImage(profile, imageOpts));
+      }),
+      buildGuestImage(),
+    ] as const);
     const guestDisk = run.guestImage?.disk;
     run.host = await out.phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
   }
@@ -248,6 +252,14 @@ async function bringUpHosts(run: Run): Promise<Host> {
     run.secondReady.catch(() => {}); // awaited before the domU; a failure meanwhile must not go unhandled
   }
   return run.host;
+}
+
+/** Every promise settled (none left running behind the run's back), then the first failure thrown, or the values. */
+async function allSettled<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(ps);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The first host's provisioning: each step a phase of its own, the checks before the reboot before it, the boot recorded. */

@@ -5,11 +5,16 @@
 // the image built in that user's own cache through sudo, and the boot checks
 // reached. A second user without sudo gets exit 2 and one line, before
 // anything starts. The image this builds is then the root runs' too (they
-// come after this file), so CI builds it once.
+// come after this file), so CI builds it once; root builds the guest's image
+// meanwhile, for the same runs.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { DebianProfile } from '../../src/distro/debian/profile.js';
+import { profileFor } from '../../src/distro/index.js';
+import { chooseAccel } from '../../src/host/accel.js';
+import { baseImage, guestRecipe } from '../../src/image/build.js';
 import { defaultCacheDir } from '../../src/prepare.js';
 import { ROOT, type Ran, actionDefaults, expectNothingLeft, printTimings, readReport, statuses } from './run.js';
 
@@ -80,18 +85,31 @@ async function ownedFile(u: User, file: string): Promise<string> {
 
 let runner: User;
 let nosudo: User;
+/** Root's Debian 12 guest image, built meanwhile for the files after this one (see beforeAll). */
+let guestImage: Promise<unknown> | undefined;
 
 beforeAll(async () => {
   runner = user(WITH_SUDO);
   nosudo = user(WITHOUT_SUDO);
   await fs.writeFile(SUDOERS, `${WITH_SUDO} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
+  // While the user's run builds the host image (dpkg and mkinitramfs: one process at a time, a core
+  // idle), root builds the guest image the Debian 12 runs after this file need. Cached: at once.
+  const profile = profileFor('debian-12') as DebianProfile;
+  const accel = await chooseAccel('auto');
+  guestImage = baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log: () => {}, privilege: { kind: 'root' } }, guestRecipe(profile));
+  guestImage.catch(() => {}); // awaited in afterAll
 });
 
 afterAll(async () => {
-  await fs.rm(SUDOERS, { force: true });
-  // XC_KEEP=1 keeps the users and their homes (the runner user's image cache) for the next run.
-  if (!process.env.XC_KEEP) for (const u of [WITH_SUDO, WITHOUT_SUDO]) execFileSync('userdel', ['--remove', u], { stdio: 'ignore' });
-});
+  try {
+    // A failed build fails this file (the runs after it would build it again, and say why).
+    await guestImage;
+  } finally {
+    await fs.rm(SUDOERS, { force: true });
+    // XC_KEEP=1 keeps the users and their homes (the runner user's image cache) for the next run.
+    if (!process.env.XC_KEEP) for (const u of [WITH_SUDO, WITHOUT_SUDO]) execFileSync('userdel', ['--remove', u], { stdio: 'ignore' });
+  }
+}, 15 * MINUTES);
 
 describe('a runner user that is not root', () => {
   test(

@@ -21,7 +21,7 @@ import { DebianProfile } from '../../src/distro/debian/profile.js';
 import { profileFor } from '../../src/distro/index.js';
 import { chooseAccel } from '../../src/host/accel.js';
 import { QemuHost } from '../../src/host/qemu.js';
-import { baseImage, builtHostImage } from '../../src/image/build.js';
+import { baseImage, builtHostImage, guestRecipe } from '../../src/image/build.js';
 import { defaultCacheDir } from '../../src/prepare.js';
 import { shJoin } from '../../src/quote.js';
 import { GUEST } from '../../src/guest/guest.js';
@@ -61,7 +61,10 @@ beforeAll(async () => {
   const profile = profileFor(DISTRO) as DebianProfile;
   const accel = await chooseAccel('auto');
   const log = (line: string) => machineLog.push(`${new Date().toISOString()} ${line}`);
-  const image = await baseImage(profile, { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log, privilege: { kind: 'root' } });
+  const opts = { cacheDir: defaultCacheDir(), timeoutMs: 15 * MINUTES, accelArgs: accel.qemuArgs, log, privilege: { kind: 'root' } } as const;
+  // The guest's image too, at the same time: on a cold machine each build leaves a core idle much of the
+  // time (dpkg and mkinitramfs run one process at a time); the run below then finds it cached.
+  const [image] = await Promise.all([baseImage(profile, opts), baseImage(profile, opts, guestRecipe(profile))]);
   // Both machines from the one cached image, booted at once.
   const start = async (name: string, tag: string) => {
     const runDir = path.join(work, name);

@@ -94,15 +94,17 @@ async function removeTree(dir: string, p: Privilege): Promise<void> {
 export async function baseImage(profile: ImageProfile, opts: ImageOptions, recipe: Recipe = hostRecipe(profile)): Promise<BaseImage> {
   const key = recipeKey(profile, recipe);
   const dir = path.join(opts.cacheDir, `${recipe.name}-${key}`);
+  // The host's and the guest's images may be built at once: each line says whose it is.
+  const which = recipe === hostRecipe(profile) ? 'base image' : 'guest image';
   const cached = await readMeta(dir);
   const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
   if (cached && ageDays > MAX_AGE_DAYS) {
-    opts.log(`base image: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
+    opts.log(`${which}: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
   } else if (cached) {
-    opts.log(`base image: cached ${dir} (built ${cached.builtAt})`);
+    opts.log(`${which}: cached ${dir} (built ${cached.builtAt})`);
     return { ...cached, fresh: false };
   }
-  opts.log(`base image: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
+  opts.log(`${which}: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
   await makeDirs(opts.cacheDir);
   const work = await fs.mkdtemp(path.join(opts.cacheDir, `.build-${profile.id}-`));
   try {
@@ -112,7 +114,7 @@ export async function baseImage(profile: ImageProfile, opts: ImageOptions, recip
     const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       const t = Date.now();
       const out = await fn();
-      opts.log(`base image: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      opts.log(`${which}: ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
       return out;
     };
     await step(profile.image.builder, () => bootstrap(profile, recipe, work, root, left(), opts.privilege));

@@ -23,8 +23,12 @@ export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const EATMYDATA_HOOKS = '/usr/share/mmdebstrap/hooks/eatmydata';
 export const DEBIAN_SECURITY = 'http://deb.debian.org/debian-security';
 
-/** A plain install, for the Xen host and the domU alike: stock kernel, SSH server, the boot loader. */
-const PLAIN_INSTALL = ['linux-image-amd64', 'grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
+/**
+ * A plain install, for the Xen host and the domU alike: SSH server, the boot
+ * loader, and the stock kernel (KERNEL), which the customize hook installs
+ * last (see image-recipe.ts).
+ */
+const PLAIN_INSTALL = ['grub-pc', 'openssh-server', 'systemd-sysv', 'udev', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
 
 export class DebianProfile implements DistroProfile {
   readonly family = 'debian' as const;
