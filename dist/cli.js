@@ -45039,10 +45039,17 @@ function recipeKey(profile, recipe = hostRecipe(profile)) {
     };
     return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
 }
+/** Where the cache keeps this image, what it holds there (if anything) and how old that is. */
+async function inCache(profile, cacheDir, recipe) {
+    const key = recipeKey(profile, recipe);
+    const dir = external_node_path_namespaceObject.join(cacheDir, `${recipe.name}-${key}`);
+    const cached = await readMeta(dir);
+    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
+    return { key, dir, cached, ageDays, usable: !!cached && ageDays <= MAX_AGE_DAYS };
+}
 /** Whether the cache holds this image, young enough to use (else a run builds it). */
 async function isCached(profile, cacheDir, recipe = hostRecipe(profile)) {
-    const cached = await readMeta(external_node_path_namespaceObject.join(cacheDir, `${recipe.name}-${recipeKey(profile, recipe)}`));
-    return !!cached && (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 <= MAX_AGE_DAYS;
+    return (await inCache(profile, cacheDir, recipe)).usable;
 }
 /** Remove a build's tree: the builder made it as root, so a user removes it through sudo. */
 async function removeTree(dir, p) {
@@ -45052,19 +45059,15 @@ async function removeTree(dir, p) {
 }
 /** The cached image for this profile, building it first when there is none. */
 async function baseImage(profile, opts, recipe = hostRecipe(profile)) {
-    const key = recipeKey(profile, recipe);
-    const dir = external_node_path_namespaceObject.join(opts.cacheDir, `${recipe.name}-${key}`);
+    const { key, dir, cached, ageDays, usable } = await inCache(profile, opts.cacheDir, recipe);
     // The host's and the guest's images may be built at once: each line says whose it is.
     const which = recipe === hostRecipe(profile) ? 'base image' : 'guest image';
-    const cached = await readMeta(dir);
-    const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
-    if (cached && ageDays > MAX_AGE_DAYS) {
-        opts.log(`${which}: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
-    }
-    else if (cached) {
+    if (cached && usable) {
         opts.log(`${which}: cached ${dir} (built ${cached.builtAt})`);
         return { ...cached, fresh: false };
     }
+    if (cached)
+        opts.log(`${which}: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
     opts.log(`${which}: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
     await makeDirs(opts.cacheDir);
     const work = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(opts.cacheDir, `.build-${profile.id}-`));
@@ -47176,19 +47179,25 @@ async function bringUpHosts(run) {
     else {
         if (!accel)
             throw new InfraError('boot the base image', 'no accelerator was chosen');
-        // Both images at once: on a cold cache each build leaves a core idle much of the
-        // time (dpkg and mkinitramfs run one process at a time). Each is a phase of its own.
-        const [image] = await allSettled([
-            out.phase('base image', async () => {
-                if (config.image)
-                    return cloudImage(config.image, imageOpts);
-                // A cloud image needs no builder (prepare stops a run that needs one and has none).
-                if (!hasImageBuilder(profile))
-                    throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-                return builtHostImage(await baseImage(profile, imageOpts));
-            }),
-            buildGuestImage(),
-        ]);
+        const hostImage = () => out.phase('base image', async () => {
+            if (config.image)
+                return cloudImage(config.image, imageOpts);
+            // A cloud image needs no builder (prepare stops a run that needs one and has none).
+            if (!hasImageBuilder(profile))
+                throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+            return builtHostImage(await baseImage(profile, imageOpts));
+        });
+        let image;
+        if (config.image) {
+            // A cloud image is downloaded and its checksum checked first: a wrong one ends the run before any build.
+            image = await hostImage();
+            await buildGuestImage();
+        }
+        else {
+            // Both images at once: on a cold cache each build leaves a core idle much of the
+            // time (dpkg and mkinitramfs run one process at a time).
+            [image] = await allSettled([hostImage(), buildGuestImage()]);
+        }
         const guestDisk = run.guestImage?.disk;
         run.host = await out.phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
     }

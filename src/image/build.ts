@@ -78,10 +78,18 @@ export interface ImageOptions {
   log: (line: string) => void;
 }
 
+/** Where the cache keeps this image, what it holds there (if anything) and how old that is. */
+async function inCache(profile: ImageProfile, cacheDir: string, recipe: Recipe) {
+  const key = recipeKey(profile, recipe);
+  const dir = path.join(cacheDir, `${recipe.name}-${key}`);
+  const cached = await readMeta(dir);
+  const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
+  return { key, dir, cached, ageDays, usable: !!cached && ageDays <= MAX_AGE_DAYS };
+}
+
 /** Whether the cache holds this image, young enough to use (else a run builds it). */
 export async function isCached(profile: ImageProfile, cacheDir: string, recipe: Recipe = hostRecipe(profile)): Promise<boolean> {
-  const cached = await readMeta(path.join(cacheDir, `${recipe.name}-${recipeKey(profile, recipe)}`));
-  return !!cached && (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 <= MAX_AGE_DAYS;
+  return (await inCache(profile, cacheDir, recipe)).usable;
 }
 
 /** Remove a build's tree: the builder made it as root, so a user removes it through sudo. */
@@ -92,18 +100,14 @@ async function removeTree(dir: string, p: Privilege): Promise<void> {
 
 /** The cached image for this profile, building it first when there is none. */
 export async function baseImage(profile: ImageProfile, opts: ImageOptions, recipe: Recipe = hostRecipe(profile)): Promise<BaseImage> {
-  const key = recipeKey(profile, recipe);
-  const dir = path.join(opts.cacheDir, `${recipe.name}-${key}`);
+  const { key, dir, cached, ageDays, usable } = await inCache(profile, opts.cacheDir, recipe);
   // The host's and the guest's images may be built at once: each line says whose it is.
   const which = recipe === hostRecipe(profile) ? 'base image' : 'guest image';
-  const cached = await readMeta(dir);
-  const ageDays = cached ? (Date.now() - Date.parse(cached.builtAt)) / 86_400_000 : 0;
-  if (cached && ageDays > MAX_AGE_DAYS) {
-    opts.log(`${which}: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
-  } else if (cached) {
+  if (cached && usable) {
     opts.log(`${which}: cached ${dir} (built ${cached.builtAt})`);
     return { ...cached, fresh: false };
   }
+  if (cached) opts.log(`${which}: ${dir} is ${ageDays.toFixed(0)} days old (more than ${MAX_AGE_DAYS}): rebuilding it`);
   opts.log(`${which}: building ${profile.title} with ${profile.image.builder}${opts.privilege.kind === 'sudo' ? ' (as root, through sudo)' : ''} into ${dir}`);
   await makeDirs(opts.cacheDir);
   const work = await fs.mkdtemp(path.join(opts.cacheDir, `.build-${profile.id}-`));
