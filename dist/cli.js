@@ -47179,24 +47179,23 @@ async function bringUpHosts(run) {
     else {
         if (!accel)
             throw new InfraError('boot the base image', 'no accelerator was chosen');
-        const hostImage = () => out.phase('base image', async () => {
-            if (config.image)
-                return cloudImage(config.image, imageOpts);
-            // A cloud image needs no builder (prepare stops a run that needs one and has none).
-            if (!hasImageBuilder(profile))
-                throw new InfraError('base image', `no image builder for ${profile.id} yet`);
-            return builtHostImage(await baseImage(profile, imageOpts));
-        });
         let image;
         if (config.image) {
-            // A cloud image is downloaded and its checksum checked first: a wrong one ends the run before any build.
-            image = await hostImage();
+            // A cloud image needs no builder, and is downloaded and its checksum checked first:
+            // a wrong one ends the run before any build.
+            const cloud = config.image;
+            image = await out.phase('base image', () => cloudImage(cloud, imageOpts));
             await buildGuestImage();
         }
         else {
             // Both images at once: on a cold cache each build leaves a core idle much of the
             // time (dpkg and mkinitramfs run one process at a time).
-            [image] = await allSettled([hostImage(), buildGuestImage()]);
+            const built = out.phase('base image', async () => {
+                if (!hasImageBuilder(profile))
+                    throw new InfraError('base image', `no image builder for ${profile.id} yet`);
+                return builtHostImage(await baseImage(profile, imageOpts));
+            });
+            [image] = await allSettled([built, buildGuestImage()]);
         }
         const guestDisk = run.guestImage?.disk;
         run.host = await out.phase('boot the base image', () => QemuHost.start({ image, accel, runDir, guestDisk, bootTimeoutMs: config.timeouts.boot * 1000, log }));
